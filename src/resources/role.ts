@@ -1,0 +1,38 @@
+// The contract between the engine and a role. A role declares; the engine reads, diffs, applies.
+import type { FactQuery, Resource } from './types.js';
+
+export type Vars = Record<string, unknown>;
+
+export interface HostRef {
+  /** Inventory name (cp1, w1). */
+  name: string;
+  /** Groups the host belongs to. */
+  groups: string[];
+}
+
+export interface RoleContext {
+  host: HostRef;
+  /** Every variable for this host, merged with Ansible precedence, role defaults at the bottom. */
+  vars: Vars;
+  /** Another host's variables plus the facts its roles registered earlier in this run. */
+  hostvars(host: string): Vars;
+  /** Group name → host names (the whole inventory, not only the --limit). */
+  groups: Record<string, string[]>;
+  /** Renders templates/<name> (handlebars) with `data`. */
+  template(name: string, data: object): string;
+}
+
+export interface Role {
+  name: string;
+  /**
+   * Checks the variables before any host is touched; throws InputError naming the variable.
+   * Called once per host with that host's static variables (no registered facts yet).
+   */
+  validate?(vars: Vars): void;
+  /** Fact queries run in the same batched read as the resources; values reach `edit` functions. */
+  facts?(ctx: RoleContext): Record<string, FactQuery>;
+  /** The desired state. May throw InputError/StateError (e.g. a fact from another host is missing). */
+  plan(ctx: RoleContext): Resource[];
+  /** Handlers by name: run once at the end of the play when notified. */
+  handlers?(ctx: RoleContext): Record<string, Resource[]>;
+}

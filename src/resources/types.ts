@@ -1,0 +1,106 @@
+// Desired states. A role returns a list of these; the engine reads the current state of
+// every one of them on the host (one batched round trip), diffs, and applies only the
+// difference. Nothing here runs anything: these are plain data plus pure functions.
+import type { Secret } from '../secret.js';
+
+/** Text that may be secret. A Secret content makes the resource sensitive automatically. */
+export type Content = string | Secret;
+
+/** Values of the role's fact queries on this host (see FactQuery). */
+export type FactValues = Record<string, unknown>;
+
+interface Common {
+  /** Label shown in output ("containerd hosts.toml"). Defaults to kind + path. */
+  name?: string;
+  /** Handler names to notify when this resource changed. */
+  notify?: string[];
+  /** Store the final state as a host fact under this name (readable by later plays via hostvars). */
+  register?: string;
+}
+
+export interface FileState extends Common {
+  kind: 'file';
+  path: string;
+  /** `absent` removes the file. Default `present`. */
+  state?: 'present' | 'absent';
+  /** The whole desired content... */
+  content?: Content;
+  /**
+   * ...or a pure edit of the current content (null when the file does not exist).
+   * Must return the full new content; returning `current` unchanged means no change.
+   * May throw StateError to refuse the host's state (the host fails, nothing is written).
+   */
+  edit?: (current: string | null, facts: FactValues) => Content;
+  /** Octal string, e.g. '0644'. When unset, an existing file keeps its mode; a new one gets 0644. */
+  mode?: string;
+  owner?: string;
+  group?: string;
+  /** Never print the content or a diff of it (implied by a Secret content). */
+  sensitive?: boolean;
+  /** argv run on the host against the temp file before the atomic rename; '%s' is the temp path. */
+  validate?: string[];
+  /** Keep a timestamped copy of the old file beside it before replacing it. */
+  backup?: boolean;
+}
+
+export interface DirectoryState extends Common {
+  kind: 'directory';
+  path: string;
+  mode?: string;
+  owner?: string;
+  group?: string;
+}
+
+/** Several files computed together from all their current contents (a key and its certificate). */
+export interface FileSetState extends Common {
+  kind: 'fileset';
+  files: Array<{ path: string; mode?: string; owner?: string; group?: string; sensitive?: boolean }>;
+  /**
+   * Pure: from the current contents (null = absent) compute the desired contents of every file,
+   * plus a human reason when anything differs ("leaf expires in 12 days: renew").
+   */
+  edit: (current: Record<string, string | null>, facts: FactValues) => { content: Record<string, Content>; why?: string };
+}
+
+/** A command with a guard. Without any guard it runs on every apply (and always reports changed). */
+export interface CommandState extends Common {
+  kind: 'command';
+  argv: string[];
+  /** Sent on stdin: the only way a secret may reach a command. */
+  stdin?: Content;
+  /** Skip when this argv exits 0 on the host (read in the batched read phase). */
+  unless?: string[];
+  /** Run only when this argv exits 0. */
+  onlyIf?: string[];
+  /** Skip when this path exists. */
+  creates?: string;
+}
+
+/** A plain Kubernetes object. Any string value may be a Secret (e.g. Secret `data` entries, base64 already). */
+export type K8sObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; [k: string]: unknown };
+  [k: string]: unknown;
+};
+
+/**
+ * Kubernetes objects applied with kubectl on the host. Read with one `kubectl get`, compared on
+ * the fields given here only (desired must be a subset of live), applied with server-side apply
+ * (stdin, field manager) only for objects that differ.
+ */
+export interface K8sState extends Common {
+  kind: 'k8s';
+  kubectl: { path: string; kubeconfig?: string; fieldManager?: string };
+  objects: K8sObject[];
+  /** After a change, wait for these Deployments' rollout. */
+  waitRollout?: Array<{ name: string; namespace: string; timeoutSeconds: number }>;
+}
+
+export type Resource = FileState | DirectoryState | FileSetState | CommandState | K8sState;
+
+/** A fact is a command plus a pure parser: absent → null, present → a typed value. */
+export interface FactQuery<T = unknown> {
+  argv: string[];
+  parse: (stdout: string, exitCode: number) => T;
+}
