@@ -1,0 +1,48 @@
+// The one event stream. Every reporter (human, recap, JSON, JUnit) consumes these.
+// Adding a kind without a formatter in each reporter is a type error (exhaustive switches).
+
+export type StepStatus = 'ok' | 'changed' | 'failed' | 'skipped';
+
+/** A content diff as data; reporters render it. Sensitive content never appears here. */
+export interface Diff {
+  header: string;
+  before: string;
+  after: string;
+}
+
+export type EngineEvent =
+  | { type: 'run-start'; playbook: string; check: boolean; hosts: string[] }
+  | { type: 'play-start'; play: string; hosts: string[]; readOnlyHosts: string[] }
+  | { type: 'role-start'; play: string; role: string; host: string }
+  | {
+      type: 'step';
+      play: string;
+      role: string;
+      host: string;
+      /** Resource label, e.g. "file /etc/hosts" or "k8s Deployment registry/registry". */
+      step: string;
+      status: StepStatus;
+      /** Planned actions, human words ("write content", "chmod 0600", "apply (server-side)"). */
+      actions: string[];
+      why?: string;
+      diffs?: Diff[];
+      error?: string;
+      durationMs: number;
+    }
+  | { type: 'handler'; play: string; host: string; handler: string; status: StepStatus; error?: string; durationMs: number }
+  | { type: 'host-unreachable'; play: string; host: string; error: string }
+  | { type: 'host-failed'; play: string; host: string; role: string; error: string }
+  | { type: 'play-end'; play: string }
+  | { type: 'run-end'; recap: Record<string, HostRecap>; exitCode: number; durationMs: number };
+
+export interface HostRecap {
+  ok: number;
+  changed: number;
+  unreachable: number;
+  failed: number;
+  skipped: number;
+  /** Exec round trips made to this host (bench). */
+  roundTrips: number;
+}
+
+export type Emit = (e: EngineEvent) => void;
