@@ -1,0 +1,45 @@
+// Variable schemas shared by roles, and the one place that turns a schema failure into an
+// InputError naming the variable and what to do.
+import { z } from 'zod';
+import { InputError } from '../../src/errors.js';
+import { Secret } from '../../src/secret.js';
+
+/** RFC 1123 DNS name (the registry name must be one: it goes into the cert SAN, certs.d, /etc/hosts). */
+export const dnsName = z
+  .string()
+  .max(253)
+  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, 'must be a lower-case RFC 1123 DNS name (letters, digits, hyphens, dots)');
+
+/** RFC 1123 DNS label (namespaces, object names). */
+export const dnsLabel = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be an RFC 1123 DNS label (a-z, 0-9, -; at most 63)');
+
+export const port = z.coerce.number().int().min(1, 'must be 1-65535').max(65535, 'must be 1-65535');
+
+export const octalMode = z.string().regex(/^0?[0-7]{3,4}$/, "must be an octal mode such as '0644'");
+
+/** A Secret (from `!env NAME` / `!file path` in YAML); a plain string is accepted and wrapped. */
+export const secret = z
+  .union([z.instanceof(Secret), z.string()])
+  .transform((v) => (v instanceof Secret ? v : new Secret(v)))
+  .refine((s) => s.reveal().length > 0, 'is empty: set it (e.g. `!env REGISTRY_PASSWORD`)');
+
+/** Parses `vars` with `schema`; the first problem becomes an InputError naming the variable. */
+export function parseVars<T extends z.ZodTypeAny>(role: string, schema: T, vars: Record<string, unknown>): z.infer<T> {
+  const result = schema.safeParse(vars);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const path = issue.path.join('.');
+  const got = issue.path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string | number, unknown>)[k] : undefined), vars);
+  const shown = got === undefined ? 'is not set' : `= ${got instanceof Secret ? '***' : JSON.stringify(got)}`;
+  throw new InputError(`role ${role}: variable ${path} ${shown}: ${issue.message}`, undefined, `set ${path} in the inventory, the play's vars, or with -e ${path.split('.')[0]}=...`);
+}
+
+/** The one registry address used everywhere: cert SAN, certs.d/<name:port>, pull secrets, image refs. */
+export function registryAddress(vars: { registry_name: string; registry_port: number }): string {
+  return `${vars.registry_name}:${vars.registry_port}`;
+}
+
+export const registryCore = z.object({
+  registry_name: dnsName,
+  registry_port: port,
+});
