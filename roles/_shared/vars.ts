@@ -30,7 +30,9 @@ export function parseVars<T extends z.ZodTypeAny>(role: string, schema: T, vars:
   const issue = result.error.issues[0]!;
   const path = issue.path.join('.');
   const got = issue.path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string | number, unknown>)[k] : undefined), vars);
-  const shown = got === undefined ? 'is not set' : `= ${got instanceof Secret ? '***' : JSON.stringify(got)}`;
+  // A password given as a plain (wrong-typed) value is still a password: never echo it.
+  const secretish = got instanceof Secret || /pass|secret|token/i.test(String(issue.path[issue.path.length - 1] ?? ''));
+  const shown = got === undefined ? 'is not set' : `= ${secretish ? '***' : JSON.stringify(got)}`;
   throw new InputError(`role ${role}: variable ${path} ${shown}: ${issue.message}`, undefined, `set ${path} in the inventory, the play's vars, or with -e ${path.split('.')[0]}=...`);
 }
 
@@ -43,3 +45,19 @@ export const registryCore = z.object({
   registry_name: dnsName,
   registry_port: port,
 });
+
+/** A boolean that also accepts the strings `-e name=true` gives (true/false/yes/no/1/0). */
+export const flag = z.preprocess((v) => {
+  if (typeof v !== 'string') return v;
+  const s = v.trim().toLowerCase();
+  if (['true', 'yes', 'on', '1'].includes(s)) return true;
+  if (['false', 'no', 'off', '0', ''].includes(s)) return false;
+  return v;
+}, z.boolean({ invalid_type_error: 'must be true or false' }));
+
+export const absolutePath = z.string().regex(/^\/[^\0\n]*$/, 'must be an absolute path');
+
+/** A list; from `-e name=a,b` a comma-separated string is accepted too. */
+export function listOf<T extends z.ZodTypeAny>(item: T) {
+  return z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v ?? []), z.array(item));
+}

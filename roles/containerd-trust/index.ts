@@ -1,0 +1,65 @@
+// containerd trusts the registry: config_path in config.toml (one key, surgical edit, restart
+// only when it changed) and certs.d/<name:port>/{ca.crt,hosts.toml} (read on every pull).
+import { posix } from 'node:path';
+import { StateError } from '../../src/errors.js';
+import type { Role } from '../../src/resources/role.js';
+import type { FactValues, Resource } from '../../src/resources/types.js';
+import { registryCaPem } from '../_shared/pki.js';
+import { registryAddress } from '../_shared/vars.js';
+import { hostsToml, parseContainerdVersion } from './hosts-toml.js';
+import { setRegistryConfigPath } from './toml-edit.js';
+import { readContainerdTrustVars, type ContainerdTrustVars } from './vars.js';
+
+const RESTART = 'restart containerd';
+
+function newFileVersion(v: ContainerdTrustVars, facts: FactValues): () => 2 | 3 {
+  return () => {
+    if (v.containerd_config_version !== 'auto') return v.containerd_config_version;
+    const installed = facts.containerd_version as ReturnType<typeof parseContainerdVersion> | undefined;
+    if (!installed) {
+      throw new StateError(
+        `${v.containerd_config_file} is missing or empty and \`containerd --version\` failed, so the config version is unknown`,
+        'install containerd first, or set containerd_config_version: 2 (containerd 1.x) or 3 (containerd 2.x)',
+      );
+    }
+    return installed.major >= 2 ? 3 : 2;
+  };
+}
+
+const role: Role = {
+  name: 'containerd-trust',
+  validate(vars) {
+    readContainerdTrustVars(vars);
+  },
+  facts() {
+    return { containerd_version: { argv: ['containerd', '--version'], parse: parseContainerdVersion } };
+  },
+  plan(ctx) {
+    const v = readContainerdTrustVars(ctx.vars);
+    const address = registryAddress(v);
+    const dir = posix.join(v.containerd_certs_dir, address);
+    const ca = posix.join(dir, 'ca.crt');
+    const resources: Resource[] = [
+      {
+        kind: 'file',
+        name: `containerd config_path in ${v.containerd_config_file}`,
+        path: v.containerd_config_file,
+        edit: (current, facts) =>
+          setRegistryConfigPath(current, { configPath: v.containerd_certs_dir, newFileVersion: newFileVersion(v, facts), file: v.containerd_config_file }),
+        backup: true,
+        notify: [RESTART],
+      },
+      { kind: 'directory', path: v.containerd_certs_dir, mode: '0755' },
+      { kind: 'directory', path: dir, mode: '0755' },
+      { kind: 'file', name: `containerd CA for ${address}`, path: ca, content: registryCaPem(ctx), mode: '0644' },
+      { kind: 'file', name: `containerd hosts.toml for ${address}`, path: posix.join(dir, 'hosts.toml'), content: hostsToml(address, ca), mode: '0644' },
+    ];
+    return resources;
+  },
+  handlers(ctx) {
+    const v = readContainerdTrustVars(ctx.vars);
+    return { [RESTART]: [{ kind: 'command', name: RESTART, argv: v.containerd_restart_command }] };
+  },
+};
+
+export default role;

@@ -1,0 +1,61 @@
+// Container runtimes behind an HTTP proxy: systemd drop-ins with HTTP(S)_PROXY and a NO_PROXY
+// that always includes the registry name (the private registry must never go through the proxy).
+// No proxy variables, no resources: drop-ins written by hand are left alone.
+import { posix } from 'node:path';
+import type { Role } from '../../src/resources/role.js';
+import type { Content, Resource } from '../../src/resources/types.js';
+import { isSecret, Secret } from '../../src/secret.js';
+import { noProxyList, proxyDropIn } from './dropin.js';
+import { readCriProxyVars, type CriProxyVars } from './vars.js';
+
+// Own handler names (not plain "restart containerd"): each must reload systemd before restarting,
+// whichever role's handler of the same name would otherwise run first.
+const handlerFor = (service: string) => `reload systemd and restart ${service} (proxy)`;
+
+const text = (v: string | Secret | null | undefined) => (v == null ? undefined : isSecret(v) ? v.reveal() : v || undefined);
+
+function content(v: CriProxyVars): Content {
+  const body = proxyDropIn({ httpProxy: text(v.http_proxy), httpsProxy: text(v.https_proxy), noProxy: noProxyList(v.registry_name, v.no_proxy) });
+  return isSecret(v.http_proxy) || isSecret(v.https_proxy) ? new Secret(body, 'proxy drop-in') : body;
+}
+
+const enabled = (v: CriProxyVars) => !!(text(v.http_proxy) || text(v.https_proxy));
+
+function services(v: CriProxyVars, groups: string[]): Array<'containerd' | 'docker'> {
+  if (v.cri_proxy_services !== 'auto') return v.cri_proxy_services;
+  const member = (of: string[]) => groups.some((g) => of.includes(g));
+  return [...(member(v.cri_proxy_containerd_groups) ? ['containerd' as const] : []), ...(member(v.cri_proxy_docker_groups) ? ['docker' as const] : [])];
+}
+
+const role: Role = {
+  name: 'cri-proxy',
+  validate(vars) {
+    readCriProxyVars(vars);
+  },
+  plan(ctx) {
+    const v = readCriProxyVars(ctx.vars);
+    if (!enabled(v)) return [];
+    return services(v, ctx.host.groups).flatMap((service): Resource[] => {
+      const dir = posix.join(v.cri_proxy_dropin_dir, `${service}.service.d`);
+      return [
+        { kind: 'directory', path: dir, mode: '0755' },
+        { kind: 'file', name: `${service} proxy drop-in`, path: posix.join(dir, 'http-proxy.conf'), content: content(v), mode: '0644', notify: [handlerFor(service)] },
+      ];
+    });
+  },
+  handlers(ctx) {
+    const v = readCriProxyVars(ctx.vars);
+    const restart = { containerd: v.containerd_restart_command, docker: v.docker_restart_command };
+    return Object.fromEntries(
+      services(v, ctx.host.groups).map((service) => [
+        handlerFor(service),
+        [
+          { kind: 'command', name: 'systemd daemon-reload', argv: v.systemd_daemon_reload_command },
+          { kind: 'command', name: `restart ${service}`, argv: restart[service] },
+        ] satisfies Resource[],
+      ]),
+    );
+  },
+};
+
+export default role;

@@ -1,0 +1,17 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { dnsName, parseVars } from '../_shared/vars.js';
+
+const ip = z.string().refine((s) => isIP(s) !== 0, 'must be an IPv4 or IPv6 address');
+
+export const dnsHostsVars = z.object({
+  registry_name: dnsName,
+  registry_ip: z.union([ip, z.literal(''), z.null()]).optional(),
+  dns_hosts_file: z.string().regex(/^\/\S*$/, 'must be an absolute path'),
+  dns_hosts_ip_source: z.enum(['auto', 'cluster_ip', 'external_ip']),
+  dns_hosts_cluster_groups: z.array(z.string().min(1)),
+});
+
+export type DnsHostsVars = z.infer<typeof dnsHostsVars>;
+
+export const readDnsHostsVars = (vars: Record<string, unknown>): DnsHostsVars => parseVars('dns-hosts', dnsHostsVars, vars);

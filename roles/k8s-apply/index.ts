@@ -1,0 +1,58 @@
+// k8s-apply: the registry in the cluster (namespace, TLS and htpasswd Secrets, config, storage,
+// Deployment, Service, optional Ingress, pull Secrets), applied with kubectl from the first
+// control-plane host. The engine reads them all in one call and applies only what differs.
+import type { Role, RoleContext, Vars } from '../../src/resources/role.js';
+import type { K8sState, Resource } from '../../src/resources/types.js';
+import { StateError } from '../../src/errors.js';
+import type { Secret } from '../../src/secret.js';
+import { factOf } from '../_shared/facts.js';
+import { K8S_GROUP, k8sHost, REGISTRY_K8S_FACT } from '../_shared/k8s.js';
+import { registryTls } from '../_shared/pki.js';
+import { parseVars } from '../_shared/vars.js';
+import { configLocation } from './image.js';
+import { registryObjects, type RegistryInputs } from './objects.js';
+import { k8sApplyVars, type K8sApplyVars } from './vars.js';
+
+export const FIELD_MANAGER = 'regplay';
+
+function vars(all: Vars): K8sApplyVars {
+  const v = parseVars('k8s-apply', k8sApplyVars, all);
+  configLocation(v.registry_image, v.registry_config_path);
+  return v;
+}
+
+/** The certificate (certs role) and htpasswd file (htpasswd role) registered on the control plane. */
+export function registryInputs(ctx: RoleContext): RegistryInputs {
+  const host = k8sHost(ctx);
+  const file = factOf<{ path: string; exists: boolean; content: string | Secret | null }>(ctx, host, 'registry_htpasswd', 'htpasswd');
+  if (!file.exists || file.content === null || file.content === undefined) {
+    throw new StateError(`the htpasswd file ${file.path} does not exist on ${host} yet`, 'run the htpasswd role without --check first');
+  }
+  return { tls: registryTls(ctx), htpasswd: file.content };
+}
+
+export function k8sResource(v: K8sApplyVars, objects: K8sState['objects']): K8sState {
+  return {
+    kind: 'k8s',
+    name: 'registry objects',
+    kubectl: { path: v.kubectl_path, ...(v.kubeconfig ? { kubeconfig: v.kubeconfig } : {}), fieldManager: FIELD_MANAGER },
+    objects,
+    waitRollout: [{ name: v.registry_app_name, namespace: v.registry_namespace, timeoutSeconds: v.registry_rollout_timeout }],
+    register: REGISTRY_K8S_FACT,
+  };
+}
+
+const k8sApply: Role = {
+  name: 'k8s-apply',
+  validate(all) {
+    vars(all);
+  },
+  plan(ctx): Resource[] {
+    // one kubectl client is enough: other control-plane hosts have nothing to do
+    if (ctx.host.groups.includes(K8S_GROUP) && ctx.host.name !== k8sHost(ctx)) return [];
+    const v = vars(ctx.vars);
+    return [k8sResource(v, registryObjects(ctx.template, v, registryInputs(ctx)))];
+  },
+};
+
+export default k8sApply;

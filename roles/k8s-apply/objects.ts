@@ -1,0 +1,141 @@
+// The registry's Kubernetes objects, rendered from templates/k8s/*.hbs. Pure: variables and
+// the certificate/htpasswd contents in, plain objects out. Secret values never pass through a
+// template: templates get a placeholder and the data is set afterwards as Secret instances, so
+// the plaintext only ever leaves through kubectl's stdin.
+import { createHash } from 'node:crypto';
+import { dirname, basename } from 'node:path';
+import { parse } from 'yaml';
+import type { K8sObject } from '../../src/resources/types.js';
+import { Secret } from '../../src/secret.js';
+import { registryAddress } from '../_shared/vars.js';
+import { configLocation } from './image.js';
+import type { K8sApplyVars } from './vars.js';
+
+export type Render = (name: string, data: object) => string;
+
+export interface RegistryInputs {
+  tls: { crt: string; key: Secret };
+  /** The htpasswd file (bcrypt entries), as the htpasswd role wrote it. */
+  htpasswd: string | Secret;
+}
+
+export const mounts = { tls: '/certs', auth: '/auth', data: '/var/lib/registry' } as const;
+const placeholder = 'cGxhY2Vob2xkZXI=';
+
+export function registryObjects(render: Render, v: K8sApplyVars, inputs: RegistryInputs): K8sObject[] {
+  const app = v.registry_app_name;
+  const namespace = v.registry_namespace;
+  const tpl = (name: string, data: object): K8sObject => parse(render(`k8s/${name}.yaml.hbs`, quoted(data))) as K8sObject;
+  const config = configLocation(v.registry_image, v.registry_config_path);
+  const configText = render('k8s/registry-config.yml.hbs', quoted({
+    dataDir: mounts.data,
+    addr: `:${v.registry_port}`,
+    tlsCert: `${mounts.tls}/tls.crt`,
+    tlsKey: `${mounts.tls}/tls.key`,
+    htpasswdPath: `${mounts.auth}/htpasswd`,
+    realm: v.registry_auth_realm,
+  }));
+  const htpasswd = reveal(inputs.htpasswd);
+
+  const namespaces = unique([namespace, ...v.registry_pull_namespaces]).map((ns) => tpl('namespace', { namespace: ns, app: ns === namespace ? app : undefined }));
+
+  const tlsSecret = tpl('secret-tls', { name: v.registry_tls_secret, namespace, app, placeholder });
+  tlsSecret.data = { 'tls.crt': base64(inputs.tls.crt), 'tls.key': new Secret(base64(inputs.tls.key.reveal()), 'tls.key') };
+  const authSecret = tpl('secret-htpasswd', { name: v.registry_auth_secret, namespace, app, placeholder });
+  authSecret.data = { htpasswd: new Secret(base64(htpasswd), 'htpasswd') };
+
+  const configMap = tpl('configmap', { name: v.registry_config_map, namespace, app, configKey: basename(config.path), config: configText });
+
+  const storage = storageObjects(tpl, v);
+
+  const deployment = tpl('deployment', {
+    name: app,
+    namespace,
+    app,
+    image: v.registry_image,
+    args: config.args,
+    port: v.registry_port,
+    probe: v.registry_probe,
+    requests: entries(v.registry_resources.requests),
+    limits: entries(v.registry_resources.limits ?? {}),
+    nodeSelector: entries(v.registry_node_selector ?? {}).map(({ name, value }) => ({ key: name, value })),
+    configHash: configHash([configText, inputs.tls.crt, inputs.tls.key.reveal(), htpasswd]),
+    configDir: dirname(config.path),
+    tlsDir: mounts.tls,
+    authDir: mounts.auth,
+    dataDir: mounts.data,
+    configMap: v.registry_config_map,
+    tlsSecret: v.registry_tls_secret,
+    authSecret: v.registry_auth_secret,
+    claim: v.registry_storage_pvc,
+  });
+
+  const service = tpl('service', { name: app, namespace, app, port: v.registry_port, nodePort: v.registry_node_port ?? undefined, externalIPs: v.registry_external_ips });
+
+  const ingress = v.registry_ingress
+    ? [tpl('ingress', { name: app, namespace, app, ingressClass: v.registry_ingress_class, host: v.registry_ingress_host ?? v.registry_name, tlsSecret: v.registry_tls_secret, service: app, port: v.registry_port })]
+    : [];
+
+  const dockerConfig = new Secret(base64(dockerConfigJson(v)), '.dockerconfigjson');
+  const pull = v.registry_pull_namespaces.flatMap((ns) => {
+    const secret = tpl('secret-pull', { name: v.registry_pull_secret, namespace: ns, app, placeholder });
+    secret.data = { '.dockerconfigjson': dockerConfig };
+    return [secret, tpl('service-account', { namespace: ns, pullSecret: v.registry_pull_secret })];
+  });
+
+  return [...namespaces, ...storage, tlsSecret, authSecret, configMap, deployment, service, ...ingress, ...pull];
+}
+
+type Tpl = (name: string, data: object) => K8sObject;
+
+function storageObjects(tpl: Tpl, v: K8sApplyVars): K8sObject[] {
+  const common = { namespace: v.registry_namespace, app: v.registry_app_name, size: v.registry_storage_size };
+  const claim = (volumeName?: string) => tpl('pvc', { ...common, name: v.registry_storage_pvc, storageClass: volumeName ? undefined : (v.registry_storage_class ?? undefined), volumeName });
+  switch (v.registry_storage_kind) {
+    case 'pvc':
+      return [claim()];
+    case 'hostpath':
+      return [tpl('pv', { ...common, name: v.registry_storage_pv, hostPath: v.registry_storage_host_path }), claim(v.registry_storage_pv)];
+    case 'nfs':
+      return [tpl('pv', { ...common, name: v.registry_storage_pv, nfs: { server: v.registry_storage_nfs_server, path: v.registry_storage_nfs_path } }), claim(v.registry_storage_pv)];
+  }
+}
+
+/** The pull Secret's `.dockerconfigjson` (plaintext: only ever wrapped in a Secret). */
+function dockerConfigJson(v: K8sApplyVars): string {
+  const name = v.registry_pull_user ?? v.registry_users[0]!.name;
+  const password = v.registry_users.find((u) => u.name === name)!.password.reveal();
+  const auth = base64(`${name}:${password}`);
+  return JSON.stringify({ auths: { [registryAddress(v)]: { username: name, password, auth } } });
+}
+
+/** One-way digest of everything the registry reads at start-up; stable while the inputs are. */
+function configHash(parts: string[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p).update('\0');
+  return h.digest('hex');
+}
+
+/** Every string JSON-quoted (valid YAML), so no value can change the YAML's structure. */
+function quoted(value: unknown): any {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return value.map(quoted);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, x]) => [k, quoted(x)]));
+  return value;
+}
+
+function entries(record: Record<string, string>): Array<{ name: string; value: string }> {
+  return Object.entries(record).map(([name, value]) => ({ name, value }));
+}
+
+function unique(list: string[]): string[] {
+  return [...new Set(list)];
+}
+
+function reveal(c: string | Secret): string {
+  return typeof c === 'string' ? c : c.reveal();
+}
+
+function base64(text: string): string {
+  return Buffer.from(text, 'utf8').toString('base64');
+}

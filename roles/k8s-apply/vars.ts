@@ -1,0 +1,74 @@
+// The variables of k8s-apply (documented in defaults.yaml), checked before any host is touched.
+import { z } from 'zod';
+import { dnsLabel, dnsName, flag, listOf, registryCore, secret } from '../_shared/vars.js';
+import { canonicalQuantity } from './quantity.js';
+
+const quantity = z
+  .union([z.string(), z.number()])
+  .transform((v, ctx) => {
+    const canonical = canonicalQuantity(String(v).trim());
+    if (canonical === undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be a Kubernetes quantity such as 10Gi, 500Mi or 100m' });
+    return canonical ?? '';
+  });
+
+// Service names are RFC 1035 labels: they must start with a letter.
+const serviceName = z.string().regex(/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be an RFC 1035 label (a-z first, then a-z, 0-9, -; at most 63): it names the Service');
+const absolutePath = z.string().regex(/^\/[^\s]*$/, 'must be an absolute path without spaces');
+const imageRef = z.string().regex(/^[a-z0-9][a-z0-9._\-/:]*(@sha256:[a-f0-9]{64})?$/, 'must be an image reference such as registry:2.8.3');
+const seconds = z.coerce.number().int().min(1, 'must be a whole number of seconds >= 1');
+const nodePort = z.coerce.number().int().min(30000, 'must be in the NodePort range 30000-32767').max(32767, 'must be in the NodePort range 30000-32767');
+
+export const k8sApplyVars = registryCore
+  .extend({
+    kubectl_path: z.string().min(1),
+    kubeconfig: z.string().min(1).nullish(),
+    registry_namespace: dnsLabel,
+    registry_app_name: serviceName,
+    registry_tls_secret: dnsName,
+    registry_auth_secret: dnsName,
+    registry_pull_secret: dnsName,
+    registry_config_map: dnsName,
+    registry_image: imageRef,
+    registry_config_path: absolutePath.nullish(),
+    registry_auth_realm: z.string().min(1),
+    registry_storage_kind: z.enum(['pvc', 'hostpath', 'nfs']),
+    registry_storage_size: quantity,
+    registry_storage_class: dnsName.nullish(),
+    registry_storage_pvc: dnsName,
+    registry_storage_pv: dnsName,
+    registry_storage_host_path: absolutePath,
+    registry_storage_nfs_server: z.string().min(1).nullish(),
+    registry_storage_nfs_path: absolutePath.nullish(),
+    registry_resources: z.object({
+      requests: z.record(quantity),
+      limits: z.record(quantity).nullish(),
+    }),
+    registry_probe: z.object({
+      initial_delay_seconds: seconds,
+      period_seconds: seconds,
+      timeout_seconds: seconds,
+      failure_threshold: seconds,
+    }),
+    registry_node_selector: z.record(z.string()).nullish(),
+    registry_external_ips: listOf(z.string().ip('must be IP addresses')),
+    registry_node_port: nodePort.nullish(),
+    registry_ingress: flag,
+    registry_ingress_host: dnsName.nullish(),
+    registry_ingress_class: dnsName,
+    registry_pull_namespaces: listOf(dnsLabel).pipe(z.array(dnsLabel).min(1, 'must list at least one namespace')),
+    registry_pull_user: z.string().min(1).nullish(),
+    registry_users: z.array(z.object({ name: z.string().min(1).regex(/^[^:\s]+$/, 'must not contain ":" or spaces'), password: secret })).min(1, 'must list at least one user'),
+    registry_rollout_timeout: seconds,
+  })
+  .superRefine((v, ctx) => {
+    if (v.registry_storage_kind === 'nfs') {
+      if (!v.registry_storage_nfs_server) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['registry_storage_nfs_server'], message: 'is required when registry_storage_kind is nfs' });
+      if (!v.registry_storage_nfs_path) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['registry_storage_nfs_path'], message: 'is required when registry_storage_kind is nfs' });
+    }
+    const pullUser = v.registry_pull_user ?? v.registry_users[0]?.name;
+    if (pullUser && !v.registry_users.some((u) => u.name === pullUser)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['registry_pull_user'], message: 'must be one of the names in registry_users' });
+    }
+  });
+
+export type K8sApplyVars = z.infer<typeof k8sApplyVars>;

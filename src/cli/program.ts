@@ -1,0 +1,71 @@
+// The command line (commander). Parsing only; cli.ts acts on the result.
+import { Command, InvalidArgumentError, Option } from 'commander';
+
+export interface CliOptions {
+  playbook: string;
+  inventory: string;
+  limit?: string;
+  check: boolean;
+  diff: boolean;
+  detailedExitcode: boolean;
+  tags: string[];
+  skipTags: string[];
+  forks?: number;
+  extraVars: string[];
+  json?: string;
+  junit?: string;
+  verbose: number;
+  render?: string;
+  renderSecrets: boolean;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+const collectList = (value: string, previous: string[]) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+const positiveInt = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of 1 or more');
+  return n;
+};
+
+export function buildProgram(): Command {
+  return new Command('play')
+    .description('Run a playbook: converge hosts to the state its roles declare (Ansible-style).')
+    .argument('[playbook]', 'playbook file; a bare name is also looked up in playbooks/', 'site.yaml')
+    .option('-i, --inventory <file>', 'inventory file (YAML, Ansible shape)', 'inventory.yaml')
+    .option('-l, --limit <pattern>', "only these hosts: a:b, a,b union; &b intersection; !b exclusion; * globs; ~regex")
+    .option('-C, --check', 'compute and show the plan, change nothing')
+    .option('-D, --diff', 'show content diffs (secrets masked)')
+    .option('--detailed-exitcode', 'with --check: exit 8 when changes are pending')
+    .option('-t, --tags <tags>', 'only plays/roles with these tags (comma-separated, repeatable)', collectList, [])
+    .option('--skip-tags <tags>', 'skip plays/roles with these tags (comma-separated, repeatable)', collectList, [])
+    .option('-f, --forks <n>', 'hosts at once (default: all hosts of the play, at most 50)', positiveInt)
+    .option('-e, --extra-vars <vars>', 'key=value, @file.yaml or {yaml}; highest precedence (repeatable)', collect, [])
+    .option('--json <file>', 'write every event and the recap as JSON')
+    .option('--junit <file>', 'write a JUnit XML report (a testcase per host and step)')
+    .addOption(new Option('-v, --verbose', 'show planned actions (repeat for more)').argParser((_v: string, prev: number) => prev + 1).default(0))
+    .option('--render <dir>', 'implies --check: write every planned Kubernetes object as YAML into DIR')
+    .option('--render-secrets', 'with --render: write Secret values instead of ***')
+    .exitOverride()
+    .showSuggestionAfterError(true);
+}
+
+export function readOptions(program: Command): CliOptions {
+  const o = program.opts();
+  return {
+    playbook: program.processedArgs[0] as string,
+    inventory: o.inventory as string,
+    limit: o.limit as string | undefined,
+    check: Boolean(o.check) || o.render !== undefined,
+    diff: Boolean(o.diff),
+    detailedExitcode: Boolean(o.detailedExitcode),
+    tags: o.tags as string[],
+    skipTags: o.skipTags as string[],
+    forks: o.forks as number | undefined,
+    extraVars: o.extraVars as string[],
+    json: o.json as string | undefined,
+    junit: o.junit as string | undefined,
+    verbose: o.verbose as number,
+    render: o.render as string | undefined,
+    renderSecrets: Boolean(o.renderSecrets),
+  };
+}

@@ -1,0 +1,124 @@
+// Read → plan → (apply) for a list of resources on one host. Shared by roles and handlers.
+import { CommandError, StateError } from '../errors.js';
+import type { FactQuery, FactValues, Resource } from '../resources/types.js';
+import type { Transport } from '../transports/types.js';
+import { newMarker } from './apply-script.js';
+import { applySteps } from './apply-steps.js';
+import type { StepStatus } from './events.js';
+import { planResource, resourceLabel } from './plan.js';
+import type { PlanEnv, StepPlan } from './plan-types.js';
+import { readHost } from './read-state.js';
+
+export interface StepResult {
+  resource?: Resource;
+  label: string;
+  status: StepStatus;
+  plan?: StepPlan;
+  error?: Error;
+  registered?: unknown;
+  durationMs: number;
+}
+
+export interface ConvergeResult {
+  steps: StepResult[];
+  /** The error that stopped the list (also on the failed step, when there is one). */
+  error?: Error;
+}
+
+function backupSuffix(now = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `.${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}@${p(now.getHours())}:${p(now.getMinutes())}:${p(now.getSeconds())}~`;
+}
+
+function asError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(String(e));
+}
+
+function evaluateFacts(queries: Record<string, FactQuery>, raw: Record<string, { code: number; stdout: string }>): FactValues {
+  const values: FactValues = {};
+  for (const [name, q] of Object.entries(queries)) {
+    const got = raw[name];
+    if (!got) throw new Error(`internal: fact ${name} was not read`);
+    try {
+      values[name] = q.parse(got.stdout, got.code);
+    } catch (e) {
+      if (e instanceof StateError) throw e;
+      throw new StateError(`fact ${name} (${q.argv.join(' ')}): ${asError(e).message}`);
+    }
+  }
+  return values;
+}
+
+export async function converge(transport: Transport, resources: Resource[], queries: Record<string, FactQuery>, check: boolean): Promise<ConvergeResult> {
+  const steps: StepResult[] = [];
+  const started = Date.now();
+  let read;
+  let facts: FactValues;
+  try {
+    read = await readHost(transport, resources, queries);
+    facts = evaluateFacts(queries, read.queries);
+  } catch (e) {
+    const error = asError(e);
+    steps.push({ label: 'read state', status: 'failed', error, durationMs: Date.now() - started });
+    return { steps, error };
+  }
+  const marker = newMarker();
+  const env: PlanEnv = { facts, model: read.model, marker, backupSuffix: backupSuffix() };
+  const planned: StepResult[] = [];
+  let planError: StepResult | undefined;
+  for (const [i, resource] of resources.entries()) {
+    const t0 = Date.now();
+    try {
+      const plan = planResource(resource, i, read, env);
+      const status: StepStatus = plan.actions.length ? 'changed' : plan.skipped ? 'skipped' : 'ok';
+      planned.push({ resource, label: plan.label, status, plan, durationMs: Date.now() - t0 });
+    } catch (e) {
+      planError = { resource, label: resourceLabel(resource), status: 'failed', error: asError(e), durationMs: Date.now() - t0 };
+      break;
+    }
+  }
+
+  if (check) {
+    for (const s of planned) s.registered = s.plan!.registered();
+    steps.push(...planned);
+  } else {
+    const toApply = planned.filter((s) => s.status === 'changed');
+    const t0 = Date.now();
+    let batch: Awaited<ReturnType<typeof applySteps>>;
+    try {
+      batch = await applySteps(transport, toApply.map((s) => s.plan!), marker);
+    } catch (e) {
+      const error = asError(e);
+      const first = toApply[0]!;
+      steps.push(...planned.slice(0, planned.indexOf(first)).map((s) => ({ ...s, registered: s.plan!.registered({ stdout: '' }) })));
+      steps.push({ ...first, status: 'failed', error, durationMs: Date.now() - t0 });
+      return { steps, error };
+    }
+    const share = toApply.length ? Math.round((Date.now() - t0) / toApply.length) : 0;
+    for (const s of planned) {
+      if (s.status !== 'changed') {
+        s.registered = s.plan!.registered({ stdout: '' });
+        steps.push(s);
+        continue;
+      }
+      const out = batch.outputs[toApply.indexOf(s)];
+      s.durationMs += share;
+      if (out && out.code === 0) {
+        s.registered = s.plan!.registered({ stdout: out.stdout });
+        steps.push(s);
+        continue;
+      }
+      const stderr = out?.stderr || batch.scriptError?.stderr || '';
+      const code = out?.code ?? batch.scriptError?.code ?? null;
+      s.status = 'failed';
+      s.error = new CommandError(transport.host, transport.user, s.plan!.command, code, stderr);
+      steps.push(s);
+      return { steps, error: s.error };
+    }
+  }
+  if (planError) {
+    steps.push(planError);
+    return { steps, error: planError.error };
+  }
+  return { steps };
+}

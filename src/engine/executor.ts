@@ -1,0 +1,139 @@
+// Runs one role (or its notified handlers) on one host: read everything in one round trip,
+// plan each resource, then apply the plan in one more, or only report it in check mode.
+import { CommandError, StateError, UnreachableError } from '../errors.js';
+import type { Role, RoleContext } from '../resources/role.js';
+import type { FactQuery, Resource } from '../resources/types.js';
+import type { Transport } from '../transports/types.js';
+import { converge, type StepResult } from './apply-resources.js';
+import type { Emit } from './events.js';
+
+export interface ExecuteRoleOptions {
+  transport: Transport;
+  role: Role;
+  ctx: RoleContext;
+  play: string;
+  check: boolean;
+  diff: boolean;
+  emit: Emit;
+  onPlan?: (resources: Resource[]) => void;
+}
+
+export interface RoleOutcome {
+  ok: number;
+  changed: number;
+  failed: number;
+  skipped: number;
+  notified: string[];
+  registered: Record<string, unknown>;
+  error?: Error;
+}
+
+function emptyOutcome(): RoleOutcome {
+  return { ok: 0, changed: 0, failed: 0, skipped: 0, notified: [], registered: {} };
+}
+
+/** The message for a failure: host, role and step named; CommandError already names user@host. */
+export function describeFailure(error: Error, host: string, role: string, step: string): string {
+  const hint = error instanceof StateError && error.hint ? ` (${error.hint})` : '';
+  if (error instanceof CommandError || error instanceof UnreachableError) return `role ${role}, step ${step}: ${error.message}`;
+  return `${host}: role ${role}, step ${step}: ${error.message}${hint}`;
+}
+
+function withContext(error: Error, host: string, role: string, step: string): Error {
+  if (error instanceof UnreachableError) return error;
+  error.message = error instanceof CommandError ? `role ${role}, step ${step}: ${error.message}` : `${host}: role ${role}, step ${step}: ${error.message}`;
+  return error;
+}
+
+function count(outcome: RoleOutcome, s: StepResult): void {
+  if (s.status === 'ok') outcome.ok++;
+  else if (s.status === 'changed') outcome.changed++;
+  else if (s.status === 'failed') outcome.failed++;
+  else outcome.skipped++;
+}
+
+export async function executeRole(o: ExecuteRoleOptions): Promise<RoleOutcome> {
+  const outcome = emptyOutcome();
+  const host = o.transport.host;
+  const stepEvent = (s: StepResult) =>
+    o.emit({
+      type: 'step',
+      play: o.play,
+      role: o.role.name,
+      host,
+      step: s.label,
+      status: s.status,
+      actions: s.plan?.actions ?? [],
+      ...(s.plan?.why ? { why: s.plan.why } : {}),
+      ...(o.diff && s.plan?.diffs.length && s.status !== 'failed' ? { diffs: s.plan.diffs } : {}),
+      ...(s.error ? { error: describeFailure(s.error, host, o.role.name, s.label) } : {}),
+      durationMs: s.durationMs,
+    });
+
+  let resources: Resource[];
+  let queries: Record<string, FactQuery>;
+  const t0 = Date.now();
+  try {
+    queries = o.role.facts?.(o.ctx) ?? {};
+    resources = o.role.plan(o.ctx);
+  } catch (e) {
+    const error = e instanceof Error ? e : new Error(String(e));
+    stepEvent({ label: 'plan', status: 'failed', error, durationMs: Date.now() - t0 });
+    outcome.failed++;
+    outcome.error = withContext(error, host, o.role.name, 'plan');
+    return outcome;
+  }
+  o.onPlan?.(resources);
+
+  const result = await converge(o.transport, resources, queries, o.check);
+  for (const s of result.steps) {
+    stepEvent(s);
+    count(outcome, s);
+    if (s.status === 'changed') for (const n of s.resource?.notify ?? []) if (!outcome.notified.includes(n)) outcome.notified.push(n);
+    if (s.resource?.register && s.status !== 'failed') outcome.registered[s.resource.register] = s.registered ?? null;
+  }
+  if (result.error) {
+    const failed = result.steps.find((s) => s.status === 'failed');
+    outcome.error = withContext(result.error, host, o.role.name, failed?.label ?? 'read state');
+  }
+  return outcome;
+}
+
+/** Runs the named handlers (from role.handlers(ctx)) once, in definition order. */
+export async function runHandlers(o: ExecuteRoleOptions & { names: string[] }): Promise<RoleOutcome> {
+  const outcome = emptyOutcome();
+  const host = o.transport.host;
+  let handlers: Record<string, Resource[]>;
+  let queries: Record<string, FactQuery>;
+  try {
+    handlers = o.role.handlers?.(o.ctx) ?? {};
+    queries = o.role.facts?.(o.ctx) ?? {};
+  } catch (e) {
+    const error = e instanceof Error ? e : new Error(String(e));
+    o.emit({ type: 'handler', play: o.play, host, handler: o.names.join(', '), status: 'failed', error: describeFailure(error, host, o.role.name, 'handlers'), durationMs: 0 });
+    outcome.failed++;
+    outcome.error = withContext(error, host, o.role.name, 'handlers');
+    return outcome;
+  }
+  for (const name of Object.keys(handlers)) {
+    if (!o.names.includes(name)) continue;
+    const t0 = Date.now();
+    if (o.check) {
+      o.emit({ type: 'handler', play: o.play, host, handler: name, status: 'changed', durationMs: 0 });
+      outcome.changed++;
+      continue;
+    }
+    const result = await converge(o.transport, handlers[name]!, queries, false);
+    const status = result.error ? 'failed' : result.steps.some((s) => s.status === 'changed') ? 'changed' : 'ok';
+    const failed = result.steps.find((s) => s.status === 'failed');
+    const message = result.error ? describeFailure(result.error, host, o.role.name, `handler ${name}: ${failed?.label ?? 'read state'}`) : undefined;
+    o.emit({ type: 'handler', play: o.play, host, handler: name, status, ...(message ? { error: message } : {}), durationMs: Date.now() - t0 });
+    count(outcome, { label: name, status, durationMs: 0 });
+    for (const s of result.steps) if (s.resource?.register && s.status !== 'failed') outcome.registered[s.resource.register] = s.registered ?? null;
+    if (result.error) {
+      outcome.error = withContext(result.error, host, o.role.name, `handler ${name}`);
+      return outcome;
+    }
+  }
+  return outcome;
+}

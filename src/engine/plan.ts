@@ -1,0 +1,44 @@
+// Dispatch: one planner per resource kind.
+import type { Resource } from '../resources/types.js';
+import { planCommand } from './plan-command.js';
+import { planDirectory } from './plan-directory.js';
+import { planFile } from './plan-file.js';
+import { planFileSet } from './plan-fileset.js';
+import { planK8s, objectName } from './plan-k8s.js';
+import type { PlanEnv, StepPlan } from './plan-types.js';
+import type { HostRead } from './read-state.js';
+import { quoteArgv } from '../transports/shell.js';
+
+export function resourceLabel(r: Resource): string {
+  if (r.name) return r.name;
+  switch (r.kind) {
+    case 'file':
+      return `file ${r.path}`;
+    case 'directory':
+      return `directory ${r.path}`;
+    case 'fileset':
+      return `fileset ${r.files.map((f) => f.path).join(', ')}`;
+    case 'command':
+      return `command ${quoteArgv(r.argv)}`;
+    case 'k8s':
+      return `k8s ${r.objects.map(objectName).join(', ')}`;
+  }
+}
+
+export function planResource(r: Resource, index: number, read: HostRead, env: PlanEnv): StepPlan {
+  switch (r.kind) {
+    case 'file':
+      return planFile(r, env);
+    case 'directory':
+      return planDirectory(r, env);
+    case 'fileset':
+      return planFileSet(r, env);
+    case 'command':
+      return planCommand(r, read.guards.get(index) ?? {}, env);
+    case 'k8s': {
+      const got = read.k8s.get(index);
+      if (!got) throw new Error(`internal: k8s resource ${index} was not read`);
+      return planK8s(r, got, env);
+    }
+  }
+}

@@ -1,0 +1,124 @@
+// Everything that happens before any host is touched: load inventory, playbook, roles and
+// extra vars, resolve --limit and each play's hosts, compute every host's variables and call
+// every role's validate(). Any problem is an InputError (exit 3) and no connection is made.
+import { dirname } from 'node:path';
+import { InputError } from '../errors.js';
+import type { Vars } from '../resources/role.js';
+import { parseExtraVars } from './extra-vars.js';
+import { connectionOf, inventoryVars, loadInventory, type ConnectionParams, type Inventory } from './inventory.js';
+import { matchHosts, resolveLimit } from './pattern.js';
+import { loadPlaybook, type Play, type Playbook, type RoleEntry } from './playbook.js';
+import { roleCatalog, type LoadedRole, type RoleCatalog } from './roles.js';
+import { tagSelected } from './tags.js';
+import { layerFrom, mergeLayers, withVarOrigin, type VarLayer } from './vars.js';
+
+export interface PrepareOptions {
+  /** Resolved playbook path. */
+  playbook: string;
+  inventory: string;
+  limit?: string;
+  extraVars?: string[];
+  tags?: string[];
+  skipTags?: string[];
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  catalog?: RoleCatalog;
+}
+
+export interface PreparedRole {
+  entry: RoleEntry;
+  loaded: LoadedRole;
+}
+
+export interface PreparedPlay {
+  play: Play;
+  /** Hosts in the play and in the limit: they run normally. */
+  targets: string[];
+  /** Hosts in the play but outside --limit: they run read-only so their facts exist. */
+  readOnly: string[];
+  /** Role entries selected by --tags/--skip-tags. */
+  roles: PreparedRole[];
+}
+
+export interface Prepared {
+  playbook: Playbook;
+  inventory: Inventory;
+  plays: PreparedPlay[];
+  extraVars: VarLayer;
+  connections: Map<string, ConnectionParams>;
+  /** Every host that some play will touch (targets and read-only), in inventory order. */
+  hosts: string[];
+}
+
+export async function prepare(o: PrepareOptions): Promise<Prepared> {
+  const env = o.env ?? process.env;
+  const yamlOpts = { env };
+  const inventory = loadInventory(o.inventory, yamlOpts);
+  const playbook = loadPlaybook(o.playbook, yamlOpts);
+  const extraVars = parseExtraVars(o.extraVars ?? [], o.cwd ?? process.cwd(), yamlOpts);
+  const catalog = o.catalog ?? roleCatalog(dirname(o.playbook), yamlOpts);
+  const limit = o.limit ? resolveLimit(inventory, o.limit) : undefined;
+
+  if (!playbook.plays.length) throw new InputError('the playbook has no plays', { file: playbook.file });
+  const plays: PreparedPlay[] = [];
+  for (const play of playbook.plays) {
+    const what = `play '${play.name}': hosts ${JSON.stringify(play.hosts)}`;
+    const matched = matchHosts(inventory, play.hosts, { what, origin: play.hostsOrigin, strictNames: true });
+    const roles: PreparedRole[] = [];
+    for (const entry of play.roles) {
+      const loaded = await catalog.load(entry.name);
+      if (!loaded) {
+        throw new InputError(`unknown role '${entry.name}'`, entry.origin, `known roles: ${catalog.known().join(', ') || '(none)'}`);
+      }
+      if (tagSelected([...play.tags, ...entry.tags], o.tags ?? [], o.skipTags ?? [])) roles.push({ entry, loaded });
+    }
+    const targets = limit ? matched.filter((h) => limit.has(h)) : matched;
+    const readOnly = limit ? matched.filter((h) => !limit.has(h)) : [];
+    plays.push({ play, targets, readOnly, roles });
+  }
+
+  const used = new Set(plays.filter((p) => p.roles.length).flatMap((p) => [...p.targets, ...p.readOnly]));
+  const hosts = [...inventory.hosts.keys()].filter((h) => used.has(h));
+  const connections = new Map<string, ConnectionParams>();
+  for (const h of hosts) connections.set(h, connectionOf(inventory, h, env));
+
+  const prepared: Prepared = { playbook, inventory, plays, extraVars, connections, hosts };
+  validateAll(prepared);
+  return prepared;
+}
+
+/** The variables of `host` for one role of one play, lowest precedence first. */
+export function varsFor(p: Prepared, host: string, play: Play, role: PreparedRole, registered: Vars = {}): VarLayer {
+  const def = p.inventory.hosts.get(host);
+  return mergeLayers([
+    role.loaded.defaults,
+    inventoryVars(p.inventory, host),
+    play.vars,
+    { vars: registered, origins: {} },
+    role.entry.params,
+    p.extraVars,
+    layerFrom({ inventory_hostname: host, group_names: (def?.groups ?? []).filter((g) => g !== 'all' && g !== 'ungrouped') }),
+  ]);
+}
+
+function validateAll(p: Prepared): void {
+  for (const pp of p.plays) {
+    for (const host of [...pp.targets, ...pp.readOnly]) {
+      for (const role of pp.roles) {
+        if (!role.loaded.role.validate) continue;
+        const layer = varsFor(p, host, pp.play, role);
+        try {
+          role.loaded.role.validate(layer.vars);
+        } catch (e) {
+          if (!(e instanceof InputError)) throw e;
+          const located = withVarOrigin(e, layer);
+          throw new InputError(
+            `play '${pp.play.name}', host ${host}: ${located.message}`,
+            located.origin ?? role.entry.origin,
+            located.hint,
+          );
+        }
+      }
+    }
+  }
+}

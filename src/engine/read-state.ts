@@ -1,0 +1,70 @@
+// The read phase: one exec per host reads every resource of a role plus its fact queries.
+import { parseCaptured, parseGuardFact, type CapturedFact, type GuardFact } from '../facts/command.js';
+import { parseDirFact, parseFileFact } from '../facts/file.js';
+import { parseRecords } from '../facts/records.js';
+import type { FactQuery, Resource } from '../resources/types.js';
+import { quoteArgv } from '../transports/shell.js';
+import type { Transport } from '../transports/types.js';
+import { CommandError } from '../errors.js';
+import { newMarker } from './apply-script.js';
+import { k8sReadCommand } from './plan-k8s.js';
+import type { HostModel } from './plan-types.js';
+import { buildReadScript, type ReadItem } from './read-script.js';
+
+export interface HostRead {
+  model: HostModel;
+  guards: Map<number, GuardFact>;
+  k8s: Map<number, CapturedFact>;
+  /** Raw outputs of the role's fact queries. */
+  queries: Record<string, CapturedFact>;
+}
+
+export function readItems(resources: Resource[], queries: Record<string, FactQuery>): { items: ReadItem[]; guards: Map<number, number>; k8s: Map<number, number>; queries: Map<string, number> } {
+  const items: ReadItem[] = [];
+  const seen = new Set<string>();
+  const guards = new Map<number, number>();
+  const k8s = new Map<number, number>();
+  const byName = new Map<string, number>();
+  const path = (kind: 'file' | 'dir', p: string) => {
+    if (seen.has(`${kind}:${p}`)) return;
+    seen.add(`${kind}:${p}`);
+    items.push({ kind, path: p });
+  };
+  resources.forEach((r, i) => {
+    if (r.kind === 'file') path('file', r.path);
+    else if (r.kind === 'fileset') r.files.forEach((f) => path('file', f.path));
+    else if (r.kind === 'directory') path('dir', r.path);
+    else if (r.kind === 'command') {
+      if (r.unless || r.onlyIf || r.creates !== undefined) {
+        guards.set(i, items.length);
+        items.push({ kind: 'guard', unless: r.unless, onlyIf: r.onlyIf, creates: r.creates });
+      }
+    } else {
+      k8s.set(i, items.length);
+      items.push({ kind: 'capture', ...k8sReadCommand(r) });
+    }
+  });
+  for (const [name, q] of Object.entries(queries)) {
+    byName.set(name, items.length);
+    items.push({ kind: 'capture', command: quoteArgv(q.argv) });
+  }
+  return { items, guards, k8s, queries: byName };
+}
+
+export async function readHost(transport: Transport, resources: Resource[], queries: Record<string, FactQuery>): Promise<HostRead> {
+  const plan = readItems(resources, queries);
+  const read: HostRead = { model: { files: new Map(), dirs: new Map() }, guards: new Map(), k8s: new Map(), queries: {} };
+  if (plan.items.length === 0) return read;
+  const marker = newMarker();
+  const res = await transport.exec('sh -s', { stdin: buildReadScript(plan.items, marker) });
+  if (res.code !== 0) throw new CommandError(transport.host, transport.user, 'sh -s (read state)', res.code, res.stderr);
+  const records = parseRecords(res.stdout, marker);
+  plan.items.forEach((item, idx) => {
+    if (item.kind === 'file') read.model.files.set(item.path, parseFileFact(records.get(idx)));
+    if (item.kind === 'dir') read.model.dirs.set(item.path, parseDirFact(records.get(idx)));
+  });
+  for (const [r, idx] of plan.guards) read.guards.set(r, parseGuardFact(records.get(idx)));
+  for (const [r, idx] of plan.k8s) read.k8s.set(r, parseCaptured(records.get(idx)));
+  for (const [name, idx] of plan.queries) read.queries[name] = parseCaptured(records.get(idx));
+  return read;
+}

@@ -1,0 +1,253 @@
+// Orchestration: plays in order; within a play every host in parallel (up to --forks); per host
+// the roles in order, then the notified handlers (even after a failure). A failed or unreachable
+// host leaves the run; the others go on. One transport per host for the whole run.
+import { InputError, StateError, UnreachableError } from '../errors.js';
+import type { RoleContext, Vars } from '../resources/role.js';
+import type { Resource } from '../resources/types.js';
+import type { Transport } from '../transports/types.js';
+import type { EngineDeps, RoleOutcome } from './deps.js';
+import type { Emit, HostRecap } from './events.js';
+import { groupMembers, inventoryVars } from './inventory.js';
+import { varsFor, type Prepared, type PreparedPlay, type PreparedRole } from './prepare.js';
+import { templateRenderer, type TemplateRenderer } from './templates.js';
+import { withVarOrigin } from './vars.js';
+
+export interface RunOptions {
+  check: boolean;
+  diff: boolean;
+  /** Hosts at once per play; default every host (cap 50). */
+  forks?: number;
+  /** With check: exit 8 when changes are pending. */
+  detailedExitcode?: boolean;
+  emit: Emit;
+  /** Every role's planned resources per host (--render). */
+  onPlan?: (host: string, resources: Resource[]) => void;
+  template?: TemplateRenderer;
+}
+
+export interface RunResult {
+  recap: Record<string, HostRecap>;
+  exitCode: number;
+}
+
+export const EXIT = { ok: 0, internal: 1, failed: 2, input: 3, unreachable: 4, both: 6, drift: 8 } as const;
+
+export async function runPrepared(p: Prepared, o: RunOptions, deps: EngineDeps): Promise<RunResult> {
+  const started = Date.now();
+  const run = new RunState(p, o, deps);
+  o.emit({ type: 'run-start', playbook: p.playbook.file, check: o.check, hosts: p.hosts });
+  try {
+    for (const pp of p.plays) await run.play(pp);
+  } finally {
+    await run.closeAll();
+  }
+  const exitCode = run.exitCode();
+  o.emit({ type: 'run-end', recap: run.recap, exitCode, durationMs: Date.now() - started });
+  return { recap: run.recap, exitCode };
+}
+
+class RunState {
+  readonly recap: Record<string, HostRecap> = {};
+  private readonly transports = new Map<string, Promise<Transport>>();
+  private readonly dead = new Map<string, 'failed' | 'unreachable'>();
+  private readonly registered = new Map<string, Vars>();
+  private readonly groups: Record<string, string[]>;
+  private readonly template: TemplateRenderer;
+  private pendingChanges = 0;
+
+  constructor(
+    private readonly p: Prepared,
+    private readonly o: RunOptions,
+    private readonly deps: EngineDeps,
+  ) {
+    for (const h of p.hosts) this.recap[h] = { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, roundTrips: 0 };
+    this.groups = groupMembers(p.inventory);
+    this.template = o.template ?? templateRenderer();
+  }
+
+  async play(pp: PreparedPlay): Promise<void> {
+    const name = pp.play.name;
+    const targets = pp.roles.length ? pp.targets.filter((h) => !this.dead.has(h)) : [];
+    const readOnly = pp.roles.length ? pp.readOnly.filter((h) => !this.dead.has(h)) : [];
+    this.o.emit({ type: 'play-start', play: name, hosts: targets, readOnlyHosts: readOnly });
+    const work = [...targets.map((h) => ({ host: h, readOnly: false })), ...readOnly.map((h) => ({ host: h, readOnly: true }))];
+    const forks = Math.max(1, this.o.forks ?? Math.min(work.length || 1, 50));
+    await pool(work, forks, (w) => this.hostPlay(pp, w.host, w.readOnly));
+    this.o.emit({ type: 'play-end', play: name });
+  }
+
+  private async hostPlay(pp: PreparedPlay, host: string, readOnly: boolean): Promise<void> {
+    const play = pp.play.name;
+    const check = this.o.check || readOnly;
+    const roles = readOnly ? pp.roles.filter((r) => this.registersFacts(pp, host, r)) : pp.roles;
+    if (!roles.length) return;
+    const transport = await this.transport(play, host);
+    if (!transport) return;
+
+    const notified: string[] = [];
+    const ran: PreparedRole[] = [];
+    for (const role of roles) {
+      const ctx = this.context(pp, host, role);
+      this.o.emit({ type: 'role-start', play, role: role.entry.name, host });
+      ran.push(role);
+      const outcome = await this.guard(play, host, () =>
+        this.deps.executeRole({ transport, role: role.loaded.role, ctx, play, check, diff: this.o.diff, emit: this.o.emit, onPlan: this.planHook(host) }),
+      );
+      if (outcome === 'unreachable') return;
+      this.count(host, outcome, readOnly);
+      this.registered.set(host, { ...this.registered.get(host), ...outcome.registered });
+      for (const n of outcome.notified) if (!notified.includes(n)) notified.push(n);
+      if (outcome.error) {
+        const error = outcome.error instanceof InputError ? withVarOrigin(outcome.error, varsFor(this.p, host, pp.play, role, this.registered.get(host))) : outcome.error;
+        this.fail(play, host, role.entry.name, error instanceof InputError ? new Error(error.describe()) : error);
+        break;
+      }
+    }
+    if (notified.length) await this.handlers(pp, host, ran, notified, transport, check, readOnly);
+  }
+
+  private async handlers(pp: PreparedPlay, host: string, ran: PreparedRole[], notified: string[], transport: Transport, check: boolean, readOnly: boolean): Promise<void> {
+    const play = pp.play.name;
+    const remaining = new Set(notified);
+    const seenRoles = new Set<unknown>();
+    for (const role of ran) {
+      if (seenRoles.has(role.loaded.role) || !role.loaded.role.handlers) continue;
+      seenRoles.add(role.loaded.role);
+      const ctx = this.context(pp, host, role);
+      let defined: string[];
+      try {
+        defined = Object.keys(role.loaded.role.handlers(ctx));
+      } catch (e) {
+        this.fail(play, host, role.entry.name, e as Error);
+        continue;
+      }
+      const names = defined.filter((n) => remaining.has(n));
+      if (!names.length) continue;
+      names.forEach((n) => remaining.delete(n));
+      const outcome = await this.guard(play, host, () =>
+        this.deps.runHandlers({ transport, role: role.loaded.role, ctx, play, check, diff: this.o.diff, emit: this.o.emit, names }),
+      );
+      if (outcome === 'unreachable') return;
+      this.count(host, outcome, readOnly);
+      if (outcome.error) this.fail(play, host, role.entry.name, outcome.error);
+    }
+    for (const name of remaining) {
+      const error = `handler '${name}' was notified but no role in this play defines it`;
+      this.o.emit({ type: 'handler', play, host, handler: name, status: 'failed', error, durationMs: 0 });
+      this.recap[host]!.failed++;
+      this.fail(play, host, '(handlers)', new StateError(error));
+    }
+  }
+
+  /** Runs executor work; a lost connection makes the host unreachable, anything else a failed outcome. */
+  private async guard(play: string, host: string, fn: () => Promise<RoleOutcome>): Promise<RoleOutcome | 'unreachable'> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof UnreachableError) {
+        this.unreachable(play, host, e);
+        return 'unreachable';
+      }
+      return { ok: 0, changed: 0, failed: 1, skipped: 0, notified: [], registered: {}, error: e as Error };
+    }
+  }
+
+  /** Under --limit, a host outside the limit only runs the roles that register facts. */
+  private registersFacts(pp: PreparedPlay, host: string, role: PreparedRole): boolean {
+    try {
+      return role.loaded.role.plan(this.context(pp, host, role)).some((r) => r.register);
+    } catch {
+      return true;
+    }
+  }
+
+  private async transport(play: string, host: string): Promise<Transport | undefined> {
+    let t = this.transports.get(host);
+    if (!t) {
+      t = (async () => {
+        const transport = this.deps.connect(this.p.connections.get(host)!);
+        await transport.connect();
+        return transport;
+      })();
+      this.transports.set(host, t);
+    }
+    try {
+      return await t;
+    } catch (e) {
+      this.unreachable(play, host, e as Error);
+      return undefined;
+    }
+  }
+
+  private unreachable(play: string, host: string, e: Error): void {
+    if (this.dead.get(host) === 'unreachable') return;
+    this.dead.set(host, 'unreachable');
+    this.recap[host]!.unreachable = 1;
+    this.o.emit({ type: 'host-unreachable', play, host, error: e.message });
+  }
+
+  private fail(play: string, host: string, role: string, e: Error): void {
+    const r = this.recap[host]!;
+    if (r.failed === 0) r.failed = 1;
+    if (!this.dead.has(host)) this.dead.set(host, 'failed');
+    this.o.emit({ type: 'host-failed', play, host, role, error: e.message });
+  }
+
+  private count(host: string, outcome: RoleOutcome, readOnly: boolean): void {
+    const r = this.recap[host]!;
+    r.ok += outcome.ok + (readOnly ? outcome.changed : 0);
+    if (!readOnly) {
+      r.changed += outcome.changed;
+      this.pendingChanges += outcome.changed;
+    }
+    r.failed += outcome.failed;
+    r.skipped += outcome.skipped;
+  }
+
+  private context(pp: PreparedPlay, host: string, role: PreparedRole): RoleContext {
+    const def = this.p.inventory.hosts.get(host)!;
+    return {
+      host: { name: host, groups: def.groups },
+      vars: varsFor(this.p, host, pp.play, role, this.registered.get(host)).vars,
+      hostvars: (other) => ({ ...inventoryVars(this.p.inventory, other).vars, ...this.registered.get(other), ...this.p.extraVars.vars }),
+      groups: this.groups,
+      template: this.template,
+    };
+  }
+
+  private planHook(host: string): ((resources: Resource[]) => void) | undefined {
+    const hook = this.o.onPlan;
+    return hook ? (resources) => hook(host, resources) : undefined;
+  }
+
+  exitCode(): number {
+    const states = [...this.dead.values()];
+    const failed = states.includes('failed');
+    const unreachable = states.includes('unreachable');
+    if (failed && unreachable) return EXIT.both;
+    if (failed) return EXIT.failed;
+    if (unreachable) return EXIT.unreachable;
+    if (this.o.check && this.o.detailedExitcode && this.pendingChanges > 0) return EXIT.drift;
+    return EXIT.ok;
+  }
+
+  async closeAll(): Promise<void> {
+    for (const [host, t] of this.transports) {
+      try {
+        const transport = await t;
+        this.recap[host]!.roundTrips = transport.roundTrips;
+        await transport.close();
+      } catch {
+        // unreachable hosts have nothing to close
+      }
+    }
+  }
+}
+
+async function pool<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
+}

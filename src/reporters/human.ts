@@ -1,0 +1,78 @@
+// The human reporter: Ansible-like lines per host and step, coloured on a TTY, plain otherwise.
+// Every line goes through redact().
+import type { EngineEvent, StepStatus } from '../engine/events.js';
+import { redact } from '../secret.js';
+import { unifiedDiff } from './diff.js';
+import { unhandled } from './never.js';
+import { formatRecap } from './recap.js';
+
+export interface HumanOptions {
+  write: (text: string) => void;
+  tty: boolean;
+  verbose: boolean;
+  diff: boolean;
+}
+
+const colors = { ok: 32, changed: 33, failed: 31, skipped: 36, unreachable: 31, title: 1, dim: 2 } as const;
+
+export function humanReporter(o: HumanOptions): (e: EngineEvent) => void {
+  const paint = (c: keyof typeof colors, s: string) => (o.tty ? `\x1b[${colors[c]}m${s}\x1b[0m` : s);
+  const out = (s: string) => o.write(redact(s.endsWith('\n') ? s : `${s}\n`));
+  const readOnly = new Set<string>();
+  let check = false;
+  const hostTag = (host: string) => (readOnly.has(host) ? `[${host} read-only]` : `[${host}]`);
+  const statusWord = (s: StepStatus) => (s === 'skipped' ? 'skipping' : s === 'failed' ? 'failed' : s);
+
+  return (e) => {
+    switch (e.type) {
+      case 'run-start':
+        check = e.check;
+        out(paint('title', `${check ? 'CHECK (nothing will be changed)' : 'RUN'} ${e.playbook} on ${e.hosts.join(', ') || '(no hosts)'}`));
+        break;
+      case 'play-start': {
+        readOnly.clear();
+        e.readOnlyHosts.forEach((h) => readOnly.add(h));
+        out(`\n${paint('title', `PLAY [${e.play}] ${'*'.repeat(Math.max(3, 60 - e.play.length))}`)}`);
+        if (!e.hosts.length && !e.readOnlyHosts.length) out(paint('skipped', 'skipping: no hosts matched'));
+        if (e.readOnlyHosts.length) out(paint('dim', `read-only (outside --limit, facts only): ${e.readOnlyHosts.join(', ')}`));
+        break;
+      }
+      case 'role-start':
+        if (o.verbose || o.tty) out(paint('dim', `${hostTag(e.host)} role ${e.role}`));
+        break;
+      case 'step': {
+        const word = e.status === 'changed' && (check || readOnly.has(e.host)) ? 'changed (check)' : statusWord(e.status);
+        const why = e.why ? ` (${e.why})` : '';
+        const err = e.error ? `: ${e.error}` : '';
+        out(`${paint(e.status, `${word}: ${hostTag(e.host)}`)} ${e.role} | ${e.step}${why}${err}`);
+        if (o.verbose) for (const a of e.actions) out(paint('dim', `    - ${a}`));
+        if (o.diff) for (const d of e.diffs ?? []) out(colorDiff(unifiedDiff(d), paint));
+        break;
+      }
+      case 'handler':
+        out(`${paint(e.status, `RUNNING HANDLER ${statusWord(e.status)}: ${hostTag(e.host)}`)} ${e.handler}${e.error ? `: ${e.error}` : ''}`);
+        break;
+      case 'host-unreachable':
+        out(paint('unreachable', `fatal: [${e.host}]: UNREACHABLE! => ${e.error}`));
+        break;
+      case 'host-failed':
+        out(paint('failed', `fatal: [${e.host}]: FAILED in role ${e.role} => ${e.error}`));
+        break;
+      case 'play-end':
+        break;
+      case 'run-end':
+        out(`\n${formatRecap(e.recap)}`);
+        if (o.verbose) out(paint('dim', `finished in ${(e.durationMs / 1000).toFixed(1)}s, exit ${e.exitCode}`));
+        break;
+      default:
+        unhandled(e);
+    }
+  };
+}
+
+function colorDiff(text: string, paint: (c: keyof typeof colors, s: string) => string): string {
+  return text
+    .split('\n')
+    .map((l) => (l.startsWith('+') && !l.startsWith('+++') ? paint('ok', l) : l.startsWith('-') && !l.startsWith('---') ? paint('failed', l) : l))
+    .join('\n');
+}

@@ -1,0 +1,31 @@
+// Runs the CLI as a subprocess through tsx (no build needed): runPlay(['site.yaml', '--check']).
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const main = join(repoRoot, 'src', 'cli', 'main.ts');
+const tsx = import.meta.resolve('tsx');
+
+export interface PlayResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function runPlay(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; stdin?: string } = {}): Promise<PlayResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', tsx, main, ...args], {
+      cwd: opts.cwd ?? repoRoot,
+      env: { ...process.env, NO_COLOR: '1', ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.stdin.end(opts.stdin ?? '');
+  });
+}

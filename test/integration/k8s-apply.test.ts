@@ -1,0 +1,213 @@
+// k8s-apply against the Kubernetes API stand-in (test/standin) with the real kubectl on the lab
+// control-plane host: check lists every object as create → apply → apply again (nothing applied),
+// then the registry that the stand-in runs from our Deployment answers a worker over TLS:
+// 401 without credentials, 200 with them; the pull Secret in the cluster decodes right.
+import test from 'ava';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { labSupport, labUp, type Lab } from '../lab/index.js';
+import { repoRoot, runPlay, type PlayResult } from '../helpers/play.js';
+
+const standinReady = existsSync(join(repoRoot, 'test', 'standin', 'main.ts'));
+const support = labSupport();
+const serial = support.ok && standinReady ? test.serial : test.skip;
+if (!support.ok) console.log(`k8s-apply lab tests skipped: ${support.reason}`);
+else if (!standinReady) console.log('k8s-apply lab tests skipped: the Kubernetes API stand-in (test/standin/main.ts) does not exist yet');
+
+const NAME = 'registry.lab';
+const PORT = 5000;
+const PASSWORD = 'alice-K8s-pw-5e1f0c';
+const env = { REG_ALICE_PW: PASSWORD };
+const VARS = `registry_name: ${NAME}
+registry_port: ${PORT}
+registry_users:
+  - name: alice
+    password: !env REG_ALICE_PW
+bcrypt_cost: 5
+kubeconfig: /root/.kube/config
+registry_storage_kind: hostpath
+registry_storage_host_path: /var/lib/registry-data
+registry_storage_size: 2Gi
+registry_pull_namespaces: [default, apps]
+registry_rollout_timeout: 60
+`;
+const PKI = `- name: registry PKI and users
+  hosts: control_plane
+  roles: [certs, htpasswd]
+`;
+const K8S = `${PKI}
+- name: registry in Kubernetes
+  hosts: control_plane
+  roles: [k8s-apply]
+`;
+
+let lab: Lab;
+let work: string;
+
+interface StepEvent {
+  type: string;
+  role?: string;
+  step?: string;
+  status?: string;
+  actions?: string[];
+  error?: string;
+}
+interface Run extends PlayResult {
+  report: { recap: Record<string, { changed: number; failed: number }>; events: StepEvent[] };
+}
+
+async function play(playbook: string, args: string[] = []): Promise<Run> {
+  const json = join(work, `run-${Date.now()}-${Math.random().toString(16).slice(2)}.json`);
+  const r = await runPlay([join(work, playbook), '-i', join(work, 'inventory.yaml'), '--json', json, ...args], { env });
+  let report: Run['report'] = { recap: {}, events: [] };
+  try {
+    report = JSON.parse(readFileSync(json, 'utf8'));
+  } catch {
+    // no report: the run failed before it started; assertions on r.code show the output
+  }
+  const everything = r.stdout + r.stderr + JSON.stringify(report);
+  for (const secret of [PASSWORD, Buffer.from(`alice:${PASSWORD}`).toString('base64')]) {
+    if (everything.includes(secret)) throw new Error('a password appeared in the output');
+  }
+  if (/PRIVATE KEY|\$2y\$/.test(everything)) throw new Error('a private key or a bcrypt hash appeared in the output');
+  return { ...r, report };
+}
+
+const k8sStep = (r: Run) => r.report.events.find((e) => e.type === 'step' && e.role === 'k8s-apply');
+const kubectl = (args: string) => lab.sh('cp1', `kubectl --kubeconfig /root/.kube/config ${args}`);
+const output = (r: Run) => `${r.stdout}\n${r.stderr}`;
+
+/** resourceVersion of every object the role manages, to prove that nothing was written. */
+async function versions(): Promise<string> {
+  const list = JSON.parse(await kubectl('get namespaces,secrets,configmaps,services,serviceaccounts,persistentvolumes,persistentvolumeclaims,deployments -A -o json'));
+  return (list.items as Array<{ kind: string; metadata: { namespace?: string; name: string; resourceVersion: string } }>)
+    .map((o) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name} ${o.metadata.resourceVersion}`)
+    .sort()
+    .join('\n');
+}
+
+const expectedObjects = [
+  'Namespace registry',
+  'Namespace default',
+  'Namespace apps',
+  'PersistentVolume registry-data',
+  'PersistentVolumeClaim registry/registry-data',
+  'Secret registry/registry-tls',
+  'Secret registry/registry-auth',
+  'ConfigMap registry/registry-config',
+  'Deployment registry/registry',
+  'Service registry/registry',
+  'Secret default/regcred',
+  'ServiceAccount default/default',
+  'Secret apps/regcred',
+  'ServiceAccount apps/default',
+];
+
+test.before(async () => {
+  if (!support.ok || !standinReady) return;
+  work = mkdtempSync(join(tmpdir(), 'k8s-apply-'));
+  lab = await labUp({ name: 'k8s-apply', hosts: { cp1: ['control_plane'], w1: ['workers'] }, standin: true });
+  writeFileSync(join(work, 'inventory.yaml'), readFileSync(lab.inventoryPath, 'utf8'));
+  writeFileSync(join(work, 'pki.yaml'), PKI);
+  writeFileSync(join(work, 'k8s.yaml'), K8S);
+  mkdirSync(join(work, 'group_vars'));
+  writeFileSync(join(work, 'group_vars', 'all.yaml'), VARS);
+});
+
+test.after.always(async () => {
+  await lab?.down();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+serial('with the certificate and htpasswd in place, check lists every object as create (or change for what the cluster already has) and applies nothing', async (t) => {
+  const pki = await play('pki.yaml');
+  t.is(pki.code, 0, output(pki));
+  const existing = new Set<string>();
+  for (const id of expectedObjects) {
+    const [kind, ref] = id.split(' ') as [string, string];
+    const [ns, name] = ref.includes('/') ? ref.split('/') : [undefined, ref];
+    const r = await lab.exec('cp1', `kubectl --kubeconfig /root/.kube/config get ${kind.toLowerCase()} ${name}${ns ? ` -n ${ns}` : ''} -o name`);
+    if (r.code === 0) existing.add(id);
+  }
+  const before = await versions();
+
+  const check = await play('k8s.yaml', ['--check']);
+  t.is(check.code, 0, output(check));
+  const step = k8sStep(check)!;
+  t.is(step.status, 'changed');
+  const listed = new Map((step.actions ?? []).map((a) => [a.replace(/^(create|change) /, '').replace(/:.*$/, ''), a.split(' ')[0]]));
+  for (const id of expectedObjects) {
+    if (existing.has(id)) t.not(listed.get(id), 'create', `${id} exists already`);
+    else t.is(listed.get(id), 'create', `${id} is listed as create`);
+  }
+  t.false(existing.has('Deployment registry/registry'), 'a fresh cluster');
+  t.is(await versions(), before, 'check wrote nothing');
+});
+
+serial('apply creates every object, and the rollout of the Deployment completes', async (t) => {
+  const apply = await play('k8s.yaml');
+  t.is(apply.code, 0, output(apply));
+  t.is(k8sStep(apply)!.status, 'changed');
+  t.is(apply.report.recap.cp1?.failed, 0);
+  const deployment = JSON.parse(await kubectl('get deployment registry -n registry -o json'));
+  t.is(deployment.status?.readyReplicas, 1, JSON.stringify(deployment.status));
+});
+
+serial('apply again: every object unchanged, no kubectl apply issued, nothing written', async (t) => {
+  const before = await versions();
+  const again = await play('k8s.yaml');
+  t.is(again.code, 0, output(again));
+  const step = k8sStep(again)!;
+  t.is(step.status, 'ok');
+  t.deepEqual(step.actions, []);
+  t.is(again.report.recap.cp1?.changed, 0);
+  t.is(await versions(), before, 'no object was written');
+  const check = await play('k8s.yaml', ['--check', '--detailed-exitcode']);
+  t.is(check.code, 0, output(check));
+});
+
+serial('the Service cluster IP is the control-plane address (what registryServiceIp gives dns-hosts)', async (t) => {
+  const ip = (await kubectl('get service registry -n registry -o jsonpath={.spec.clusterIP}')).trim();
+  t.is(ip, lab.address('cp1'));
+});
+
+serial('from a worker, the registry answers 401 without credentials and 200 with them, over TLS with the CA', async (t) => {
+  const ca = await lab.readFile('cp1', '/registry/certs/ca.crt');
+  t.truthy(ca);
+  await lab.writeFile('w1', '/tmp/registry-ca.crt', ca!);
+  const curl = `curl -sS -o /dev/null -w '%{http_code}' --max-time 10 --cacert /tmp/registry-ca.crt --resolve ${NAME}:${PORT}:${lab.address('cp1')} https://${NAME}:${PORT}/v2/`;
+  const anonymous = await lab.exec('w1', curl);
+  t.is(anonymous.stdout, '401', anonymous.stderr);
+  // credentials through curl's config on stdin, not the command line
+  const authed = await lab.exec('w1', `${curl} -K -`, { stdin: `user = "alice:${PASSWORD}"\n` });
+  t.is(authed.stdout, '200', authed.stderr);
+  const wrong = await lab.exec('w1', `${curl} -K -`, { stdin: 'user = "alice:not-the-password"\n' });
+  t.is(wrong.stdout, '401', wrong.stderr);
+});
+
+serial('the pull Secret in each pull namespace decodes to the registry address, user and password', async (t) => {
+  for (const ns of ['default', 'apps']) {
+    const secret = JSON.parse(await kubectl(`get secret regcred -n ${ns} -o json`));
+    t.is(secret.type, 'kubernetes.io/dockerconfigjson');
+    const config = JSON.parse(Buffer.from(secret.data['.dockerconfigjson'], 'base64').toString());
+    t.deepEqual(config.auths[`${NAME}:${PORT}`], { username: 'alice', password: PASSWORD, auth: Buffer.from(`alice:${PASSWORD}`).toString('base64') });
+    const sa = JSON.parse(await kubectl(`get serviceaccount default -n ${ns} -o json`));
+    t.deepEqual(sa.imagePullSecrets, [{ name: 'regcred' }]);
+  }
+});
+
+serial('a new storage size changes only the storage objects', async (t) => {
+  const r = await play('k8s.yaml', ['--check', '-e', 'registry_storage_size=3Gi']);
+  t.is(r.code, 0, output(r));
+  const changes = (k8sStep(r)!.actions ?? []).map((a) => a.replace(/:.*$/, ''));
+  t.deepEqual(changes.sort(), ['change PersistentVolume registry-data', 'change PersistentVolumeClaim registry/registry-data']);
+});
+
+serial('bad input (unknown storage kind) is refused before any host is touched', async (t) => {
+  const before = await versions();
+  const r = await play('k8s.yaml', ['-e', 'registry_storage_kind=emptydir']);
+  t.is(r.code, 3, output(r));
+  t.regex(output(r), /registry_storage_kind/);
+  t.is(await versions(), before);
+});

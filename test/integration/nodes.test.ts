@@ -1,0 +1,258 @@
+// The node roles through `play site.yaml` on the lab (cp1 control plane, w1/w2 workers, b1 build
+// host, the Kubernetes API stand-in running the registry on cp1): real clients prove the trust.
+// - b1 pushes an OCI image (built here: one tar layer, no network) with skopeo, trusting only
+//   /etc/docker/certs.d and logged in only through ~/.docker/config.json;
+// - every worker pulls and unpacks it with real containerd (`ctr image pull --hosts-dir`), TLS
+//   verified: no --skip-verify, no --plain-http;
+// - w1's own containerd config (comments, settings) survives except for the one added key;
+// - a re-run changes nothing and restarts nothing; `--limit workers` repairs one worker only.
+// The lab kernel has no NFS: fstab-nfs runs with fstab_nfs_fstype: tmpfs (the same role, a type
+// that mounts here); the NFS-shaped `server:export` line itself is what is checked.
+import test from 'ava';
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { labSupport, labUp, type Lab } from '../lab/index.js';
+import { repoRoot, runPlay, type PlayResult } from '../helpers/play.js';
+
+const standinReady = existsSync(join(repoRoot, 'test', 'standin', 'main.ts'));
+const support = labSupport();
+const serial = support.ok && standinReady ? test.serial : test.skip;
+if (!support.ok) console.log(`nodes lab tests skipped: ${support.reason}`);
+else if (!standinReady) console.log('nodes lab tests skipped: the Kubernetes API stand-in (test/standin/main.ts) does not exist yet');
+
+const NAME = 'registry.lab';
+const PORT = 5000;
+const ADDRESS = `${NAME}:${PORT}`;
+const IMAGE = `${ADDRESS}/test:1`;
+const PASSWORD = 'alice-Nodes-pw-93b1d7';
+const env = { REG_ALICE_PW: PASSWORD };
+const WORKERS = ['w1', 'w2'];
+const CONTAINERD_HOSTS = ['cp1', ...WORKERS];
+const MOUNTPOINT = '/mnt/registry-nfs';
+
+const ALL_VARS = `registry_name: ${NAME}
+registry_port: ${PORT}
+registry_users:
+  - name: alice
+    password: !env REG_ALICE_PW
+bcrypt_cost: 5
+kubeconfig: /root/.kube/config
+registry_storage_kind: hostpath
+registry_storage_host_path: /var/lib/registry-data
+registry_storage_size: 2Gi
+registry_pull_namespaces: [default]
+registry_rollout_timeout: 60
+`;
+// tmpfs: the lab kernel cannot mount NFS; the fstab line keeps the NFS server:export shape.
+const WORKER_VARS = `fstab_nfs_enabled: true
+fstab_nfs_server: nfs1.lab
+fstab_nfs_export: /export/registry
+fstab_nfs_mountpoint: ${MOUNTPOINT}
+fstab_nfs_fstype: tmpfs
+fstab_nfs_options: size=16m
+`;
+// In the lab the Service's cluster IP is cp1's bridge address, which b1 can reach.
+const BUILD_VARS = 'dns_hosts_ip_source: cluster_ip\n';
+
+// w1 starts with its own config: comments and settings that must survive byte for byte.
+const W1_CONFIG = `# Ops team notes for w1: do not lose these.
+version = 2
+root = "/var/lib/containerd"
+
+[plugins]
+  [plugins."io.containerd.grpc.v1.cri"]
+    # pinned pause image
+    sandbox_image = "registry.k8s.io/pause:3.9"
+    [plugins."io.containerd.grpc.v1.cri".cni]
+      bin_dir = "/usr/lib/cni"
+      conf_dir = "/etc/cni/net.d"
+  [plugins."io.containerd.internal.v1.opt"]
+    path = "/var/lib/containerd/opt"
+`;
+
+let lab: Lab;
+let work: string;
+
+interface StepEvent {
+  type: string;
+  host?: string;
+  role?: string;
+  step?: string;
+  status?: string;
+  error?: string;
+}
+interface Run extends PlayResult {
+  report: { recap: Record<string, { changed: number; failed: number; unreachable: number }>; events: StepEvent[] };
+}
+
+async function play(args: string[] = []): Promise<Run> {
+  const json = join(work, `run-${Date.now()}-${Math.random().toString(16).slice(2)}.json`);
+  const r = await runPlay([join(repoRoot, 'playbooks', 'site.yaml'), '-i', join(work, 'inventory.yaml'), '--json', json, ...args], { env });
+  let report: Run['report'] = { recap: {}, events: [] };
+  try {
+    report = JSON.parse(readFileSync(json, 'utf8'));
+  } catch {
+    // no report: the run failed before it started; assertions on r.code show the output
+  }
+  const everything = r.stdout + r.stderr + JSON.stringify(report);
+  for (const secret of [PASSWORD, Buffer.from(`alice:${PASSWORD}`).toString('base64')]) {
+    if (everything.includes(secret)) throw new Error('a password appeared in the output');
+  }
+  if (/PRIVATE KEY|\$2y\$/.test(everything)) throw new Error('a private key or a bcrypt hash appeared in the output');
+  return { ...r, report };
+}
+
+const output = (r: Run) => `${r.stdout}\n${r.stderr}`;
+const failures = (r: Run) => r.report.events.filter((e) => e.status === 'failed' || e.type === 'host-failed').map((e) => `${e.host} ${e.role ?? ''} ${e.step ?? ''}: ${e.error}`);
+const restarts = async (host: string) => (await lab.serviceLog(host)).filter((l) => / containerd (restart|start)$/.test(l)).length;
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const goArch = (): string => ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x' })[process.arch as string] ?? process.arch;
+
+/** An OCI image layout with one uncompressed tar layer, written to `dir` on `host`, tag `1`. */
+async function buildImage(host: string, dir: string): Promise<void> {
+  const src = mkdtempSync(join(tmpdir(), 'nodes-layer-'));
+  writeFileSync(join(src, 'hello.txt'), 'pushed by skopeo, pulled by containerd\n');
+  const layer = execFileSync('tar', ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-C', src, '-cf', '-', 'hello.txt']);
+  rmSync(src, { recursive: true, force: true });
+  const config = Buffer.from(JSON.stringify({ architecture: goArch(), os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [`sha256:${sha256(layer)}`] } }));
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${sha256(config)}`, size: config.length },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${sha256(layer)}`, size: layer.length }],
+    }),
+  );
+  const index = {
+    schemaVersion: 2,
+    manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${sha256(manifest)}`, size: manifest.length, annotations: { 'org.opencontainers.image.ref.name': '1' } }],
+  };
+  for (const blob of [layer, config, manifest]) await lab.writeFile(host, `${dir}/blobs/sha256/${sha256(blob)}`, blob);
+  await lab.writeFile(host, `${dir}/oci-layout`, JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  await lab.writeFile(host, `${dir}/index.json`, JSON.stringify(index));
+}
+
+/** Pulls with real containerd and the certs.d trust; the credential comes from a 0600 file. */
+async function pull(host: string) {
+  await lab.writeFile(host, '/root/.registry-credential', `alice:${PASSWORD}`, 0o600);
+  await lab.exec(host, `ctr image rm ${IMAGE} >/dev/null 2>&1; true`);
+  return lab.exec(host, `ctr image pull --hosts-dir /etc/containerd/certs.d --user "$(cat /root/.registry-credential)" ${IMAGE}`);
+}
+
+/** mtime, inode and content of each file (absent files included): proof that nothing was written. */
+async function fingerprint(host: string, paths: string[]): Promise<string> {
+  const r = await lab.exec(host, paths.map((p) => `if [ -e '${p}' ]; then stat -c '%n %Y.%y %i' '${p}'; sha256sum '${p}'; else echo '${p} absent'; fi`).join('; '));
+  return r.stdout;
+}
+
+const containerdFiles = ['/etc/containerd/config.toml', `/etc/containerd/certs.d/${ADDRESS}/ca.crt`, `/etc/containerd/certs.d/${ADDRESS}/hosts.toml`, '/etc/hosts'];
+const buildFiles = [`/etc/docker/certs.d/${ADDRESS}/ca.crt`, '/root/.docker/config.json', '/etc/hosts'];
+
+test.before(async () => {
+  if (!support.ok || !standinReady) return;
+  work = mkdtempSync(join(tmpdir(), 'nodes-'));
+  lab = await labUp({ name: 'nodes', hosts: { cp1: ['control_plane'], w1: ['workers'], w2: ['workers'], b1: ['build'] }, standin: true });
+  writeFileSync(join(work, 'inventory.yaml'), readFileSync(lab.inventoryPath, 'utf8'));
+  mkdirSync(join(work, 'group_vars'));
+  writeFileSync(join(work, 'group_vars', 'all.yaml'), ALL_VARS);
+  writeFileSync(join(work, 'group_vars', 'workers.yaml'), WORKER_VARS);
+  writeFileSync(join(work, 'group_vars', 'build.yaml'), BUILD_VARS);
+  await lab.writeFile('w1', '/etc/containerd/config.toml', W1_CONFIG);
+  await lab.sh('w1', 'service containerd restart >/dev/null');
+});
+
+test.after.always(async () => {
+  await lab?.down();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+serial('play site.yaml: every host succeeds; containerd hosts get config_path, certs.d and a restart; w1 keeps its own config', async (t) => {
+  const before = Object.fromEntries(await Promise.all(CONTAINERD_HOSTS.map(async (h) => [h, await restarts(h)] as const)));
+  const r = await play();
+  t.is(r.code, 0, `${output(r)}\n${failures(r).join('\n')}`);
+  for (const host of ['cp1', 'w1', 'w2', 'b1']) t.is(r.report.recap[host]?.failed, 0, host);
+
+  const w1 = (await lab.readFile('w1', '/etc/containerd/config.toml'))!;
+  t.true(w1.startsWith(W1_CONFIG), 'every byte of the original w1 config is still there');
+  t.is(w1.slice(W1_CONFIG.length), '\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n');
+  for (const host of CONTAINERD_HOSTS) {
+    t.regex((await lab.readFile(host, '/etc/containerd/config.toml'))!, /config_path = "\/etc\/containerd\/certs\.d"/, host);
+    t.regex((await lab.readFile(host, `/etc/containerd/certs.d/${ADDRESS}/hosts.toml`))!, new RegExp(`^server = "https://${ADDRESS}"$`, 'm'), host);
+    t.regex((await lab.readFile(host, `/etc/containerd/certs.d/${ADDRESS}/ca.crt`))!, /BEGIN CERTIFICATE/, host);
+    t.is(await restarts(host), before[host]! + 1, `${host}: containerd restarted once, for config.toml`);
+  }
+});
+
+serial('every host maps the registry name to the Service address in /etc/hosts, other lines kept', async (t) => {
+  for (const host of ['cp1', 'w1', 'w2', 'b1']) {
+    const hosts = (await lab.readFile(host, '/etc/hosts'))!;
+    t.regex(hosts, new RegExp(`^${lab.address('cp1').replaceAll('.', '\\.')} ${NAME.replace('.', '\\.')}$`, 'm'), host);
+    t.regex(hosts, /localhost/, host);
+    t.is((await lab.exec(host, `getent hosts ${NAME}`)).stdout.split(/\s+/)[0], lab.address('cp1'), host);
+  }
+});
+
+serial('workers: the fstab line has the NFS shape (server:export) and the mountpoint is mounted (tmpfs in the lab)', async (t) => {
+  for (const host of WORKERS) {
+    const fstab = (await lab.readFile(host, '/etc/fstab'))!;
+    t.regex(fstab, new RegExp(`^nfs1\\.lab:/export/registry ${MOUNTPOINT} tmpfs size=16m 0 0$`, 'm'), host);
+    t.is((await lab.exec(host, `mountpoint -q ${MOUNTPOINT}`)).code, 0, `${host}: mounted`);
+  }
+  t.is(await lab.readFile('cp1', '/etc/fstab'), await lab.readFile('b1', '/etc/fstab'), 'fstab-nfs runs on workers only');
+});
+
+serial('b1 pushes an image with skopeo, trusting only /etc/docker/certs.d and logged in through ~/.docker/config.json', async (t) => {
+  t.is((await lab.exec('b1', 'stat -c %a /root/.docker/config.json')).stdout.trim(), '600');
+  await buildImage('b1', '/root/oci-test');
+  // No --dest-creds, --dest-cert-dir or --dest-tls-verify=false: the roles' files are all it has.
+  const push = await lab.exec('b1', `skopeo copy --retry-times 0 oci:/root/oci-test:1 docker://${IMAGE}`);
+  t.is(push.code, 0, push.stderr);
+  const noTrust = await lab.exec('b1', `skopeo inspect --cert-dir /nonexistent --raw docker://${IMAGE}`);
+  t.not(noTrust.code, 0, 'without the CA the registry is not trusted (the trust comes from the role)');
+});
+
+serial('every worker pulls and unpacks the image with containerd, TLS verified through certs.d', async (t) => {
+  for (const host of WORKERS) {
+    const r = await pull(host);
+    t.is(r.code, 0, `${host}: ${r.stderr}`);
+    t.regex((await lab.exec(host, 'ctr image check')).stdout, new RegExp(`${IMAGE.replaceAll('.', '\\.')}\\s.*complete`), host);
+  }
+});
+
+serial('re-run of the whole site: changed=0 on every host, containerd not restarted', async (t) => {
+  const before = Object.fromEntries(await Promise.all(CONTAINERD_HOSTS.map(async (h) => [h, await restarts(h)] as const)));
+  const r = await play();
+  t.is(r.code, 0, output(r));
+  for (const host of ['cp1', 'w1', 'w2', 'b1']) t.is(r.report.recap[host]?.changed, 0, `${host}: ${r.report.events.filter((e) => e.host === host && e.status === 'changed').map((e) => e.step).join(', ')}`);
+  for (const host of CONTAINERD_HOSTS) t.is(await restarts(host), before[host]!, `${host}: no restart`);
+});
+
+serial('--limit workers after deleting w2 certs.d: only w2 changes, cp1/b1/w1 untouched, no restart, w2 pulls again', async (t) => {
+  await lab.sh('w2', 'rm -rf /etc/containerd/certs.d');
+  t.not((await pull('w2')).code, 0, 'without certs.d the pull fails (unknown authority)');
+  const untouched = {
+    cp1: await fingerprint('cp1', containerdFiles),
+    w1: await fingerprint('w1', containerdFiles),
+    b1: await fingerprint('b1', buildFiles),
+  };
+  const w2Restarts = await restarts('w2');
+
+  const r = await play(['--limit', 'workers']);
+  t.is(r.code, 0, output(r));
+  t.true(r.report.recap.w2!.changed > 0);
+  t.is(r.report.recap.w1?.changed, 0);
+  for (const host of ['cp1', 'b1']) t.is(r.report.recap[host]?.changed ?? 0, 0, `${host} reports nothing changed`);
+  const w2Changed = r.report.events.filter((e) => e.host === 'w2' && e.status === 'changed').map((e) => e.step ?? '');
+  t.true(w2Changed.every((s) => /certs\.d|CA for|hosts\.toml/.test(s)), w2Changed.join(', '));
+  t.is(await fingerprint('cp1', containerdFiles), untouched.cp1);
+  t.is(await fingerprint('w1', containerdFiles), untouched.w1);
+  t.is(await fingerprint('b1', buildFiles), untouched.b1);
+  t.is(await restarts('w2'), w2Restarts, 'certs.d changes need no containerd restart');
+
+  const again = await pull('w2');
+  t.is(again.code, 0, again.stderr);
+});

@@ -1,0 +1,127 @@
+// `npm run lab`: the main job end to end. Brings the default lab up (with the Kubernetes API
+// stand-in), runs `play site.yaml` against it twice (the second run must change nothing), prints
+// the recaps, and leaves the lab up for a look around.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { labSupport, labUp, type Lab } from './index.js';
+import { repoRoot } from './paths.js';
+import { standinMain } from './standin.js';
+
+interface RunReport {
+  exitCode: number;
+  recap: Record<string, { ok: number; changed: number; unreachable: number; failed: number; skipped: number }>;
+}
+
+const name = 'default';
+const say = (s: string): void => void process.stdout.write(`${s}\n`);
+
+async function main(): Promise<number> {
+  const support = labSupport();
+  if (!support.ok) {
+    say(`lab: cannot run here: ${support.reason}`);
+    return 1;
+  }
+  if (!existsSync(join(repoRoot, 'dist', 'src', 'cli', 'main.js'))) {
+    say('== building the runner (npm run build)');
+    if ((await stream('npm', ['run', '--silent', 'build'])) !== 0) {
+      say('lab: the build failed (see above); fix it and run `npm run lab` again');
+      return 1;
+    }
+  }
+  const withStandin = existsSync(standinMain);
+  if (!withStandin) say(`lab: warning: no Kubernetes API stand-in at ${standinMain}: the Kubernetes plays will fail`);
+
+  const started = Date.now();
+  say(`== lab ${name}: bringing up cp1 (control plane), w1 w2 (workers), b1 (build)${withStandin ? ' and the Kubernetes API stand-in on cp1' : ''}`);
+  const lab = await labUp({ name, standin: withStandin, persist: true });
+  say(`   up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${Object.values(lab.hosts).map((h) => `${h.name}=${h.address}`).join(' ')}`);
+  const password = demoPassword(lab);
+  writeGroupVars(lab);
+
+  const first = await play(lab, 1, password);
+  const second = await play(lab, 2, password);
+
+  say('');
+  say('== summary');
+  say(`   run 1: exit ${first.exitCode}, changed=${total(first, 'changed')}`);
+  say(`   run 2: exit ${second.exitCode}, changed=${total(second, 'changed')}${verdict(first, second)}`);
+  say('');
+  say(`The lab is still up. Inventory: ${lab.inventoryPath}`);
+  say(`  ssh into a host:   ssh ${lab.sshOptions().slice(0, 4).join(' ')} root@${lab.hosts.w1?.address ?? Object.values(lab.hosts)[0]!.address}`);
+  say(`  run again:         REGPLAY_DEMO_PASSWORD=$(cat ${join(lab.dir, 'demo-password')}) node bin/play.js site.yaml -i ${lab.inventoryPath}`);
+  say('  status:            npm run lab:status');
+  say('  tear it down:      npm run lab:down');
+  const ok = first.exitCode === 0 && second.exitCode === 0 && total(second, 'changed') === 0;
+  return ok ? 0 : 1;
+}
+
+function demoPassword(lab: Lab): string {
+  const file = join(lab.dir, 'demo-password');
+  const password = process.env.REGPLAY_DEMO_PASSWORD || randomBytes(12).toString('base64url');
+  writeFileSync(file, password + '\n', { mode: 0o600 });
+  return password;
+}
+
+function writeGroupVars(lab: Lab): void {
+  const dir = join(lab.dir, 'group_vars');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'all.yaml'), [
+    '# Demo variables for the lab (written by test/lab/demo.ts).',
+    'registry_name: registry.lab',
+    'registry_port: 5000',
+    'registry_users:',
+    '  - name: demo',
+    '    password: !env REGPLAY_DEMO_PASSWORD',
+    '# Lab hosts have no systemd: the lab\'s service shim restarts containerd.',
+    'containerd_restart_command: [service, containerd, restart]',
+    '',
+  ].join('\n'));
+}
+
+async function play(lab: Lab, n: number, password: string): Promise<RunReport> {
+  say('');
+  say(`== run ${n}: node bin/play.js site.yaml -i ${lab.inventoryPath}`);
+  const json = join(lab.dir, `run-${n}.json`);
+  const code = await stream(process.execPath, [join(repoRoot, 'bin', 'play.js'), 'site.yaml', '-i', lab.inventoryPath, '--json', json], {
+    REGPLAY_DEMO_PASSWORD: password,
+  });
+  try {
+    const report = JSON.parse(readFileSync(json, 'utf8')) as RunReport;
+    return { exitCode: code, recap: report.recap ?? {} };
+  } catch {
+    say(`   (no JSON report from run ${n}: the runner stopped before the end, exit ${code})`);
+    return { exitCode: code, recap: {} };
+  }
+}
+
+function verdict(first: RunReport, second: RunReport): string {
+  if (first.exitCode !== 0 || second.exitCode !== 0) return ' (a run failed: see the errors above; the lab is left up to look into it)';
+  return total(second, 'changed') === 0 ? ' (converged: nothing left to change)' : ' (NOT idempotent: the second run changed something)';
+}
+
+function total(r: RunReport, key: 'changed'): number | string {
+  const hosts = Object.values(r.recap);
+  return hosts.length ? hosts.reduce((s, h) => s + h[key], 0) : '?';
+}
+
+function stream(cmd: string, args: string[], env: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: repoRoot, stdio: 'inherit', env: { ...process.env, ...env } });
+    child.on('error', (e) => {
+      say(`lab: cannot run ${cmd}: ${e.message}`);
+      resolve(127);
+    });
+    child.on('close', (code) => resolve(code ?? 1));
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    say(`lab: ${e instanceof Error ? e.message : String(e)}`);
+    say('clean up with: npm run lab:down');
+    process.exit(1);
+  },
+);

@@ -1,0 +1,41 @@
+// Can this machine host a lab? Checked without changing anything.
+import { existsSync } from 'node:fs';
+import { runSync } from './run.js';
+
+export type LabSupport = { ok: true } | { ok: false; reason: string };
+
+const programs: Array<[string, string]> = [
+  ['ip', 'iproute2'],
+  ['unshare', 'util-linux'],
+  ['nsenter', 'util-linux'],
+  ['ssh', 'openssh-client'],
+  ['ssh-keygen', 'openssh-client'],
+  ['sshd', 'openssh-server'],
+  ['containerd', 'containerd'],
+  ['ctr', 'containerd'],
+];
+
+let cached: LabSupport | undefined;
+
+export function labSupport(): LabSupport {
+  cached ??= check();
+  return cached;
+}
+
+function check(): LabSupport {
+  if (process.platform !== 'linux') return { ok: false, reason: `the lab needs Linux namespaces (this is ${process.platform})` };
+  if (process.getuid?.() !== 0) return { ok: false, reason: 'not root: the lab needs root for network and mount namespaces' };
+  const missing = programs.filter(([p]) => runSync('sh', ['-c', `command -v ${p}`]).code !== 0);
+  if (missing.length) {
+    const pkgs = [...new Set(missing.map(([, pkg]) => pkg))].join(' ');
+    return { ok: false, reason: `missing ${missing.map(([p]) => p).join(', ')} (apt-get install ${pkgs}, or run .ci/run)` };
+  }
+  if (!existsSync('/usr/sbin/sshd')) return { ok: false, reason: 'sshd is not at /usr/sbin/sshd (it must be started by absolute path)' };
+  const probe = runSync('unshare', ['-m', '-u', '-n', '--propagation', 'private', 'true']);
+  if (probe.code !== 0) return { ok: false, reason: `namespaces unavailable: unshare -m -u -n failed: ${probe.stderr.trim()}` };
+  const netns = runSync('ip', ['netns', 'list']);
+  if (netns.code !== 0) return { ok: false, reason: `ip netns unavailable: ${netns.stderr.trim()}` };
+  const fs = runSync('grep', ['-qw', 'overlay', '/proc/filesystems']);
+  if (fs.code !== 0) return { ok: false, reason: 'overlayfs is not available (modprobe overlay)' };
+  return { ok: true };
+}

@@ -1,0 +1,89 @@
+// Kubernetes API stand-in (tests and lab only; NOT a Kubernetes API server).
+// Usage: node --import tsx test/standin/main.ts --listen 127.0.0.1:6443 --service-ip ADDR
+//        --state-dir DIR [--kubeconfig-out PATH] [--registry-bin /usr/bin/docker-registry]
+//        [--node-name NAME]
+// Prints `standin ready` on stdout once listening.
+import { createServer } from 'node:http';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Kubelet } from './kubelet.js';
+import { kubeconfigFor } from './kubeconfig.js';
+import { Api } from './server.js';
+import { Store } from './store.js';
+
+const { values } = parseArgs({
+  options: {
+    listen: { type: 'string', default: '127.0.0.1:6443' },
+    'service-ip': { type: 'string' },
+    'state-dir': { type: 'string' },
+    'kubeconfig-out': { type: 'string' },
+    'registry-bin': { type: 'string', default: '/usr/bin/docker-registry' },
+    'node-name': { type: 'string', default: 'standin-node' },
+  },
+});
+
+function fail(msg: string): never {
+  process.stderr.write(`standin: ${msg}\n`);
+  process.exit(2);
+}
+
+const stateDir = values['state-dir'] ?? fail('--state-dir is required');
+const serviceIP = values['service-ip'] ?? fail('--service-ip is required');
+const listen = values.listen!;
+const sep = listen.lastIndexOf(':');
+const host = listen.slice(0, sep) || '127.0.0.1';
+const port = Number(listen.slice(sep + 1));
+if (!Number.isInteger(port)) fail(`--listen ${listen}: expected HOST:PORT`);
+
+const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+const store = new Store(stateDir);
+mkdirSync(`${stateDir}/pods`, { recursive: true });
+let kubelet: Kubelet | undefined;
+const api = new Api({
+  store,
+  stateDir,
+  serviceIP,
+  serverAddress: listen,
+  log,
+  onChange: () => kubelet?.queueSync(),
+  onLog: (pod) => kubelet?.logOf(pod) ?? '',
+});
+kubelet = new Kubelet({
+  store,
+  stateDir,
+  podIP: serviceIP,
+  nodeName: values['node-name']!,
+  registryBin: values['registry-bin']!,
+  log,
+  writeStatus: (o) => api.writeStatus(o),
+});
+api.bootstrap();
+
+const server = createServer((req, res) => void api.handle(req, res));
+server.keepAliveTimeout = 30_000;
+server.listen(port, host, () => {
+  const addr = server.address();
+  const actualPort = typeof addr === 'object' && addr ? addr.port : port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+  if (values['kubeconfig-out']) {
+    mkdirSync(dirname(values['kubeconfig-out']), { recursive: true });
+    writeFileSync(values['kubeconfig-out'], kubeconfigFor(url), { mode: 0o600 });
+  }
+  log(`Kubernetes API stand-in (not a real API server) listening on ${url}, state in ${stateDir}`);
+  kubelet!.start();
+  process.stdout.write(`standin ready ${url}\n`);
+});
+
+let stopping = false;
+async function stop(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  log(`standin: ${signal}: stopping pods`);
+  server.close();
+  server.closeAllConnections();
+  await kubelet!.shutdown();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void stop('SIGTERM'));
+process.on('SIGINT', () => void stop('SIGINT'));

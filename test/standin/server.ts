@@ -1,0 +1,495 @@
+// Kubernetes API stand-in: the HTTP API the real kubectl talks to (tests and lab only).
+// Discovery, get/list/watch, create, update, patch (merge/strategic/json), server-side apply
+// (also dry-run), delete. Not a Kubernetes API server: an approximation for the regplay lab.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { serverSideApply, recordUpdate } from './apply.js';
+import * as discovery from './discovery.js';
+import { deepEqual } from './fieldset.js';
+import { KINDS, apiVersionOf, kindByPlural, type KindInfo } from './kinds.js';
+import { decodeProtobufObject } from './protobuf.js';
+import { applyPatch, patchTypeOf, PatchError } from './patch.js';
+import { fieldSelector, labelSelector } from './selectors.js';
+import { keyOf, now, type Obj, type Store, type WatchEvent } from './store.js';
+import { toTable } from './table.js';
+import { defaultAndValidate, InvalidError, quantityValue, type DefaultContext } from './validate.js';
+import { findPV, provisionPV, pvHostDir } from './volumes.js';
+
+export interface ApiOptions {
+  store: Store;
+  stateDir: string;
+  serviceIP: string;
+  serverAddress: string;
+  /** Called after every stored change (the stand-in kubelet reconciles here). */
+  onChange?: (obj: Obj, type: WatchEvent['type']) => void;
+  log?: (line: string) => void;
+  /** The container log of a pod (`kubectl logs`). */
+  onLog?: (pod: Obj) => string;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+    message: string,
+    readonly details?: Obj,
+  ) {
+    super(message);
+  }
+}
+
+interface Target {
+  kind: KindInfo;
+  namespace?: string;
+  name?: string;
+  sub?: string;
+}
+
+function resourceName(k: KindInfo): string {
+  return k.group ? `${k.plural}.${k.group}` : k.plural;
+}
+
+function notFound(k: KindInfo, name: string): HttpError {
+  return new HttpError(404, 'NotFound', `${resourceName(k)} "${name}" not found`, { name, group: k.group || undefined, kind: k.plural });
+}
+
+function statusBody(e: HttpError) {
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: e.message, reason: e.reason, details: e.details, code: e.code };
+}
+
+function parseTarget(segs: string[]): Target | 'discovery' | undefined {
+  let group: string;
+  let version: string;
+  let rest: string[];
+  if (segs[0] === 'api' && segs[1] === 'v1') [group, version, rest] = ['', 'v1', segs.slice(2)];
+  else if (segs[0] === 'apis' && segs.length >= 3) [group, version, rest] = [segs[1]!, segs[2]!, segs.slice(3)];
+  else return undefined;
+  if (!rest.length) return 'discovery';
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  const kind = kindByPlural(group, version, rest[0]!);
+  if (!kind) throw new HttpError(404, 'NotFound', 'the server could not find the requested resource');
+  return { kind, namespace: kind.namespaced ? namespace : undefined, name: rest[1], sub: rest[2] };
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const body = Buffer.concat(chunks);
+  if ((req.headers['content-type'] ?? '').startsWith('application/vnd.kubernetes.protobuf')) {
+    let o: Obj;
+    try {
+      o = decodeProtobufObject(body);
+    } catch (e) {
+      throw new HttpError(400, 'BadRequest', `the body of the request was in an unknown format: ${(e as Error).message}`);
+    }
+    if (o.kind !== 'Namespace')
+      throw new HttpError(415, 'UnsupportedMediaType', `the Kubernetes API stand-in reads protobuf only for Namespace; send ${o.kind} as JSON`);
+    return JSON.stringify(o);
+  }
+  return body.toString('utf8');
+}
+
+function send(res: ServerResponse, code: number, body: unknown, contentType = 'application/json') {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function withoutVolatile(o: Obj): Obj {
+  const c = structuredClone(o);
+  delete c.metadata?.resourceVersion;
+  for (const e of c.metadata?.managedFields ?? []) delete e.time;
+  return c;
+}
+
+function specPart(o: Obj): Obj {
+  const { metadata, status, ...rest } = o;
+  return rest;
+}
+
+export class Api {
+  private nextNodePort = 30000;
+  private readonly defaults: DefaultContext;
+
+  constructor(private readonly o: ApiOptions) {
+    this.defaults = { serviceIP: o.serviceIP, nodePort: () => this.allocateNodePort() };
+  }
+
+  private allocateNodePort(): number {
+    const used = new Set(this.o.store.list('v1', 'Service').flatMap((s) => (s.spec?.ports ?? []).map((p: Obj) => p.nodePort)));
+    while (used.has(this.nextNodePort)) this.nextNodePort++;
+    return this.nextNodePort++;
+  }
+
+  /** Namespace `default` (and its ServiceAccount) exist from the start, as in every cluster. */
+  bootstrap(): void {
+    if (!this.o.store.get('v1', 'Namespace', undefined, 'default')) this.createNamespace('default');
+    for (const ns of this.o.store.list('v1', 'Namespace')) this.ensureDefaultServiceAccount(ns.metadata.name);
+  }
+
+  private createNamespace(name: string) {
+    const ns: Obj = { apiVersion: 'v1', kind: 'Namespace', metadata: { name } };
+    defaultAndValidate(ns, undefined, this.defaults);
+    this.store(ns, 'ADDED');
+  }
+
+  private ensureDefaultServiceAccount(namespace: string) {
+    if (this.o.store.get('v1', 'ServiceAccount', namespace, 'default')) return;
+    this.store({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace } }, 'ADDED');
+  }
+
+  private store(obj: Obj, type: WatchEvent['type']): Obj {
+    const stored = this.o.store.put(obj);
+    if (stored.kind === 'Namespace' && type === 'ADDED') this.ensureDefaultServiceAccount(stored.metadata.name);
+    this.o.onChange?.(stored, type);
+    return stored;
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://standin');
+    try {
+      await this.route(req, res, url);
+    } catch (e) {
+      const err =
+        e instanceof HttpError
+          ? e
+          : e instanceof InvalidError
+            ? new HttpError(422, 'Invalid', e.message)
+            : e instanceof PatchError
+              ? new HttpError(422, 'Invalid', e.message)
+              : new HttpError(500, 'InternalError', `stand-in error: ${(e as Error).message}`);
+      if (err.code === 500) this.o.log?.(`standin: ${req.method} ${url.pathname}: ${(e as Error).stack}`);
+      if (!res.headersSent) send(res, err.code, statusBody(err));
+      else res.end();
+    }
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    const method = req.method ?? 'GET';
+    if (method === 'GET') {
+      const fixed = this.fixedGet(path);
+      if (fixed !== undefined) return send(res, 200, fixed);
+    }
+    const segs = path.split('/').filter(Boolean);
+    const target = parseTarget(segs);
+    if (target === undefined) throw new HttpError(404, 'NotFound', 'the server could not find the requested resource');
+    if (target === 'discovery') throw new HttpError(404, 'NotFound', 'the server could not find the requested resource');
+    const q = url.searchParams;
+    const dryRun = q.getAll('dryRun').includes('All');
+    if (target.kind.namespaced && target.name !== undefined && !target.namespace)
+      throw new HttpError(404, 'NotFound', 'the server could not find the requested resource');
+
+    switch (method) {
+      case 'GET':
+        if (q.get('watch') === 'true' || q.get('watch') === '1') return this.watch(req, res, target, q);
+        if (target.name === undefined) return this.list(req, res, target, q);
+        return this.get(res, target, req);
+      case 'POST':
+        return send(res, 201, this.create(target, await readBody(req), q, dryRun));
+      case 'PUT':
+        return send(res, 200, this.update(target, await readBody(req), q, dryRun));
+      case 'PATCH': {
+        const r = this.patch(target, req.headers['content-type'] ?? '', await readBody(req), q, dryRun);
+        return send(res, r.created ? 201 : 200, r.object);
+      }
+      case 'DELETE':
+        return send(res, 200, this.delete(target, dryRun));
+      default:
+        throw new HttpError(405, 'MethodNotAllowed', `method ${method} not allowed`);
+    }
+  }
+
+  private fixedGet(path: string): unknown {
+    if (path === '/version') return discovery.versionInfo();
+    if (path === '/api') return discovery.coreVersions(this.o.serverAddress);
+    if (path === '/apis') return discovery.groupList();
+    if (path === '/healthz' || path === '/readyz' || path === '/livez') return 'ok';
+    if (path === '/openapi/v3') return discovery.openapiV3Root();
+    if (path.startsWith('/openapi/v3/')) {
+      const doc = discovery.openapiV3Doc(path.slice('/openapi/v3/'.length));
+      if (!doc) throw new HttpError(404, 'NotFound', 'the server could not find the requested resource');
+      return doc;
+    }
+    const m = /^\/api\/(v1)$|^\/apis\/([^/]+)\/([^/]+)$/.exec(path);
+    if (m) {
+      const list = m[1] ? discovery.resourceList('', 'v1') : discovery.resourceList(m[2]!, m[3]!);
+      if (!list) throw new HttpError(404, 'NotFound', 'the server could not find the requested resource');
+      return list;
+    }
+    const g = /^\/apis\/([^/]+)$/.exec(path);
+    if (g) {
+      const group = discovery.group(g[1]!);
+      if (!group) throw new HttpError(404, 'NotFound', 'the server could not find the requested resource');
+      return group;
+    }
+    return undefined;
+  }
+
+  private wantsTable(req: IncomingMessage): boolean {
+    return /as=Table/.test(req.headers.accept ?? '');
+  }
+
+  private getObj(t: Target): Obj {
+    const o = this.o.store.get(apiVersionOf(t.kind), t.kind.kind, t.namespace, t.name!);
+    if (!o) throw notFound(t.kind, t.name!);
+    return o;
+  }
+
+  private get(res: ServerResponse, t: Target, req: IncomingMessage) {
+    const o = this.getObj(t);
+    if (t.sub === 'log' && t.kind.kind === 'Pod') return send(res, 200, this.o.onLog?.(o) ?? '', 'text/plain');
+    if (t.sub && t.sub !== 'status') throw new HttpError(404, 'NotFound', 'the server could not find the requested resource');
+    if (this.wantsTable(req)) return send(res, 200, toTable(t.kind.kind, [o], this.o.store.resourceVersion));
+    return send(res, 200, o);
+  }
+
+  private matching(t: Target, q: URLSearchParams): (o: Obj) => boolean {
+    const ls = labelSelector(q.get('labelSelector'));
+    const fs = fieldSelector(q.get('fieldSelector'));
+    return (o) =>
+      o.apiVersion === apiVersionOf(t.kind) && o.kind === t.kind.kind && (!t.namespace || o.metadata.namespace === t.namespace) && ls(o) && fs(o);
+  }
+
+  private list(req: IncomingMessage, res: ServerResponse, t: Target, q: URLSearchParams) {
+    const items = this.o.store.list(apiVersionOf(t.kind), t.kind.kind, t.namespace).filter(this.matching(t, q));
+    if (this.wantsTable(req)) return send(res, 200, toTable(t.kind.kind, items, this.o.store.resourceVersion));
+    return send(res, 200, { apiVersion: apiVersionOf(t.kind), kind: `${t.kind.kind}List`, metadata: { resourceVersion: this.o.store.resourceVersion }, items });
+  }
+
+  private watch(req: IncomingMessage, res: ServerResponse, t: Target, q: URLSearchParams) {
+    const match = t.name ? (o: Obj) => this.matching(t, q)(o) && o.metadata.name === t.name : this.matching(t, q);
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+    const write = (ev: WatchEvent) => res.write(`${JSON.stringify(ev)}\n`);
+    const since = Number(q.get('resourceVersion') || 0);
+    for (const o of this.o.store.list(apiVersionOf(t.kind), t.kind.kind, t.namespace).filter(match)) {
+      if (!since) write({ type: 'ADDED', object: o });
+      else if (Number(o.metadata.resourceVersion) > since) write({ type: 'MODIFIED', object: o });
+    }
+    const listener = (ev: WatchEvent) => {
+      if (match(ev.object)) write(ev);
+    };
+    this.o.store.events.on('event', listener);
+    const timeout = Number(q.get('timeoutSeconds') || 1800);
+    const timer = setTimeout(() => res.end(), timeout * 1000);
+    const stop = () => {
+      clearTimeout(timer);
+      this.o.store.events.off('event', listener);
+    };
+    req.on('close', stop);
+    res.on('close', stop);
+  }
+
+  private parseBody(body: string): Obj {
+    try {
+      const o = parseYaml(body) as Obj;
+      if (!o || typeof o !== 'object') throw new Error('not an object');
+      return o;
+    } catch (e) {
+      throw new HttpError(400, 'BadRequest', `the body of the request was in an unknown format: ${(e as Error).message}`);
+    }
+  }
+
+  private checkIdentity(t: Target, o: Obj, name?: string) {
+    if (o.apiVersion !== apiVersionOf(t.kind) || o.kind !== t.kind.kind)
+      throw new HttpError(400, 'BadRequest', `the API version in the data (${o.apiVersion}) does not match the expected API version (${apiVersionOf(t.kind)}) or kind ${o.kind} != ${t.kind.kind}`);
+    o.metadata ??= {};
+    if (name && o.metadata.name && o.metadata.name !== name)
+      throw new HttpError(400, 'BadRequest', `the name of the object (${o.metadata.name}) does not match the name on the URL (${name})`);
+    if (name) o.metadata.name = name;
+    if (t.kind.namespaced) {
+      if (o.metadata.namespace && t.namespace && o.metadata.namespace !== t.namespace)
+        throw new HttpError(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
+      o.metadata.namespace = t.namespace;
+      if (!this.o.store.get('v1', 'Namespace', undefined, t.namespace!))
+        throw new HttpError(404, 'NotFound', `namespaces "${t.namespace}" not found`, { name: t.namespace, kind: 'namespaces' });
+    } else delete o.metadata.namespace;
+  }
+
+  /** Defaults, validates, bumps generation, detects no-ops, and stores unless dry-run. */
+  private commit(t: Target, live: Obj | undefined, next: Obj, dryRun: boolean): Obj {
+    try {
+      defaultAndValidate(next, live, this.defaults);
+    } catch (e) {
+      if (e instanceof InvalidError)
+        throw new HttpError(422, 'Invalid', `${t.kind.kind} "${next.metadata?.name}" is invalid: ${e.message}`, {
+          name: next.metadata?.name,
+          group: t.kind.group || undefined,
+          kind: t.kind.kind,
+          causes: e.causes,
+        });
+      throw e;
+    }
+    if (live && t.kind.kind !== 'Namespace' && t.kind.kind !== 'Service') next.status = live.status;
+    if (t.kind.kind === 'PersistentVolumeClaim' && !live) next.metadata.uid ??= randomUUID();
+    if (t.kind.kind === 'PersistentVolumeClaim' || t.kind.kind === 'PersistentVolume') this.bindOnWrite(next, dryRun);
+    if (t.kind.hasGeneration) {
+      const gen = live?.metadata?.generation ?? 0;
+      next.metadata.generation = !live ? 1 : deepEqual(specPart(live), specPart(next)) ? gen : gen + 1;
+    }
+    if (live && deepEqual(withoutVolatile(live), withoutVolatile(next))) return live;
+    const time = now();
+    if (live) {
+      const before = new Map((live.metadata.managedFields ?? []).map((e: Obj) => [`${e.manager}|${e.operation}`, JSON.stringify(e.fieldsV1)]));
+      for (const e of next.metadata.managedFields ?? []) if (before.get(`${e.manager}|${e.operation}`) !== JSON.stringify(e.fieldsV1)) e.time = time;
+    }
+    if (dryRun) {
+      next.metadata.uid ??= live?.metadata.uid ?? randomUUID();
+      next.metadata.creationTimestamp ??= live?.metadata.creationTimestamp ?? time;
+      next.metadata.resourceVersion = live?.metadata.resourceVersion;
+      return next;
+    }
+    return this.store(next, live ? 'MODIFIED' : 'ADDED');
+  }
+
+  private create(t: Target, body: string, q: URLSearchParams, dryRun: boolean): Obj {
+    const o = this.parseBody(body);
+    this.checkIdentity(t, o);
+    if (!o.metadata.name && o.metadata.generateName) o.metadata.name = `${o.metadata.generateName}${randomUUID().slice(0, 5)}`;
+    if (this.o.store.get(apiVersionOf(t.kind), t.kind.kind, t.namespace, o.metadata.name))
+      throw new HttpError(409, 'AlreadyExists', `${resourceName(t.kind)} "${o.metadata.name}" already exists`, { name: o.metadata.name, group: t.kind.group || undefined, kind: t.kind.plural });
+    delete o.metadata.resourceVersion;
+    const withFields = recordUpdate(undefined, o, q.get('fieldManager') ?? 'kubectl-create', o.apiVersion, now());
+    return this.commit(t, undefined, withFields, dryRun);
+  }
+
+  private update(t: Target, body: string, q: URLSearchParams, dryRun: boolean): Obj {
+    const o = this.parseBody(body);
+    this.checkIdentity(t, o, t.name);
+    const live = this.getObj(t);
+    if (o.metadata.resourceVersion && o.metadata.resourceVersion !== live.metadata.resourceVersion)
+      throw new HttpError(409, 'Conflict', `Operation cannot be fulfilled on ${resourceName(t.kind)} "${t.name}": the object has been modified; please apply your changes to the latest version and try again`);
+    o.metadata.uid = live.metadata.uid;
+    o.metadata.creationTimestamp = live.metadata.creationTimestamp;
+    o.metadata.managedFields ??= live.metadata.managedFields;
+    if (t.sub === 'status') return this.commitStatus(t, live, o.status, dryRun);
+    return this.commit(t, live, recordUpdate(live, o, q.get('fieldManager') ?? 'kubectl-replace', o.apiVersion, now()), dryRun);
+  }
+
+  private commitStatus(t: Target, live: Obj, status: unknown, dryRun: boolean): Obj {
+    const next = { ...live, status };
+    if (dryRun || deepEqual(live, next)) return next;
+    return this.store(next, 'MODIFIED');
+  }
+
+  private patch(t: Target, contentType: string, body: string, q: URLSearchParams, dryRun: boolean): { object: Obj; created: boolean } {
+    if (!t.name) throw new HttpError(405, 'MethodNotAllowed', 'PATCH needs an object name');
+    const type = patchTypeOf(contentType);
+    if (!type) throw new HttpError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
+    const live = this.o.store.get(apiVersionOf(t.kind), t.kind.kind, t.namespace, t.name);
+    if (type === 'apply') {
+      const applied = this.parseBody(body);
+      this.checkIdentity(t, applied, t.name);
+      const manager = q.get('fieldManager');
+      if (!manager) throw new HttpError(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+      const { object, conflicts } = serverSideApply(live, applied, manager, q.get('force') === 'true', now());
+      if (conflicts.length) {
+        const lines = conflicts.map((c) => `conflict with "${c.manager}": ${c.field}`);
+        throw new HttpError(409, 'Conflict', `Apply failed with ${conflicts.length} conflict${conflicts.length > 1 ? 's' : ''}: ${lines.join('\n')}`, {
+          causes: conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with "${c.manager}"`, field: c.field })),
+        });
+      }
+      if (live) object.metadata.uid = live.metadata.uid;
+      return { object: this.commit(t, live, object, dryRun), created: !live };
+    }
+    if (!live) throw notFound(t.kind, t.name);
+    let patched: Obj;
+    try {
+      patched = applyPatch(live, type, JSON.parse(body)) as Obj;
+    } catch (e) {
+      if (e instanceof PatchError) throw e;
+      throw new HttpError(400, 'BadRequest', `error decoding patch: ${(e as Error).message}`);
+    }
+    if (t.sub === 'status') return { object: this.commitStatus(t, live, patched.status, dryRun), created: false };
+    patched.metadata = { ...patched.metadata, name: live.metadata.name, namespace: live.metadata.namespace, uid: live.metadata.uid };
+    const withFields = recordUpdate(live, patched, q.get('fieldManager') ?? 'kubectl-patch', live.apiVersion, now());
+    return { object: this.commit(t, live, withFields, dryRun), created: false };
+  }
+
+  private delete(t: Target, dryRun: boolean): Obj {
+    if (!t.name) throw new HttpError(405, 'MethodNotAllowed', 'deletecollection is not supported by the stand-in');
+    const live = this.getObj(t);
+    if (dryRun) return live;
+    this.remove(live);
+    return live;
+  }
+
+  private remove(o: Obj) {
+    if (o.kind === 'Namespace') {
+      for (const x of this.o.store.all()) if (x.metadata.namespace === o.metadata.name) this.remove(x);
+    }
+    const gone = this.o.store.delete(o);
+    if (!gone) return;
+    if (o.kind === 'PersistentVolumeClaim' && o.spec?.volumeName) {
+      const pv = this.o.store.get('v1', 'PersistentVolume', undefined, o.spec.volumeName);
+      if (pv?.spec?.persistentVolumeReclaimPolicy === 'Delete') {
+        this.remove(pv);
+        if (pv.metadata.annotations?.['pv.kubernetes.io/provisioned-by']?.startsWith('standin'))
+          rmSync(pvHostDir(pv, this.o.stateDir), { recursive: true, force: true });
+      } else if (pv) this.store({ ...pv, status: { phase: 'Released' } }, 'MODIFIED');
+    }
+    this.o.onChange?.(gone, 'DELETED');
+  }
+
+  /** Binds a claim at once (the stand-in's volume controller); a PV written frees pending claims. */
+  private bindOnWrite(o: Obj, dryRun: boolean) {
+    if (o.kind === 'PersistentVolume') {
+      o.status = { phase: o.spec?.claimRef ? 'Bound' : 'Available' };
+      if (!dryRun) queueMicrotask(() => this.bindPending());
+      return;
+    }
+    const size = o.spec?.resources?.requests?.storage;
+    if (o.status?.phase === 'Bound') {
+      if (quantityValue(String(size)) > quantityValue(String(o.status.capacity?.storage))) o.status = { ...o.status, capacity: { storage: size } };
+      return;
+    }
+    const pvs = this.o.store.list('v1', 'PersistentVolume');
+    let pv = findPV(o, pvs);
+    if (!pv && o.spec?.storageClassName) {
+      pv = provisionPV(o, this.o.stateDir);
+      defaultAndValidate(pv, undefined, this.defaults);
+      pv.status = { phase: 'Bound' };
+      if (!dryRun) this.store(pv, 'ADDED');
+    }
+    if (!pv) {
+      o.status = { phase: 'Pending' };
+      return;
+    }
+    o.spec.volumeName = pv.metadata.name;
+    o.status = { phase: 'Bound', accessModes: pv.spec.accessModes, capacity: { storage: pv.spec.capacity.storage } };
+    if (!dryRun && !pv.spec.claimRef) {
+      const claimRef = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: o.metadata.namespace, name: o.metadata.name, uid: o.metadata.uid };
+      this.store({ ...pv, spec: { ...pv.spec, claimRef }, status: { phase: 'Bound' } }, 'MODIFIED');
+    }
+  }
+
+  private bindPending() {
+    for (const pvc of this.o.store.list('v1', 'PersistentVolumeClaim')) {
+      if (pvc.status?.phase === 'Bound') continue;
+      const next = structuredClone(pvc);
+      this.bindOnWrite(next, false);
+      if (next.status?.phase === 'Bound') this.store(next, 'MODIFIED');
+    }
+  }
+
+  /** The kinds this stand-in serves, for its README and logs. */
+  static kinds(): string[] {
+    return KINDS.map((k) => `${apiVersionOf(k)}/${k.kind}`);
+  }
+
+  /** For status writers (the stand-in kubelet): store without defaulting or ownership tracking. */
+  writeStatus(o: Obj): Obj | undefined {
+    const live = this.o.store.get(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name);
+    if (!live) return undefined;
+    if (deepEqual(live.status, o.status)) return live;
+    return this.o.store.put({ ...live, status: o.status });
+  }
+
+  keyOf = keyOf;
+}

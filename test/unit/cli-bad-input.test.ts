@@ -1,0 +1,133 @@
+// Every bad input is exit 3 with a message naming the problem (file:line where there is one),
+// and no host is touched: the inventory points at a TCP listener that counts connections.
+import test from 'ava';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { runPlay } from '../helpers/play.js';
+import { tempTree } from '../helpers/fakes.js';
+
+const root = join(import.meta.dirname, '../..');
+let server: Server;
+let port = 0;
+let connections = 0;
+
+test.before(async () => {
+  server = createServer((s) => {
+    connections++;
+    s.destroy();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  port = (server.address() as { port: number }).port;
+});
+test.after.always(() => server.close());
+
+const fixtureRole = `import { parseVars, registryCore } from '${join(root, 'roles/_shared/vars.js')}';
+export default {
+  name: 'registry-fixture',
+  validate(vars) { parseVars('registry-fixture', registryCore, vars); },
+  plan: () => [{ kind: 'file', path: '/tmp/never-written', content: 'x' }],
+};
+`;
+
+function project(over: { inventory?: string; playbook?: string; files?: Record<string, string> } = {}): string {
+  const inventory =
+    over.inventory ??
+    `all:
+  vars:
+    registry_name: registry.lab
+    registry_port: 5000
+  children:
+    control_plane:
+      hosts:
+        cp1: {host: 127.0.0.1, port: ${port}, host_key_checking: off}
+    workers:
+      hosts:
+        w1: {host: 127.0.0.1, port: ${port}, host_key_checking: off}
+`;
+  const playbook = over.playbook ?? '- name: fixture\n  hosts: all\n  roles:\n    - registry-fixture\n';
+  return tempTree({ 'inventory.yaml': inventory, 'site.yaml': playbook, 'roles/registry-fixture/index.ts': fixtureRole, 'package.json': '{"type": "module"}', ...over.files });
+}
+
+async function badInput(t: import('ava').ExecutionContext, dir: string, args: string[], message: RegExp) {
+  const before = connections;
+  const r = await runPlay(['site.yaml', ...args], { cwd: dir });
+  t.is(r.code, 3, `stdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  t.regex(r.stderr, message);
+  t.regex(r.stderr, /nothing was changed on any host|play --help/);
+  t.is(connections, before, 'no connection was attempted');
+  t.notRegex(r.stdout, /PLAY \[/);
+}
+
+test.serial('control: valid input does reach the hosts (so the other tests would notice a connection)', async (t) => {
+  const before = connections;
+  const r = await runPlay(['site.yaml'], { cwd: project() });
+  t.is(r.code, 4, r.stderr + r.stdout);
+  t.true(connections > before);
+  t.regex(r.stdout, /UNREACHABLE/);
+});
+
+test.serial('YAML syntax error in the inventory: exit 3 with file:line:col', async (t) => {
+  await badInput(t, project({ inventory: 'all:\n  hosts:\n    cp1: {port: 22\n' }), [], /inventory\.yaml:\d+:\d+: YAML syntax error/);
+});
+
+test.serial('YAML syntax error in the playbook: exit 3 with file:line:col', async (t) => {
+  await badInput(t, project({ playbook: '- hosts: all\n  roles: [registry-fixture\n' }), [], /site\.yaml:\d+:\d+: YAML syntax error/);
+});
+
+test.serial('unknown role: exit 3 with file:line and the known roles', async (t) => {
+  await badInput(t, project({ playbook: '- hosts: all\n  roles:\n    - registry-fixtur\n' }), [], /site\.yaml:3:7: unknown role 'registry-fixtur'\n\s+-> known roles: .*registry-fixture/);
+});
+
+test.serial('unknown CLI flag: exit 3 with a usage hint', async (t) => {
+  await badInput(t, project(), ['--chek'], /unknown option '--chek'[\s\S]*play --help/);
+});
+
+test.serial('missing required variable: exit 3 naming the variable', async (t) => {
+  const inventory = `all:\n  hosts:\n    cp1: {host: 127.0.0.1, port: ${port}}\n`;
+  await badInput(t, project({ inventory }), [], /role registry-fixture: variable registry_name is not set/);
+});
+
+test.serial('invalid registry name (not RFC 1123): exit 3 naming the variable and where it was set', async (t) => {
+  await badInput(t, project(), ['-e', 'registry_name=Registry_Lab'], /variable registry_name = "Registry_Lab": must be a lower-case RFC 1123 DNS name/);
+  const dir = project({ playbook: '- hosts: all\n  vars:\n    registry_name: -bad-\n  roles: [registry-fixture]\n' });
+  await badInput(t, dir, [], /site\.yaml:3:5: .*variable registry_name = "-bad-"/);
+});
+
+test.serial('unknown group in a play: exit 3 with file:line and the known groups', async (t) => {
+  await badInput(t, project({ playbook: '- hosts: wrokers\n  roles: [registry-fixture]\n' }), [], /site\.yaml:1:3: .*unknown group or host 'wrokers'\n\s+-> known groups: control_plane, workers/);
+});
+
+test.serial('duplicate host with conflicting connection params: exit 3 with file:line', async (t) => {
+  const inventory = `all:\n  children:\n    a:\n      hosts:\n        cp1: {host: 127.0.0.1, port: ${port}}\n    b:\n      hosts:\n        cp1: {host: 127.0.0.2, port: ${port}}\n`;
+  await badInput(t, project({ inventory }), [], /inventory\.yaml:8:15: duplicate host cp1 with conflicting host/);
+});
+
+test.serial('port out of range: exit 3 with file:line', async (t) => {
+  const inventory = `all:\n  hosts:\n    cp1:\n      host: 127.0.0.1\n      port: 65536\n`;
+  await badInput(t, project({ inventory }), [], /inventory\.yaml:5:7: host cp1: port 65536 is out of range/);
+});
+
+test.serial('unreadable key file: exit 3 with file:line', async (t) => {
+  const inventory = `all:\n  hosts:\n    cp1:\n      host: 127.0.0.1\n      port: ${port}\n      ssh_key: keys/missing\n`;
+  await badInput(t, project({ inventory }), [], /inventory\.yaml:6:7: host cp1: ssh key .*keys\/missing is not readable/);
+});
+
+test.serial('--limit that matches no host: exit 3 listing the known groups', async (t) => {
+  await badInput(t, project(), ['--limit', 'wokers'], /--limit 'wokers' matches no host; known groups: control_plane, workers/);
+});
+
+test.serial('unset !env variable: exit 3 with file:line', async (t) => {
+  const inventory = `all:\n  vars:\n    registry_password: !env REGPLAY_SURELY_UNSET\n  hosts:\n    cp1: {host: 127.0.0.1, port: ${port}}\n`;
+  await badInput(t, project({ inventory }), [], /inventory\.yaml:3:\d+: environment variable REGPLAY_SURELY_UNSET is not set/);
+});
+
+test.serial('missing inventory and missing playbook: exit 3', async (t) => {
+  await badInput(t, project(), ['-i', 'nope.yaml'], /inventory .*nope\.yaml not found/);
+  const r = await runPlay(['nope.yaml'], { cwd: project() });
+  t.is(r.code, 3);
+  t.regex(r.stderr, /playbook nope\.yaml not found/);
+});
+
+test.serial('a bad --forks value: exit 3', async (t) => {
+  await badInput(t, project(), ['--forks', '0'], /--forks.*must be a whole number/);
+});

@@ -1,0 +1,154 @@
+import test from 'ava';
+import { parse } from 'smol-toml';
+import { StateError } from '../../src/errors.js';
+import { setRegistryConfigPath } from '../../roles/containerd-trust/toml-edit.js';
+
+const CERTS = '/etc/containerd/certs.d';
+const edit = (current: string | null, version: 2 | 3 = 2) => setRegistryConfigPath(current, { configPath: CERTS, newFileVersion: () => version });
+const configPathAt = (text: string, plugin: string) =>
+  ((parse(text) as any).plugins?.[plugin]?.registry?.config_path as string | undefined);
+
+const V2 = 'io.containerd.grpc.v1.cri';
+const V3 = 'io.containerd.cri.v1.images';
+
+// Shaped like `containerd config default` from 1.6, with user comments and settings.
+const defaultDump = `# site settings: do not lose these
+version = 2
+root = "/var/lib/containerd"   # big disk
+
+[grpc]
+  address = "/run/containerd/containerd.sock"
+
+[plugins]
+  [plugins."io.containerd.grpc.v1.cri"]
+    sandbox_image = "registry.k8s.io/pause:3.9"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+      SystemdCgroup = true
+    [plugins."io.containerd.grpc.v1.cri".registry]
+      config_path = ""   # filled in by the platform team
+
+      [plugins."io.containerd.grpc.v1.cri".registry.auths]
+
+      [plugins."io.containerd.grpc.v1.cri".registry.configs]
+
+      [plugins."io.containerd.grpc.v1.cri".registry.headers]
+
+      [plugins."io.containerd.grpc.v1.cri".registry.mirrors]
+  [plugins."io.containerd.internal.v1.opt"]
+    path = "/opt/containerd"
+`;
+
+/** Lines of `after` that are not in `before` at the same place, for "only one line changed" checks. */
+function changedLines(before: string, after: string): string[] {
+  const a = before.split('\n');
+  const b = after.split('\n');
+  return b.filter((line, i) => a[i] !== line);
+}
+
+test('no change: a version 2 file whose config_path is already set is returned as the same string', (t) => {
+  const current = defaultDump.replace('config_path = ""', `config_path = "${CERTS}"`);
+  t.is(edit(current), current);
+});
+
+test('no change: a version 3 file with the v3 key set is returned unchanged', (t) => {
+  const current = `version = 3\n\n[plugins."${V3}".registry]\n  config_path = "${CERTS}"\n`;
+  t.is(edit(current), current);
+});
+
+test('version 2: only the config_path line changes; comments, user settings and its trailing comment stay', (t) => {
+  const out = edit(defaultDump);
+  t.deepEqual(changedLines(defaultDump, out), [`      config_path = "${CERTS}"   # filled in by the platform team`]);
+  t.is(out.length, defaultDump.length + CERTS.length);
+  t.is(configPathAt(out, V2), CERTS);
+  t.true((parse(out) as any).plugins[V2].containerd.runtimes.runc.options.SystemdCgroup);
+});
+
+test('empty mirrors/configs tables (as `containerd config default` writes them) are not a conflict', (t) => {
+  t.notThrows(() => edit(defaultDump));
+});
+
+test('version 3 gets [plugins."io.containerd.cri.v1.images".registry], appended after the untouched original', (t) => {
+  const current = `version = 3\n# keep me\n[plugins."io.containerd.cri.v1.runtime"]\n  enable_selinux = false\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/old"  # v2 key, ignored by 2.x\n`;
+  const out = edit(current);
+  t.true(out.startsWith(current));
+  t.is(out.slice(current.length), `\n[plugins."${V3}".registry]\n  config_path = "${CERTS}"\n`);
+  t.is(configPathAt(out, V3), CERTS);
+  t.is(configPathAt(out, V2), '/old');
+});
+
+test('version 2 without a registry table: the table is appended, everything before it kept byte for byte', (t) => {
+  const current = `version = 2\n\n[plugins]\n  [plugins."${V2}"]\n    # pause image pinned\n    sandbox_image = "pause:3.9"\n  [plugins."io.containerd.internal.v1.opt"]\n    path = "/opt/containerd"`;
+  const out = edit(current);
+  t.true(out.startsWith(current + '\n'));
+  t.is(configPathAt(out, V2), CERTS);
+});
+
+test('a registry header without config_path gets the key right under it, indented like its keys', (t) => {
+  const current = `version = 2\n[plugins."${V2}".registry]\n    # tuned\n    [plugins."${V2}".registry.headers]\n      X-Team = ["a"]\n`;
+  const out = edit(current);
+  t.is(out, `version = 2\n[plugins."${V2}".registry]\n  config_path = "${CERTS}"\n    # tuned\n    [plugins."${V2}".registry.headers]\n      X-Team = ["a"]\n`);
+});
+
+test('dotted form under [plugins."io.containerd.grpc.v1.cri"]: registry.config_path is replaced on its line', (t) => {
+  const current = `version = 2\n[plugins."${V2}"]\n  sandbox_image = "pause:3.9"\n  registry.config_path = '/old/path'\n  enable_cdi = true\n`;
+  const out = edit(current);
+  t.is(out, current.replace(`'/old/path'`, `"${CERTS}"`));
+});
+
+test('dotted form defining the registry table without config_path: registry.config_path is added beside it', (t) => {
+  const current = `version = 2\n[plugins."${V2}"]\n  registry.headers.X-Team = [\n    "a",\n  ]\n  enable_cdi = true\n`;
+  const out = edit(current);
+  t.is(out, `version = 2\n[plugins."${V2}"]\n  registry.headers.X-Team = [\n    "a",\n  ]\n  registry.config_path = "${CERTS}"\n  enable_cdi = true\n`);
+});
+
+test('a file without a version line is version 1: the key goes under [plugins.cri.registry]', (t) => {
+  const current = `root = "/var/lib/containerd"\n[plugins.cri]\n  sandbox_image = "pause:3.9"\n`;
+  const out = edit(current);
+  t.is(out, `${current}\n[plugins.cri.registry]\n  config_path = "${CERTS}"\n`);
+});
+
+test('no file: a minimal config for the installed containerd (2 for 1.x, 3 for 2.x)', (t) => {
+  t.is(configPathAt(edit(null, 2), V2), CERTS);
+  t.is((parse(edit(null, 2)) as any).version, 2);
+  t.is(configPathAt(edit(null, 3), V3), CERTS);
+  t.is((parse(edit(null, 3)) as any).version, 3);
+});
+
+test('a file with only comments gets a version line and the key; the comments stay', (t) => {
+  const current = '# managed elsewhere\n';
+  const out = edit(current, 3);
+  t.is(out, `version = 3\n# managed elsewhere\n\n[plugins."${V3}".registry]\n  config_path = "${CERTS}"\n`);
+});
+
+test('CRLF line endings are kept', (t) => {
+  const current = `version = 2\r\n[plugins."${V2}".registry]\r\n  config_path = ""\r\n`;
+  t.is(edit(current), `version = 2\r\n[plugins."${V2}".registry]\r\n  config_path = "${CERTS}"\r\n`);
+});
+
+test('a header-looking line inside a multi-line string is not mistaken for the registry table', (t) => {
+  const current = `version = 2\n[plugins."x"]\n  note = """\n[plugins."${V2}".registry]\n"""\n`;
+  const out = edit(current);
+  t.true(out.startsWith(current));
+  t.is(configPathAt(out, V2), CERTS);
+  t.is((parse(out) as any).plugins.x.note, `[plugins."${V2}".registry]\n`);
+});
+
+const refusals: Array<[string, string, RegExp]> = [
+  ['registry mirrors', `version = 2\n[plugins."${V2}".registry.mirrors."docker.io"]\n  endpoint = ["https://mirror.local"]\n`, /mirrors/],
+  ['configs.*.tls', `version = 2\n[plugins."${V2}".registry.configs."reg:5000".tls]\n  ca_file = "/ca.crt"\n`, /configs\."reg:5000"\.tls/],
+  ['v3 mirrors', `version = 3\n[plugins."${V3}".registry.mirrors."docker.io"]\n  endpoint = ["https://m"]\n`, /mirrors/],
+  ['an inline registry table', `version = 2\n[plugins."${V2}"]\n  registry = { config_path = "/x" }\n`, /inline table/],
+  ['invalid TOML', `version = 2\n[plugins\n`, /not valid TOML \(line 2/],
+  ['an unknown version', `version = 9\n`, /version = 9/],
+];
+for (const [what, current, message] of refusals) {
+  test(`refuses ${what} with a StateError saying what to do`, (t) => {
+    const e = t.throws(() => edit(current), { instanceOf: StateError });
+    t.regex(e!.message, message);
+  });
+}
+
+test('configs.*.auth alone (deprecated but valid with config_path) is not refused', (t) => {
+  const current = `version = 2\n[plugins."${V2}".registry.configs."reg:5000".auth]\n  username = "u"\n`;
+  t.is(configPathAt(edit(current), V2), CERTS);
+});

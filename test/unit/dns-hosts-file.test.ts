@@ -1,0 +1,39 @@
+import test from 'ava';
+import { setHostsEntry } from '../../roles/dns-hosts/hosts-file.js';
+
+const NAME = 'registry.lab';
+const IP = '10.96.0.50';
+const base = '127.0.0.1\tlocalhost\n# The following lines are desirable for IPv6 capable hosts\n::1     localhost ip6-localhost ip6-loopback\n10.1.0.5 cp1 cp1.lab\n';
+
+const cases: Array<[string, string | null, string]> = [
+  ['no change: the right mapping (tab-separated) is kept byte for byte', `${base}${IP}\t${NAME}  # ours\n`, `${base}${IP}\t${NAME}  # ours\n`],
+  ['no change: the right mapping on a line with other names is kept', `${base}${IP} other ${NAME}\n`, `${base}${IP} other ${NAME}\n`],
+  ['missing: the line is appended, every other line kept', base, `${base}${IP} ${NAME}\n`],
+  ['missing, file without a final newline: the newline is added before the line', base.trimEnd(), `${base}${IP} ${NAME}\n`],
+  ['no file: the file is just the mapping', null, `${IP} ${NAME}\n`],
+  ['stale single-name line: replaced in place', `127.0.0.1 localhost\n10.96.0.9 ${NAME}\n10.1.0.5 cp1\n`, `127.0.0.1 localhost\n${IP} ${NAME}\n10.1.0.5 cp1\n`],
+  [
+    'stale line with several names: only our name is dropped, the fresh line follows it',
+    `127.0.0.1 localhost\n10.96.0.9   mirror.lab ${NAME}\tcache.lab # shared box\n`,
+    `127.0.0.1 localhost\n10.96.0.9   mirror.lab\tcache.lab # shared box\n${IP} ${NAME}\n`,
+  ],
+  ['two stale lines: the first becomes ours, the second is removed', `10.0.0.1 ${NAME}\n10.1.0.5 cp1\n10.0.0.2 ${NAME}\n`, `${IP} ${NAME}\n10.1.0.5 cp1\n`],
+  ['right line plus a stale duplicate: the duplicate loses the name', `${IP} ${NAME}\n10.0.0.2 ${NAME} old\n`, `${IP} ${NAME}\n10.0.0.2 old\n`],
+  ['names are compared case-insensitively', `10.0.0.1 Registry.LAB\n`, `${IP} ${NAME}\n`],
+  ['a name that only contains ours (registry.lab.example) is not touched', `10.0.0.1 ${NAME}.example\n`, `10.0.0.1 ${NAME}.example\n${IP} ${NAME}\n`],
+  ['our name in a comment is not a mapping', `# 10.0.0.1 ${NAME}\n`, `# 10.0.0.1 ${NAME}\n${IP} ${NAME}\n`],
+  ['CRLF line endings are kept', `127.0.0.1 localhost\r\n10.0.0.1 ${NAME}\r\n`, `127.0.0.1 localhost\r\n${IP} ${NAME}\r\n`],
+];
+
+for (const [what, current, expected] of cases) {
+  test(`/etc/hosts ${what}`, (t) => {
+    t.is(setHostsEntry(current, IP, NAME), expected);
+  });
+}
+
+test('/etc/hosts edit is idempotent: applying it to its own result changes nothing', (t) => {
+  for (const [, current] of cases) {
+    const once = setHostsEntry(current, IP, NAME);
+    t.is(setHostsEntry(once, IP, NAME), once);
+  }
+});

@@ -1,0 +1,57 @@
+// Shared helpers for executor tests: a role from a list of resources, an event log.
+import type { ExecutionContext } from 'ava';
+import type { EngineEvent } from '../../src/engine/events.js';
+import { executeRole, runHandlers, type RoleOutcome } from '../../src/engine/executor.js';
+import type { Role, RoleContext } from '../../src/resources/role.js';
+import type { FactQuery, Resource } from '../../src/resources/types.js';
+import type { Transport } from '../../src/transports/types.js';
+
+export function roleOf(resources: () => Resource[], extra: Partial<Role> = {}): Role {
+  return { name: 'test-role', plan: resources, ...extra };
+}
+
+export const ctx: RoleContext = {
+  host: { name: 'local', groups: [] },
+  vars: {},
+  hostvars: () => ({}),
+  groups: {},
+  template: () => '',
+};
+
+export interface Run {
+  outcome: RoleOutcome;
+  events: EngineEvent[];
+  steps: Array<Extract<EngineEvent, { type: 'step' }>>;
+}
+
+export async function run(transport: Transport, role: Role, check: boolean, diff = true): Promise<Run> {
+  const events: EngineEvent[] = [];
+  const outcome = await executeRole({ transport, role, ctx, play: 'p', check, diff, emit: (e) => events.push(e) });
+  return { outcome, events, steps: events.filter((e): e is Extract<EngineEvent, { type: 'step' }> => e.type === 'step') };
+}
+
+export async function handlers(transport: Transport, role: Role, names: string[], check: boolean): Promise<Run> {
+  const events: EngineEvent[] = [];
+  const outcome = await runHandlers({ transport, role, ctx, play: 'p', check, diff: true, emit: (e) => events.push(e), names });
+  return { outcome, events, steps: [] };
+}
+
+export type Facts = Record<string, FactQuery>;
+
+/** Ansible's three runs: check (reports changes, touches nothing) → apply (changed) → apply again (changed=0). */
+export async function threeRunsOn(t: ExecutionContext, transport: Transport, resources: Resource[], untouched: () => void | Promise<void>, converged: () => void | Promise<void>): Promise<void> {
+  const role = roleOf(() => resources);
+  const check = await run(transport, role, true);
+  t.true(check.outcome.changed > 0, 'check reports changes');
+  t.is(check.outcome.failed, 0, check.steps.map((s) => s.error).join('; '));
+  await untouched();
+  const apply = await run(transport, role, false);
+  t.is(apply.outcome.failed, 0, apply.steps.map((s) => s.error).join('; '));
+  t.is(apply.outcome.changed, check.outcome.changed, 'apply changes what check planned');
+  t.deepEqual(apply.steps.map((s) => s.actions), check.steps.map((s) => s.actions));
+  await converged();
+  const again = await run(transport, role, false);
+  t.is(again.outcome.changed, 0, JSON.stringify(again.steps.filter((s) => s.status !== 'ok')));
+  t.is(again.outcome.failed, 0);
+  await converged();
+}

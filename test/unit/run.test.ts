@@ -1,0 +1,259 @@
+import test from 'ava';
+import { join } from 'node:path';
+import { InputError, StateError } from '../../src/errors.js';
+import { prepare, varsFor } from '../../src/engine/prepare.js';
+import { runPrepared } from '../../src/engine/run.js';
+import type { Role, Vars } from '../../src/resources/role.js';
+import { collector, fakeCatalog, fakeRole, fakeWorld, labInventory, tempTree } from '../helpers/fakes.js';
+
+async function setup(playbook: string, roles: Role[], o: { limit?: string; extraVars?: string[]; tags?: string[]; skipTags?: string[]; files?: Record<string, string>; defaults?: Record<string, Record<string, unknown>> } = {}) {
+  const dir = tempTree({ 'inv.yaml': labInventory, 'pb.yaml': playbook, ...o.files });
+  return prepare({
+    playbook: join(dir, 'pb.yaml'),
+    inventory: join(dir, 'inv.yaml'),
+    limit: o.limit,
+    extraVars: o.extraVars,
+    tags: o.tags,
+    skipTags: o.skipTags,
+    cwd: dir,
+    env: {},
+    catalog: fakeCatalog(roles, o.defaults),
+  });
+}
+
+const noTemplate = () => '';
+
+test('variable precedence: defaults < all < group < host < play vars < role params < -e', async (t) => {
+  const layers = ['d', 'all', 'group', 'host', 'play', 'param', 'extra'];
+  const files = {
+    'inv.yaml': `all:
+  vars: {v_all: all, v_group: all, v_host: all, v_play: all, v_param: all, v_extra: all}
+  children:
+    workers:
+      vars: {v_group: group, v_host: group, v_play: group, v_param: group, v_extra: group}
+      hosts:
+        w1: {v_host: host, v_play: host, v_param: host, v_extra: host}
+`,
+  };
+  const p = await setup(
+    `- hosts: workers
+  vars: {v_play: play, v_param: play, v_extra: play}
+  roles:
+    - role: r
+      vars: {v_param: param, v_extra: param}
+`,
+    [fakeRole('r')],
+    { files, extraVars: ['v_extra=extra'], defaults: { r: Object.fromEntries(['v_d', 'v_all', 'v_group', 'v_host', 'v_play', 'v_param', 'v_extra'].map((k) => [k, 'd'])) } },
+  );
+  const pp = p.plays[0]!;
+  const vars = varsFor(p, 'w1', pp.play, pp.roles[0]!).vars;
+  t.deepEqual(
+    layers.map((l) => vars[`v_${l === 'd' ? 'd' : l}`]),
+    ['d', 'all', 'group', 'host', 'play', 'param', 'extra'],
+  );
+});
+
+test('validate() runs for every play, host and role before any connection; its InputError names where the variable was set', async (t) => {
+  const seen: string[] = [];
+  const role = fakeRole('r', {
+    validate(vars: Vars) {
+      seen.push(String(vars.inventory_hostname));
+      if (vars.registry_name === 'Bad_Name') throw new InputError('role r: variable registry_name = "Bad_Name": must be a lower-case RFC 1123 DNS name');
+    },
+  });
+  await setup('- hosts: workers\n  roles: [r]\n', [role]);
+  t.deepEqual(seen, ['w1', 'w2']);
+  const e = await t.throwsAsync(setup('- hosts: workers\n  vars:\n    registry_name: Bad_Name\n  roles: [r]\n', [role]), { instanceOf: InputError });
+  t.regex(e!.describe(), /pb\.yaml:3:5: play 'workers', host w1: role r: variable registry_name = "Bad_Name": must be a lower-case RFC 1123 DNS name/);
+});
+
+test('a missing variable is reported as not set, at the role entry', async (t) => {
+  const role = fakeRole('r', {
+    validate(vars: Vars) {
+      if (vars.registry_users === undefined) throw new InputError('role r: variable registry_users is not set: Required');
+    },
+  });
+  const e = await t.throwsAsync(setup('- hosts: workers\n  roles:\n    - r\n', [role]), { instanceOf: InputError });
+  t.regex(e!.describe(), /pb\.yaml:3:7: play 'workers', host w1: role r: variable registry_users is not set/);
+  t.regex(e!.describe(), /-> set registry_users in the inventory/);
+});
+
+test('an unknown role is an InputError with file:line listing the known roles', async (t) => {
+  const e = await t.throwsAsync(setup('- hosts: workers\n  roles:\n    - certs\n    - cert\n', [fakeRole('certs'), fakeRole('htpasswd')]), { instanceOf: InputError });
+  t.is(e!.describe().split('\n')[0]!.replace(/^.*pb\.yaml/, 'pb.yaml'), "pb.yaml:4:7: unknown role 'cert'");
+  t.regex(e!.describe(), /known roles: certs, htpasswd/);
+});
+
+test('plays run in order, hosts of a play in parallel, roles in order per host', async (t) => {
+  const order: string[] = [];
+  let running = 0;
+  let maxRunning = 0;
+  const w = fakeWorld({
+    async script(o) {
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      await new Promise((r) => setImmediate(r));
+      order.push(`${o.play}/${o.ctx.host.name}/${o.role.name}`);
+      running--;
+      return { ok: 1 };
+    },
+  });
+  const p = await setup('- name: p1\n  hosts: workers\n  roles: [a, b]\n- name: p2\n  hosts: build\n  roles: [a]\n', [fakeRole('a'), fakeRole('b')]);
+  const c = collector();
+  const r = await runPrepared(p, { check: false, diff: false, emit: c.emit, template: noTemplate }, w.deps);
+  t.is(r.exitCode, 0);
+  t.is(maxRunning, 2);
+  t.deepEqual(order.filter((x) => x.includes('w1')), ['p1/w1/a', 'p1/w1/b']);
+  t.is(order.at(-1), 'p2/b1/a');
+  t.deepEqual(r.recap.w1, { ok: 2, changed: 0, unreachable: 0, failed: 0, skipped: 0, roundTrips: 0 });
+  t.deepEqual(c.events.map((e) => e.type).filter((x) => x !== 'role-start'), ['run-start', 'play-start', 'play-end', 'play-start', 'play-end', 'run-end']);
+});
+
+test('--forks 1 runs one host at a time', async (t) => {
+  let running = 0;
+  let maxRunning = 0;
+  const w = fakeWorld({
+    async script() {
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      await new Promise((r) => setImmediate(r));
+      running--;
+      return { ok: 1 };
+    },
+  });
+  const p = await setup('- hosts: all\n  roles: [a]\n', [fakeRole('a')]);
+  await runPrepared(p, { check: false, diff: false, forks: 1, emit: () => {}, template: noTemplate }, w.deps);
+  t.is(maxRunning, 1);
+});
+
+test('one transport per host for the whole run: connected once, closed at the end', async (t) => {
+  const w = fakeWorld();
+  const p = await setup('- hosts: workers\n  roles: [a]\n- hosts: all\n  roles: [a]\n', [fakeRole('a')]);
+  await runPrepared(p, { check: false, diff: false, emit: () => {}, template: noTemplate }, w.deps);
+  t.deepEqual([...w.connects].sort(), ['b1', 'cp1', 'w1', 'w2']);
+  t.deepEqual([...w.closes].sort(), ['b1', 'cp1', 'w1', 'w2']);
+});
+
+test('a failed host leaves the run, the others go on, and its notified handlers still run (exit 2)', async (t) => {
+  const w = fakeWorld({
+    script(o) {
+      if (o.ctx.host.name === 'w1' && o.role.name === 'b') return { failed: 1, error: new StateError('refused') };
+      return { changed: 1, notified: o.role.name === 'a' ? ['restart'] : [] };
+    },
+  });
+  const a = fakeRole('a', { handlers: () => ({ restart: [] }) });
+  const p = await setup('- hosts: workers\n  roles: [a, b, c]\n- hosts: workers\n  roles: [a]\n', [a, fakeRole('b'), fakeRole('c')]);
+  const c = collector();
+  const r = await runPrepared(p, { check: false, diff: false, emit: c.emit, template: noTemplate }, w.deps);
+  t.is(r.exitCode, 2);
+  t.deepEqual(w.calls.filter((x) => x.host === 'w1').map((x) => x.role), ['a', 'b']);
+  t.deepEqual(w.calls.filter((x) => x.host === 'w2').map((x) => x.role), ['a', 'b', 'c', 'a']);
+  t.deepEqual(w.handlerCalls.map((x) => [x.host, x.names]).filter(([h]) => h === 'w1'), [['w1', ['restart']]]);
+  t.like(r.recap.w1, { failed: 1, changed: 2 });
+  t.truthy(c.events.find((e) => e.type === 'host-failed' && e.host === 'w1' && e.error === 'refused'));
+});
+
+test('handlers run once per host at the end of the play, in the role that defines them', async (t) => {
+  const w = fakeWorld({ script: () => ({ changed: 1, notified: ['restart', 'reload'] }) });
+  const a = fakeRole('a', { handlers: () => ({ reload: [], restart: [] }) });
+  const p = await setup('- hosts: w1\n  roles: [a, b]\n', [a, fakeRole('b')]);
+  await runPrepared(p, { check: false, diff: false, emit: () => {}, template: noTemplate }, w.deps);
+  t.deepEqual(w.handlerCalls, [{ host: 'w1', role: 'a', play: 'w1', check: false, names: ['reload', 'restart'] }]);
+});
+
+test('a notified handler that no role defines fails the host', async (t) => {
+  const w = fakeWorld({ script: () => ({ changed: 1, notified: ['nope'] }) });
+  const p = await setup('- hosts: w1\n  roles: [a]\n', [fakeRole('a')]);
+  const c = collector();
+  const r = await runPrepared(p, { check: false, diff: false, emit: c.emit, template: noTemplate }, w.deps);
+  t.is(r.exitCode, 2);
+  t.truthy(c.events.find((e) => e.type === 'handler' && e.status === 'failed' && /nope/.test(e.error ?? '')));
+});
+
+test('an unreachable host is reported, leaves the run, the others go on (exit 4; with a failure 6)', async (t) => {
+  const w = fakeWorld({ unreachable: ['w2'] });
+  const p = await setup('- hosts: workers\n  roles: [a]\n- hosts: all\n  roles: [a]\n', [fakeRole('a')]);
+  const c = collector();
+  const r = await runPrepared(p, { check: false, diff: false, emit: c.emit, template: noTemplate }, w.deps);
+  t.is(r.exitCode, 4);
+  t.is(w.connects.filter((h) => h === 'w2').length, 1);
+  t.false(w.calls.some((x) => x.host === 'w2'));
+  t.like(r.recap.w2, { unreachable: 1 });
+  t.is(c.events.filter((e) => e.type === 'host-unreachable').length, 1);
+
+  const w6 = fakeWorld({ unreachable: ['w2'], script: (o) => (o.ctx.host.name === 'w1' ? { failed: 1, error: new Error('boom') } : { ok: 1 }) });
+  const r6 = await runPrepared(p, { check: false, diff: false, emit: () => {}, template: noTemplate }, w6.deps);
+  t.is(r6.exitCode, 6);
+});
+
+test('--check --detailed-exitcode exits 8 with pending changes, 0 without', async (t) => {
+  const p = await setup('- hosts: w1\n  roles: [a]\n', [fakeRole('a')]);
+  const changed = fakeWorld({ script: () => ({ changed: 1 }) });
+  t.is((await runPrepared(p, { check: true, diff: false, detailedExitcode: true, emit: () => {}, template: noTemplate }, changed.deps)).exitCode, 8);
+  t.true(changed.calls.every((c) => c.check));
+  t.is((await runPrepared(p, { check: true, diff: false, emit: () => {}, template: noTemplate }, changed.deps)).exitCode, 0);
+  const clean = fakeWorld({ script: () => ({ ok: 1 }) });
+  t.is((await runPrepared(p, { check: true, diff: false, detailedExitcode: true, emit: () => {}, template: noTemplate }, clean.deps)).exitCode, 0);
+});
+
+test('cross-host facts: a later play reads what a role registered on another host', async (t) => {
+  let seen: unknown;
+  const producer = fakeRole('producer');
+  const consumer = fakeRole('consumer');
+  const w = fakeWorld({
+    script(o) {
+      if (o.role.name === 'producer') return { ok: 1, registered: { ca: 'PEM' } };
+      seen = o.ctx.hostvars('cp1').ca;
+      return { ok: 1 };
+    },
+  });
+  const p = await setup('- hosts: control_plane\n  roles: [producer]\n- hosts: workers\n  roles: [consumer]\n', [producer, consumer]);
+  await runPrepared(p, { check: false, diff: false, emit: () => {}, template: noTemplate }, w.deps);
+  t.is(seen, 'PEM');
+});
+
+test('with --limit, hosts outside it run read-only (forced check, no changes counted) only for roles that register facts', async (t) => {
+  const producer = fakeRole('producer', { plan: () => [{ kind: 'file', path: '/ca.crt', register: 'ca' }] });
+  const other = fakeRole('other', { plan: () => [{ kind: 'file', path: '/x' }] });
+  const consumer = fakeRole('consumer');
+  let seen: unknown;
+  const w = fakeWorld({
+    script(o) {
+      if (o.role.name === 'producer') return { changed: 1, registered: { ca: 'PEM' } };
+      if (o.role.name === 'consumer') seen = o.ctx.hostvars('cp1').ca;
+      return { ok: 1 };
+    },
+  });
+  const p = await setup('- hosts: control_plane\n  roles: [producer, other]\n- hosts: control_plane:workers\n  roles: [consumer]\n', [producer, other, consumer], { limit: 'workers' });
+  t.deepEqual(p.plays[0]!.readOnly, ['cp1']);
+  const c = collector();
+  const r = await runPrepared(p, { check: false, diff: false, emit: c.emit, template: noTemplate }, w.deps);
+  t.deepEqual(w.calls.filter((x) => x.host === 'cp1').map((x) => [x.role, x.check]), [['producer', true]]);
+  t.deepEqual(w.calls.filter((x) => x.host === 'w1').map((x) => [x.role, x.check]), [['consumer', false]]);
+  t.is(seen, 'PEM');
+  t.like(r.recap.cp1, { changed: 0, ok: 1 });
+  t.truthy(c.events.find((e) => e.type === 'play-start' && e.readOnlyHosts.includes('cp1')));
+  t.is(r.exitCode, 0);
+});
+
+test('--tags and --skip-tags select role entries by play and entry tags', async (t) => {
+  const roles = [fakeRole('a'), fakeRole('b'), fakeRole('c')];
+  const pb = '- hosts: w1\n  tags: [p]\n  roles:\n    - {role: a, tags: [ta]}\n    - {role: b, tags: [tb]}\n- hosts: w1\n  roles: [c]\n';
+  const names = (p: Awaited<ReturnType<typeof setup>>) => p.plays.map((pp) => pp.roles.map((r) => r.entry.name));
+  t.deepEqual(names(await setup(pb, roles, { tags: ['tb'] })), [['b'], []]);
+  t.deepEqual(names(await setup(pb, roles, { tags: ['p'] })), [['a', 'b'], []]);
+  t.deepEqual(names(await setup(pb, roles, { skipTags: ['ta'] })), [['b'], ['c']]);
+});
+
+test('an executor that throws fails only that host', async (t) => {
+  const w = fakeWorld({
+    script(o) {
+      if (o.ctx.host.name === 'w1') throw new Error('bug');
+      return { ok: 1 };
+    },
+  });
+  const p = await setup('- hosts: workers\n  roles: [a]\n', [fakeRole('a')]);
+  const r = await runPrepared(p, { check: false, diff: false, emit: () => {}, template: noTemplate }, w.deps);
+  t.is(r.exitCode, 2);
+  t.like(r.recap.w2, { ok: 1, failed: 0 });
+});

@@ -1,0 +1,68 @@
+// Pure pieces under the executor and transports: quoting, known_hosts, output parsers.
+import test from 'ava';
+import { createHmac } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { checkHostKey, knownHostName, knownKeyTypes, parseKnownHosts } from '../../src/facts/known-hosts.js';
+import { parseRecords } from '../../src/facts/records.js';
+import { parseStepOutput } from '../../src/facts/step-output.js';
+import { parseKubectlObjects } from '../../src/facts/kubectl.js';
+import { becomeRoot, quote, quoteArgv } from '../../src/transports/shell.js';
+
+test('quote: a shell gets back exactly the words given, whatever they contain', (t) => {
+  const words = ["it's", 'a b', '$(rm -rf /)', '`x`', '"q"', '', 'back\\slash', 'new\nline', 'plain-word_1.0'];
+  const r = spawnSync('sh', ['-c', `printf '%s\\0' ${quoteArgv(words)}`], { encoding: 'utf8' });
+  t.deepEqual(r.stdout.split('\0').slice(0, -1), words);
+  t.is(quote('plain-word_1.0'), 'plain-word_1.0');
+});
+
+test('become wraps the whole command for sudo without a password prompt', (t) => {
+  t.is(becomeRoot("echo 'hi' && id"), `sudo -n sh -c 'echo '\\''hi'\\'' && id'`);
+});
+
+test('known_hosts: [host]:port form, plain names, wildcards, negation, hashed entries', (t) => {
+  const salt = Buffer.from('0123456789abcdef0123');
+  const hashed = `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update('10.0.0.7').digest('base64')}`;
+  const entries = parseKnownHosts(
+    [
+      '# comment',
+      '[127.0.0.1]:2222 ssh-ed25519 KEYA',
+      'cp1,10.0.0.1 ecdsa-sha2-nistp256 KEYB',
+      '*.lab,!bad.lab ssh-ed25519 KEYC',
+      `${hashed} ssh-ed25519 KEYD`,
+      '@revoked * ssh-ed25519 KEYBAD',
+      '@cert-authority *.lab ssh-ed25519 CA',
+    ].join('\n'),
+  );
+  t.is(knownHostName('127.0.0.1', 2222), '[127.0.0.1]:2222');
+  t.is(knownHostName('cp1', 22), 'cp1');
+  t.is(checkHostKey(entries, '[127.0.0.1]:2222', 'ssh-ed25519', 'KEYA'), 'match');
+  t.is(checkHostKey(entries, '127.0.0.1', 'ssh-ed25519', 'KEYA'), 'unknown');
+  t.is(checkHostKey(entries, '10.0.0.1', 'ecdsa-sha2-nistp256', 'KEYX'), 'mismatch');
+  t.is(checkHostKey(entries, 'w1.lab', 'ssh-ed25519', 'KEYC'), 'match');
+  t.is(checkHostKey(entries, 'bad.lab', 'ssh-ed25519', 'KEYC'), 'unknown');
+  t.is(checkHostKey(entries, '10.0.0.7', 'ssh-ed25519', 'KEYD'), 'match');
+  t.is(checkHostKey(entries, 'anything', 'ssh-ed25519', 'KEYBAD'), 'revoked');
+  t.deepEqual(knownKeyTypes(entries, 'cp1'), ['ecdsa-sha2-nistp256']);
+});
+
+test('read records: fields per record, marker lines only open records', (t) => {
+  const out = 'noise\n@@m 0 file\nexists 1\nstat 644 root root\ncontent aGk=\n@@m 1 dir\nexists 0\n';
+  const recs = parseRecords(out, '@@m');
+  t.deepEqual(recs.get(0)?.fields, { exists: '1', stat: '644 root root', content: 'aGk=' });
+  t.deepEqual(recs.get(1), { idx: 1, kind: 'dir', fields: { exists: '0' } });
+});
+
+test('step output: each step gets its own stdout, stderr and exit code; unreached steps are undefined', (t) => {
+  const stdout = '@@m step 0\nout0\n@@m done 0 0\n@@m step 1\n{"a":1}\n@@m done 1 3\n';
+  const stderr = '@@m step 0\n\n@@m done 0 0\n@@m step 1\nboom\n\n@@m done 1 3\n';
+  t.deepEqual(parseStepOutput(stdout, stderr, '@@m', 0), { code: 0, stdout: 'out0', stderr: '' });
+  t.deepEqual(parseStepOutput(stdout, stderr, '@@m', 1), { code: 3, stdout: '{"a":1}', stderr: 'boom\n' });
+  t.is(parseStepOutput(stdout, stderr, '@@m', 2), undefined);
+});
+
+test('kubectl output: a List, a single object, or nothing', (t) => {
+  const o = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'a' } };
+  t.deepEqual(parseKubectlObjects(JSON.stringify({ kind: 'List', items: [o, o] })), [o, o]);
+  t.deepEqual(parseKubectlObjects(JSON.stringify(o)), [o]);
+  t.deepEqual(parseKubectlObjects('\n'), []);
+});
