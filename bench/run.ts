@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { stringify, parse } from 'yaml';
 import { toAnsibleInventory } from './ansible-inventory.js';
 import { parseBenchArgs, type BenchArgs } from './args.js';
-import { reset, snapshot } from './host-state.js';
+import { reset, snapshot, type Snapshot } from './host-state.js';
 import { loadLab, type BenchLab } from './lab.js';
 import { benchLayout } from './layout.js';
 import { describeMachine } from './machine.js';
@@ -64,6 +64,27 @@ async function waitQuiet(threshold: number, notes: string[]): Promise<void> {
   }
 }
 
+async function measureSite(args: BenchArgs, lab: BenchLab, tools: Tools, work: NodeWork, snap: Snapshot) {
+  await reset(lab, snap, work);
+  const site = { noop: [] as number[], rss: [] as number[], changed: 0, trips: undefined as RoundTripFigure | undefined };
+  const siteVars = join(tools.workDir, 'site-vars.yaml');
+  writeFileSync(siteVars, siteVarsYaml(work));
+  const siteArgs = ['-e', `@${siteVars}`];
+  const siteEnv = { [SITE_PASSWORD_ENV]: randomBytes(12).toString('base64url') };
+  const c = await runPlay(tools, 'site.yaml', 'site-converge', siteArgs, siteEnv);
+  log(`site.yaml converge ${c.wallMs.toFixed(0)} ms (changed ${totalChanged(c.report)}, not a figure)`);
+  for (let i = 0; i < args.runs; i++) {
+    const n = await runPlay(tools, 'site.yaml', 'site-noop', siteArgs, siteEnv);
+    site.noop.push(n.wallMs);
+    if (n.peakRssMiB !== undefined) site.rss.push(n.peakRssMiB);
+    site.changed += totalChanged(n.report);
+    const f = roundTripFigure(n.report);
+    site.trips = { maxPerHost: Math.max(site.trips?.maxPerHost ?? 0, f.maxPerHost), maxPerHostPerPlay: Math.max(site.trips?.maxPerHostPerPlay ?? 0, f.maxPerHostPerPlay) };
+    log(`run ${i + 1}/${args.runs} play site.yaml no-op ${n.wallMs.toFixed(0)} ms (changed ${totalChanged(n.report)})`);
+  }
+  return site;
+}
+
 async function measure(args: BenchArgs, lab: BenchLab, tools: Tools, work: NodeWork, notes: string[]): Promise<Omit<BenchResult, 'machine' | 'date' | 'playCommand' | 'layout' | 'load'>> {
   const hosts = Object.keys(lab.hosts);
   const snap = await snapshot(lab, hosts, work);
@@ -110,22 +131,12 @@ async function measure(args: BenchArgs, lab: BenchLab, tools: Tools, work: NodeW
 
   let site: { noop: number[]; rss: number[]; changed: number; trips?: RoundTripFigure } | undefined;
   if (args.site) {
-    await reset(lab, snap, work);
-    site = { noop: [], rss: [], changed: 0 };
-    const siteVars = join(tools.workDir, 'site-vars.yaml');
-    writeFileSync(siteVars, siteVarsYaml(work));
-    const siteArgs = ['-e', `@${siteVars}`];
-    const siteEnv = { [SITE_PASSWORD_ENV]: randomBytes(12).toString('base64url') };
-    const c = await runPlay(tools, 'site.yaml', 'site-converge', siteArgs, siteEnv);
-    log(`site.yaml converge ${c.wallMs.toFixed(0)} ms (changed ${totalChanged(c.report)}, not a figure)`);
-    for (let i = 0; i < args.runs; i++) {
-      const n = await runPlay(tools, 'site.yaml', 'site-noop', siteArgs, siteEnv);
-      site.noop.push(n.wallMs);
-      if (n.peakRssMiB !== undefined) site.rss.push(n.peakRssMiB);
-      site.changed += totalChanged(n.report);
-      const f = roundTripFigure(n.report);
-      site.trips = { maxPerHost: Math.max(site.trips?.maxPerHost ?? 0, f.maxPerHost), maxPerHostPerPlay: Math.max(site.trips?.maxPerHostPerPlay ?? 0, f.maxPerHostPerPlay) };
-      log(`run ${i + 1}/${args.runs} play site.yaml no-op ${n.wallMs.toFixed(0)} ms (changed ${totalChanged(n.report)})`);
+    try {
+      site = await measureSite(args, lab, tools, work, snap);
+    } catch (e) {
+      const first = (e instanceof Error ? e.message : String(e)).split('\n').filter(Boolean).slice(0, 3).join(' / ');
+      notes.push(`\`play site.yaml\` could not be measured: ${first}`);
+      log(`site.yaml failed, its figure is left out:\n${e instanceof Error ? e.message : String(e)}`);
     }
   }
 

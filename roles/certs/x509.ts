@@ -79,8 +79,9 @@ export function issueCertificate(req: CertRequest): string {
   const tbsDer = Buffer.from(asn1.toDer(tbs).getBytes(), 'binary');
   const signature = sign('sha256', tbsDer, signer.key);
   const cert = seq([tbs, sigAlg, asn1.create(U, T.BITSTRING, false, '\x00' + signature.toString('binary'))]);
-  const der = asn1.toDer(cert).getBytes();
-  return forge.pem.encode({ type: 'CERTIFICATE', body: der }, { maxline: 64 });
+  const b64 = Buffer.from(asn1.toDer(cert).getBytes(), 'binary').toString('base64');
+  // LF line endings like openssl's (forge.pem.encode writes CRLF).
+  return `-----BEGIN CERTIFICATE-----\n${b64.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
 }
 
 /** RFC 5280 4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits. */

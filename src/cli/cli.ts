@@ -20,7 +20,7 @@ import { redact } from '../secret.js';
 import { buildProgram, readOptions, type CliOptions } from './program.js';
 
 export interface CliIO {
-  stdout: { write(text: string): unknown; isTTY?: boolean };
+  stdout: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   stderr: { write(text: string): unknown };
   cwd: string;
   env: NodeJS.ProcessEnv;
@@ -70,7 +70,7 @@ async function play(opts: CliOptions, io: CliIO, deps: CliDeps): Promise<number>
   });
   const engine: EngineDeps = { ...defaultDeps, ...definedOnly(deps) };
   const reporters: Array<(e: EngineEvent) => void> = [
-    humanReporter({ write: (s) => io.stdout.write(s), tty: Boolean(io.stdout.isTTY) && !io.env.NO_COLOR, verbose: opts.verbose > 0, diff: opts.diff }),
+    humanReporter({ write: (s) => io.stdout.write(s), tty: Boolean(io.stdout.isTTY) && !io.env.NO_COLOR, verbose: opts.verbose > 0, diff: opts.diff, columns: io.stdout.columns }),
   ];
   if (opts.json) reporters.push(jsonReporter(resolve(io.cwd, opts.json)));
   if (opts.junit) reporters.push(junitReporter(resolve(io.cwd, opts.junit)));

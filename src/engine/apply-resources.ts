@@ -1,5 +1,5 @@
 // Read → plan → (apply) for a list of resources on one host. Shared by roles and handlers.
-import { CommandError, StateError } from '../errors.js';
+import { CommandError, StateError, UnreachableError } from '../errors.js';
 import type { FactQuery, FactValues, Resource } from '../resources/types.js';
 import type { Transport } from '../transports/types.js';
 import { newMarker } from './apply-script.js';
@@ -49,6 +49,7 @@ function evaluateFacts(queries: Record<string, FactQuery>, raw: Record<string, {
   return values;
 }
 
+/** Rejects only with UnreachableError (the connection is gone); every other failure is in the result. */
 export async function converge(transport: Transport, resources: Resource[], queries: Record<string, FactQuery>, check: boolean): Promise<ConvergeResult> {
   const steps: StepResult[] = [];
   const started = Date.now();
@@ -58,6 +59,7 @@ export async function converge(transport: Transport, resources: Resource[], quer
     read = await readHost(transport, resources, queries);
     facts = evaluateFacts(queries, read.queries);
   } catch (e) {
+    if (e instanceof UnreachableError) throw e;
     const error = asError(e);
     steps.push({ label: 'read state', status: 'failed', error, durationMs: Date.now() - started });
     return { steps, error };
@@ -88,6 +90,7 @@ export async function converge(transport: Transport, resources: Resource[], quer
     try {
       batch = await applySteps(transport, toApply.map((s) => s.plan!), marker);
     } catch (e) {
+      if (e instanceof UnreachableError) throw e;
       const error = asError(e);
       const first = toApply[0]!;
       steps.push(...planned.slice(0, planned.indexOf(first)).map((s) => ({ ...s, registered: s.plan!.registered({ stdout: '' }) })));

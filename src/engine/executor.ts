@@ -52,6 +52,7 @@ function count(outcome: RoleOutcome, s: StepResult): void {
   else outcome.skipped++;
 }
 
+/** Failures are in the outcome; it rejects only with UnreachableError when the connection is lost. */
 export async function executeRole(o: ExecuteRoleOptions): Promise<RoleOutcome> {
   const outcome = emptyOutcome();
   const host = o.transport.host;

@@ -21,7 +21,7 @@ export function kubectlBase(r: K8sState): string {
 /** The `kubectl get` of the read phase: references only (no specs, no secret data) on stdin. */
 export function k8sReadCommand(r: K8sState): { command: string; stdin: string } {
   const refs = r.objects.map((o) => JSON.stringify({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) } }));
-  return { command: `${kubectlBase(r)} get -f - -o json --ignore-not-found`, stdin: refs.join('\n---\n') + '\n' };
+  return { command: `${kubectlBase(r)} get -f - -o json --ignore-not-found`, stdin: refs.join('\n') + '\n' }; // a JSON stream: kubectl refuses '---' between JSON documents
 }
 
 export function findLive(desired: K8sObject, live: K8sObject[]): K8sObject | undefined {
@@ -73,7 +73,7 @@ export function planK8s(r: K8sState, got: CapturedFact, env: PlanEnv): StepPlan 
   const waits = (r.waitRollout ?? []).map(
     (w) => `${kubectlBase(r)} rollout status ${quote(`deployment/${w.name}`)} -n ${quote(w.namespace)} ${quote(`--timeout=${w.timeoutSeconds}s`)} >&2`,
   );
-  const manifest = changed.map(revealedJson).join('\n---\n') + '\n';
+  const manifest = changed.map(revealedJson).join('\n') + '\n';
   const script = changed.length ? [withStdin(apply, manifest, env.marker).trimEnd(), ...waits.map((w) => `[ $? -eq 0 ] || exit 1\n${w}`)].join('\n') : '';
   const allFound = plans.every((p) => p.live);
   return {

@@ -1,7 +1,8 @@
 // Everything that happens before any host is touched: load inventory, playbook, roles and
 // extra vars, resolve --limit and each play's hosts, compute every host's variables and call
 // every role's validate(). Any problem is an InputError (exit 3) and no connection is made.
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import type { Vars } from '../resources/role.js';
 import { parseExtraVars } from './extra-vars.js';
@@ -57,7 +58,7 @@ export async function prepare(o: PrepareOptions): Promise<Prepared> {
   const playbook = loadPlaybook(o.playbook, yamlOpts);
   const extraVars = parseExtraVars(o.extraVars ?? [], o.cwd ?? process.cwd(), yamlOpts);
   const catalog = o.catalog ?? roleCatalog(dirname(o.playbook), yamlOpts);
-  const limit = o.limit ? resolveLimit(inventory, o.limit) : undefined;
+  const limit = o.limit ? resolveLimit(inventory, limitPattern(o.limit, o.cwd ?? process.cwd())) : undefined;
 
   if (!playbook.plays.length) throw new InputError('the playbook has no plays', { file: playbook.file });
   const plays: PreparedPlay[] = [];
@@ -85,6 +86,17 @@ export async function prepare(o: PrepareOptions): Promise<Prepared> {
   const prepared: Prepared = { playbook, inventory, plays, extraVars, connections, hosts };
   validateAll(prepared);
   return prepared;
+}
+
+/** `--limit @file`: one pattern per line (Ansible's retry files). */
+function limitPattern(limit: string, cwd: string): string {
+  if (!limit.startsWith('@')) return limit;
+  const file = resolve(cwd, limit.slice(1));
+  try {
+    return readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean).join(',');
+  } catch (e) {
+    throw new InputError(`--limit ${limit}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
 }
 
 /** The variables of `host` for one role of one play, lowest precedence first. */

@@ -11,19 +11,42 @@ export interface HumanOptions {
   tty: boolean;
   verbose: boolean;
   diff: boolean;
+  /** Terminal width, for the live status line (default 80). */
+  columns?: number;
 }
 
 const colors = { ok: 32, changed: 33, failed: 31, skipped: 36, unreachable: 31, title: 1, dim: 2 } as const;
 
 export function humanReporter(o: HumanOptions): (e: EngineEvent) => void {
   const paint = (c: keyof typeof colors, s: string) => (o.tty ? `\x1b[${colors[c]}m${s}\x1b[0m` : s);
-  const out = (s: string) => o.write(redact(s.endsWith('\n') ? s : `${s}\n`));
+  // On a TTY the last line is a live status of what each host is doing, rewritten in place.
+  const active = new Map<string, string>();
+  let statusShown = false;
+  const out = (s: string) => {
+    const clear = statusShown ? '\r\x1b[2K' : '';
+    statusShown = false;
+    o.write(redact(clear + (s.endsWith('\n') ? s : `${s}\n`)));
+  };
+  const status = () => {
+    if (!o.tty || !active.size) return;
+    const line = [...active].map(([h, r]) => `${h}: ${r}`).join('  ');
+    o.write(redact(`${statusShown ? '\r\x1b[2K' : ''}${paint('dim', `… ${line}`.slice(0, Math.max(10, (o.columns ?? 80) - 1)))}`));
+    statusShown = true;
+  };
   const readOnly = new Set<string>();
   let check = false;
   const hostTag = (host: string) => (readOnly.has(host) ? `[${host} read-only]` : `[${host}]`);
   const statusWord = (s: StepStatus) => (s === 'skipped' ? 'skipping' : s === 'failed' ? 'failed' : s);
 
   return (e) => {
+    report(e);
+    if (e.type === 'role-start') active.set(e.host, e.role);
+    if (e.type === 'host-failed' || e.type === 'host-unreachable') active.delete(e.host);
+    if (e.type === 'play-end' || e.type === 'run-end') active.clear();
+    status();
+  };
+
+  function report(e: EngineEvent): void {
     switch (e.type) {
       case 'run-start':
         check = e.check;
@@ -38,7 +61,7 @@ export function humanReporter(o: HumanOptions): (e: EngineEvent) => void {
         break;
       }
       case 'role-start':
-        if (o.verbose || o.tty) out(paint('dim', `${hostTag(e.host)} role ${e.role}`));
+        if (o.verbose) out(paint('dim', `${hostTag(e.host)} role ${e.role}`));
         break;
       case 'step': {
         const word = e.status === 'changed' && (check || readOnly.has(e.host)) ? 'changed (check)' : statusWord(e.status);
@@ -67,7 +90,7 @@ export function humanReporter(o: HumanOptions): (e: EngineEvent) => void {
       default:
         unhandled(e);
     }
-  };
+  }
 }
 
 function colorDiff(text: string, paint: (c: keyof typeof colors, s: string) => string): string {

@@ -18,7 +18,14 @@ else if (!standinReady) console.log('k8s-apply lab tests skipped: the Kubernetes
 const NAME = 'registry.lab';
 const PORT = 5000;
 const PASSWORD = 'alice-K8s-pw-5e1f0c';
-const env = { REG_ALICE_PW: PASSWORD };
+const BOB_PASSWORD = 'bob-K8s-pw-9a7d21';
+const env = { REG_ALICE_PW: PASSWORD, REG_BOB_PW: BOB_PASSWORD };
+const TWO_USERS = `registry_users:
+  - name: alice
+    password: !env REG_ALICE_PW
+  - name: bob
+    password: !env REG_BOB_PW
+`;
 const VARS = `registry_name: ${NAME}
 registry_port: ${PORT}
 registry_users:
@@ -40,6 +47,12 @@ const K8S = `${PKI}
 - name: registry in Kubernetes
   hosts: control_plane
   roles: [k8s-apply]
+`;
+
+const DNS = `${K8S}
+- name: registry name resolution
+  hosts: all
+  roles: [dns-hosts]
 `;
 
 let lab: Lab;
@@ -67,7 +80,7 @@ async function play(playbook: string, args: string[] = []): Promise<Run> {
     // no report: the run failed before it started; assertions on r.code show the output
   }
   const everything = r.stdout + r.stderr + JSON.stringify(report);
-  for (const secret of [PASSWORD, Buffer.from(`alice:${PASSWORD}`).toString('base64')]) {
+  for (const secret of [PASSWORD, BOB_PASSWORD, Buffer.from(`alice:${PASSWORD}`).toString('base64')]) {
     if (everything.includes(secret)) throw new Error('a password appeared in the output');
   }
   if (/PRIVATE KEY|\$2y\$/.test(everything)) throw new Error('a private key or a bcrypt hash appeared in the output');
@@ -111,6 +124,8 @@ test.before(async () => {
   writeFileSync(join(work, 'inventory.yaml'), readFileSync(lab.inventoryPath, 'utf8'));
   writeFileSync(join(work, 'pki.yaml'), PKI);
   writeFileSync(join(work, 'k8s.yaml'), K8S);
+  writeFileSync(join(work, 'dns.yaml'), DNS);
+  writeFileSync(join(work, 'two-users.yaml'), TWO_USERS);
   mkdirSync(join(work, 'group_vars'));
   writeFileSync(join(work, 'group_vars', 'all.yaml'), VARS);
 });
@@ -132,8 +147,10 @@ serial('with the certificate and htpasswd in place, check lists every object as 
   }
   const before = await versions();
 
-  const check = await play('k8s.yaml', ['--check']);
+  // --diff prints every object; play() fails on any password, key or bcrypt hash in the output
+  const check = await play('k8s.yaml', ['--check', '--diff']);
   t.is(check.code, 0, output(check));
+  t.regex(check.stdout, /kind: Deployment/);
   const step = k8sStep(check)!;
   t.is(step.status, 'changed');
   const listed = new Map((step.actions ?? []).map((a) => [a.replace(/^(create|change) /, '').replace(/:.*$/, ''), a.split(' ')[0]]));
@@ -172,11 +189,23 @@ serial('the Service cluster IP is the control-plane address (what registryServic
   t.is(ip, lab.address('cp1'));
 });
 
+serial('dns-hosts maps the registry name to the Service address from the registry_k8s fact, on every host', async (t) => {
+  const r = await play('dns.yaml');
+  t.is(r.code, 0, output(r));
+  const k8s = k8sStep(r)!;
+  t.deepEqual([k8s.status, k8s.actions], ['ok', []]);
+  for (const host of ['cp1', 'w1']) {
+    const hosts = (await lab.readFile(host, '/etc/hosts')) ?? '';
+    t.regex(hosts, new RegExp(`^${lab.address('cp1').replaceAll('.', '\\.')}\\s+${NAME.replace('.', '\\.')}$`, 'm'), `${host}: ${hosts}`);
+  }
+});
+
 serial('from a worker, the registry answers 401 without credentials and 200 with them, over TLS with the CA', async (t) => {
   const ca = await lab.readFile('cp1', '/registry/certs/ca.crt');
   t.truthy(ca);
   await lab.writeFile('w1', '/tmp/registry-ca.crt', ca!);
-  const curl = `curl -sS -o /dev/null -w '%{http_code}' --max-time 10 --cacert /tmp/registry-ca.crt --resolve ${NAME}:${PORT}:${lab.address('cp1')} https://${NAME}:${PORT}/v2/`;
+  // the name resolves through the /etc/hosts line dns-hosts wrote
+  const curl = `curl -sS -o /dev/null -w '%{http_code}' --max-time 10 --cacert /tmp/registry-ca.crt https://${NAME}:${PORT}/v2/`;
   const anonymous = await lab.exec('w1', curl);
   t.is(anonymous.stdout, '401', anonymous.stderr);
   // credentials through curl's config on stdin, not the command line
@@ -202,6 +231,33 @@ serial('a new storage size changes only the storage objects', async (t) => {
   t.is(r.code, 0, output(r));
   const changes = (k8sStep(r)!.actions ?? []).map((a) => a.replace(/:.*$/, ''));
   t.deepEqual(changes.sort(), ['change PersistentVolume registry-data', 'change PersistentVolumeClaim registry/registry-data']);
+});
+
+serial('a new user changes exactly the htpasswd Secret and the Deployment; after the rollout the user can log in', async (t) => {
+  const r = await play('k8s.yaml', ['-e', `@${join(work, 'two-users.yaml')}`]);
+  t.is(r.code, 0, output(r));
+  const changes = (k8sStep(r)!.actions ?? []).map((a) => a.replace(/:.*$/, ''));
+  t.deepEqual(changes.sort(), ['change Deployment registry/registry', 'change Secret registry/registry-auth']);
+  const ca = await lab.readFile('cp1', '/registry/certs/ca.crt');
+  await lab.writeFile('w1', '/tmp/registry-ca.crt', ca!);
+  const curl = `curl -sS -o /dev/null -w '%{http_code}' --max-time 10 --cacert /tmp/registry-ca.crt https://${NAME}:${PORT}/v2/ -K -`;
+  const bob = await lab.exec('w1', curl, { stdin: `user = "bob:${BOB_PASSWORD}"\n` });
+  t.is(bob.stdout, '200', bob.stderr);
+  const again = await play('k8s.yaml', ['-e', `@${join(work, 'two-users.yaml')}`]);
+  t.deepEqual(k8sStep(again)!.actions, [], 'and the next run changes nothing');
+});
+
+serial('kubectl missing, or the API unreachable, fails the control-plane host with a clear error and writes nothing', async (t) => {
+  const before = await versions();
+  const missing = await play('k8s.yaml', ['-e', 'kubectl_path=/opt/none/kubectl']);
+  t.is(missing.code, 2, output(missing));
+  t.is(missing.report.recap.cp1?.failed, 1);
+  t.regex(k8sStep(missing)?.error ?? '', /kubectl get failed \(exit 127\).*\/opt\/none\/kubectl/);
+  await lab.writeFile('cp1', '/tmp/unreachable.kubeconfig', (await lab.readFile('cp1', '/root/.kube/config'))!.replace(/server: \S+/, 'server: https://127.0.0.1:1'));
+  const unreachable = await play('k8s.yaml', ['-e', 'kubeconfig=/tmp/unreachable.kubeconfig']);
+  t.is(unreachable.code, 2, output(unreachable));
+  t.regex(k8sStep(unreachable)?.error ?? '', /kubectl get failed.*(refused|127\.0\.0\.1:1)/);
+  t.is(await versions(), before);
 });
 
 serial('bad input (unknown storage kind) is refused before any host is touched', async (t) => {

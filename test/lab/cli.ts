@@ -1,4 +1,5 @@
-// npm run lab:up [-- name [--standin]] · lab:down [-- name] (no name: every lab) · lab:status [-- name]
+// npm run lab:up [-- name [--standin]] · lab:down [-- name | --all] · lab:status [-- name]
+// lab:down without a name removes every lab except those a running test still uses; --all removes those too.
 import { labDown, labDownAll, labSupport, labUp } from './index.js';
 import { labStatus } from './status.js';
 
@@ -27,8 +28,9 @@ async function main(): Promise<number> {
         await labDown(name);
         process.stdout.write(`lab ${name} is down\n`);
       } else {
-        const names = await labDownAll();
-        process.stdout.write(names.length ? `down: ${names.join(', ')}\n` : 'no labs were up\n');
+        const { down, skipped } = await labDownAll({ force: flags.has('--all') });
+        process.stdout.write(down.length ? `down: ${down.join(', ')}\n` : 'no labs to take down\n');
+        if (skipped.length) process.stdout.write(`left up (a running test owns them; --all takes them down too): ${skipped.join(', ')}\n`);
       }
       return 0;
     }

@@ -11,7 +11,7 @@ import { createNetwork } from './net.js';
 import { bridgeAddress, bridgeName, checkHostName, checkLabName, hostAddress, labDir, nsName, vethName } from './paths.js';
 import { PATH, run, sleep, type RunResult } from './run.js';
 import { checkStandinPresent, standinKubeconfig, startStandin } from './standin.js';
-import { writeState, type HostState, type LabState } from './state.js';
+import { processStart, writeState, type HostState, type LabState } from './state.js';
 import { claimSubnet } from './subnet.js';
 import { labSupport } from './support.js';
 import { labDown } from './teardown.js';
@@ -156,6 +156,8 @@ export async function labUp(opts: LabOptions): Promise<Lab> {
   const subnet = claimSubnet(name);
   const state: LabState = {
     name,
+    owner: { pid: process.pid, start: processStart(process.pid) ?? '' },
+    persist: !!opts.persist,
     subnet,
     bridge: bridgeName(subnet),
     hosts: Object.fromEntries(

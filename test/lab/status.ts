@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { labDir, labsRoot } from './paths.js';
-import { readState } from './state.js';
+import { inUse, readState } from './state.js';
 import { run } from './run.js';
 
 export async function labStatus(only?: string): Promise<string> {
@@ -16,7 +16,8 @@ export async function labStatus(only?: string): Promise<string> {
       out.push(`lab ${name}: no state (${labDir(name)}); \`npm run lab:down\` cleans it up`);
       continue;
     }
-    out.push(`lab ${name}: bridge ${state.bridge} 10.213.${state.subnet}.0/24, inventory ${join(labDir(name), 'inventory.yaml')}`);
+    const owner = inUse(state) ? ` (in use by test process ${state.owner!.pid})` : '';
+    out.push(`lab ${name}${owner}: bridge ${state.bridge} 10.213.${state.subnet}.0/24, inventory ${join(labDir(name), 'inventory.yaml')}`);
     for (const [h, s] of Object.entries(state.hosts)) {
       const nsUp = netns.split('\n').some((l) => l.split(' ')[0] === s.ns);
       const sshd = nsUp && s.initPid ? await run('nsenter', ['-t', String(s.initPid), '-n', '-m', '--', '/bin/sh', '-c', 'kill -0 "$(cat /run/sshd.pid)" 2>/dev/null']) : undefined;

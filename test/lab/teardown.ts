@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { allLabNamespaces, labNamespaces, removeNetwork } from './net.js';
 import { labDir, labsRoot } from './paths.js';
-import { readState } from './state.js';
+import { inUse, readState } from './state.js';
 import { releaseSubnet } from './subnet.js';
 import { run, sleep } from './run.js';
 
@@ -17,16 +17,23 @@ export async function labDown(name: string): Promise<void> {
   rmSync(labDir(name), { recursive: true, force: true });
 }
 
-/** Every lab: those with a directory under .lab and any namespace or bridge left without one. */
-export async function labDownAll(): Promise<string[]> {
+/**
+ * Every lab: those with a directory under .lab and any namespace or bridge left without one.
+ * Unless `force`, a lab whose test process is still running is left alone (returned in `skipped`).
+ */
+export async function labDownAll(opts: { force?: boolean } = {}): Promise<{ down: string[]; skipped: string[] }> {
   const names = new Set<string>();
   if (existsSync(labsRoot)) for (const d of readdirSync(labsRoot)) if (!d.startsWith('.') && statSync(`${labsRoot}/${d}`).isDirectory()) names.add(d);
   for (const ns of await allLabNamespaces()) names.add(ns.slice(3, ns.indexOf('.')));
-  for (const name of names) await labDown(name);
-  const bridges = (await run('ip', ['-o', 'link', 'show', 'type', 'bridge'])).stdout.match(/\brplab\d+\b/g) ?? [];
-  for (const br of new Set(bridges)) await run('ip', ['link', 'del', br]);
-  rmSync(`${labsRoot}/.subnets`, { recursive: true, force: true });
-  return [...names];
+  const skipped = opts.force ? [] : [...names].filter((n) => inUse(readState(n)));
+  const down = [...names].filter((n) => !skipped.includes(n));
+  for (const name of down) await labDown(name);
+  if (!skipped.length) {
+    const bridges = (await run('ip', ['-o', 'link', 'show', 'type', 'bridge'])).stdout.match(/\brplab\d+\b/g) ?? [];
+    for (const br of new Set(bridges)) await run('ip', ['link', 'del', br]);
+    rmSync(`${labsRoot}/.subnets`, { recursive: true, force: true });
+  }
+  return { down, skipped };
 }
 
 /** Every lab process (sshd, containerd, stand-in, host init) runs in the lab's network namespaces. */

@@ -4,7 +4,7 @@ import test from 'ava';
 import { parse } from 'yaml';
 import { flattenInventory, toAnsibleInventory } from '../../bench/ansible-inventory.js';
 import { parseBenchArgs } from '../../bench/args.js';
-import { resetScript } from '../../bench/host-state.js';
+import { creatableDirs, resetScript } from '../../bench/host-state.js';
 import { benchLayout } from '../../bench/layout.js';
 import { parsePlayReport, roundTripFigure } from '../../bench/play-report.js';
 import { renderSection, spliceSection, type BenchResult } from '../../bench/results.js';
@@ -105,6 +105,18 @@ test('the reset removes what the node roles create and the backups, and unmounts
   t.regex(script, /rm -rf \/etc\/containerd\/certs\.d\/registry\.bench\.test:5000 /);
   t.regex(script, /\/etc\/docker\/certs\.d\/registry\.bench\.test:5000/);
   t.regex(script, /rm -f \/etc\/containerd\/config\.toml\.\*~/);
+  t.regex(resetScript(nodeWork({ registryIp: '10.0.0.1', caPem: 'PEM' }), ['/etc/docker']), /rm -rf \/etc\/docker$/);
+});
+
+test('directories the roles may create, parents included, never a top-level directory', (t) => {
+  t.deepEqual(creatableDirs(nodeWork({ registryIp: '10.0.0.1', caPem: 'PEM' })), [
+    '/etc/containerd',
+    '/etc/containerd/certs.d',
+    '/etc/docker',
+    '/etc/docker/certs.d',
+    '/var/lib',
+    '/var/lib/registry-share',
+  ]);
 });
 
 test('both tools get one variables file with the registry, CA and restart command', (t) => {

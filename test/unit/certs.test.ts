@@ -190,3 +190,10 @@ test('an IPv6 SAN written another way is the same SAN: the certificate is kept',
   t.is(decidePki({ ...spec, ips: ['10.0.0.1', 'FD00:0:0::0001'] }, files, NOW).why, undefined);
   t.regex(decidePki({ ...spec, ips: ['fd00::2', '10.0.0.1'] }, files, NOW).why ?? '', /\+IP:fd00:0:0:0:0:0:0:2, -IP:fd00:0:0:0:0:0:0:1/);
 });
+
+test('PEM files use LF line endings and end with a newline, like openssl writes them', (t) => {
+  for (const text of Object.values(HOST)) {
+    t.false(text!.includes('\r'));
+    t.true(text!.endsWith('-----\n'));
+  }
+});

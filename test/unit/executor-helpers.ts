@@ -42,7 +42,7 @@ export type Facts = Record<string, FactQuery>;
 export async function threeRunsOn(t: ExecutionContext, transport: Transport, resources: Resource[], untouched: () => void | Promise<void>, converged: () => void | Promise<void>): Promise<void> {
   const role = roleOf(() => resources);
   const check = await run(transport, role, true);
-  t.true(check.outcome.changed > 0, 'check reports changes');
+  t.true(check.outcome.changed > 0, `check reports changes: ${JSON.stringify(check.steps)}`);
   t.is(check.outcome.failed, 0, check.steps.map((s) => s.error).join('; '));
   await untouched();
   const apply = await run(transport, role, false);

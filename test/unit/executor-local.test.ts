@@ -5,7 +5,7 @@ import test, { type ExecutionContext } from 'ava';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StateError } from '../../src/errors.js';
+import { StateError, UnreachableError } from '../../src/errors.js';
 import type { Resource } from '../../src/resources/types.js';
 import { isSecret, Secret } from '../../src/secret.js';
 import { LocalTransport } from '../../src/transports/local.js';
@@ -380,4 +380,18 @@ test('register: file facts are the state read in check mode and the written stat
   t.deepEqual(check.outcome.registered, { ca: { path, exists: false, content: null }, dir: { changed: false } });
   const apply = await run(transport, role, false);
   t.deepEqual(apply.outcome.registered, { ca: { path, exists: true, content: 'CERT\n' }, dir: { changed: true } });
+});
+
+test('a host lost mid-run rejects with UnreachableError (the engine marks it unreachable)', async (t) => {
+  const lost: Transport = {
+    host: 'w9',
+    user: 'root',
+    roundTrips: 0,
+    connect: async () => {},
+    exec: async () => {
+      throw new UnreachableError('w9', 'connection lost while running a command');
+    },
+    close: async () => {},
+  };
+  await t.throwsAsync(run(lost, roleOf(() => [{ kind: 'file', path: '/tmp/x', content: 'x' }]), false), { instanceOf: UnreachableError, message: 'w9: connection lost while running a command' });
 });

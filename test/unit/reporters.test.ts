@@ -120,3 +120,13 @@ test('--render writes each planned k8s object as <namespace>-<kind>-<name>.yaml,
   t.regex(readFileSync(join(revealed, 'default-secret-regcred.yaml'), 'utf8'), /\.dockerconfigjson: c2VjcmV0LWRhdGEtcmVuZGVy/);
   t.is(renderFileName({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'registry', namespace: 'registry' } }), 'registry-deployment-registry.yaml');
 });
+
+test('on a TTY a live status line shows what each host is doing and is cleared before the next line', (t) => {
+  let out = '';
+  const r = humanReporter({ write: (s) => (out += s), tty: true, verbose: false, diff: false, columns: 80 });
+  r({ type: 'play-start', play: 'p', hosts: ['cp1'], readOnlyHosts: [] });
+  r({ type: 'role-start', play: 'p', role: 'certs', host: 'cp1' });
+  t.true(out.endsWith('\x1b[2m… cp1: certs\x1b[0m'));
+  r({ type: 'step', play: 'p', role: 'certs', host: 'cp1', step: 'file /x', status: 'ok', actions: [], durationMs: 1 });
+  t.true(out.includes('\x1b[0m\r\x1b[2K\x1b[32mok: [cp1]'));
+});

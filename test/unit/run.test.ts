@@ -257,3 +257,18 @@ test('an executor that throws fails only that host', async (t) => {
   t.is(r.exitCode, 2);
   t.like(r.recap.w2, { ok: 1, failed: 0 });
 });
+
+test('--limit @file reads one pattern per line', async (t) => {
+  const p = await setup('- hosts: all\n  roles: [a]\n', [fakeRole('a')], { limit: '@retry.txt', files: { 'retry.txt': 'w1\nb1\n' } });
+  t.deepEqual(p.plays[0]!.targets, ['w1', 'b1']);
+  await t.throwsAsync(setup('- hosts: all\n  roles: [a]\n', [fakeRole('a')], { limit: '@missing.txt' }), { instanceOf: InputError, message: /cannot read/ });
+});
+
+test('an InputError from a role at run time names where the variable was set', async (t) => {
+  const w = fakeWorld({ script: () => ({ failed: 1, error: new InputError('role a: variable registry_port = "x": must be 1-65535') }) });
+  const p = await setup('- hosts: w1\n  vars:\n    registry_port: x\n  roles: [a]\n', [fakeRole('a')]);
+  const c = collector();
+  await runPrepared(p, { check: false, diff: false, emit: c.emit, template: noTemplate }, w.deps);
+  const failed = c.events.find((e) => e.type === 'host-failed');
+  t.regex(failed && failed.type === 'host-failed' ? failed.error : '', /pb\.yaml:3:5: role a: variable registry_port = "x"/);
+});
