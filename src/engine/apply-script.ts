@@ -22,14 +22,18 @@ export function withStdin(command: string, data: string | Buffer, marker: string
   return `base64 -d ${h.redirect} | ${command}\n${h.body}\n`;
 }
 
+// Each step writes to temp files, not to the exec's pipes: a daemon a step starts (a service
+// restart) may keep its stdout open forever, which must not hold the exec open.
 export function buildApplyScript(snippets: string[], marker: string): string {
   const parts = snippets.map(
-    (snippet, i) => `printf '%s step %s\\n' "$M" ${i}; printf '%s step %s\\n' "$M" ${i} >&2
+    (snippet, i) => `o=$(mktemp) && e=$(mktemp) || exit 1
 (
 ${snippet}
-) </dev/null
+) </dev/null >"$o" 2>"$e"
 rc=$?
-echo; printf '%s done %s %s\\n' "$M" ${i} "$rc"; echo >&2; printf '%s done %s %s\\n' "$M" ${i} "$rc" >&2
+printf '%s step %s\\n' "$M" ${i}; cat "$o"; echo; printf '%s done %s %s\\n' "$M" ${i} "$rc"
+printf '%s step %s\\n' "$M" ${i} >&2; cat "$e" >&2; echo >&2; printf '%s done %s %s\\n' "$M" ${i} "$rc" >&2
+rm -f "$o" "$e"
 [ "$rc" -eq 0 ] || exit 0
 `,
   );

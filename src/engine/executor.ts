@@ -116,24 +116,31 @@ export async function runHandlers(o: ExecuteRoleOptions & { names: string[] }): 
     outcome.error = withContext(error, host, o.role.name, 'handlers');
     return outcome;
   }
-  for (const name of Object.keys(handlers)) {
-    if (!o.names.includes(name)) continue;
-    const t0 = Date.now();
-    if (o.check) {
-      o.emit({ type: 'handler', play: o.play, host, handler: name, status: 'changed', durationMs: 0 });
-      outcome.changed++;
-      continue;
-    }
-    const result = await converge(o.transport, handlers[name]!, queries, false);
-    const status = result.error ? 'failed' : result.steps.some((s) => s.status === 'changed') ? 'changed' : 'ok';
-    const failed = result.steps.find((s) => s.status === 'failed');
-    const message = result.error ? describeFailure(result.error, host, o.role.name, `handler ${name}: ${failed?.label ?? 'read state'}`) : undefined;
-    o.emit({ type: 'handler', play: o.play, host, handler: name, status, ...(message ? { error: message } : {}), durationMs: Date.now() - t0 });
-    count(outcome, { label: name, status, durationMs: 0 });
-    for (const s of result.steps) if (s.resource?.register && s.status !== 'failed') outcome.registered[s.resource.register] = s.registered ?? null;
-    if (result.error) {
-      outcome.error = withContext(result.error, host, o.role.name, `handler ${name}`);
-      return outcome;
+  const names = Object.keys(handlers).filter((n) => o.names.includes(n));
+  if (o.check) {
+    for (const name of names) o.emit({ type: 'handler', play: o.play, host, handler: name, status: 'changed', durationMs: 0 });
+    outcome.changed += names.length;
+    return outcome;
+  }
+  // All notified handlers in one read and one apply; results are mapped back per handler.
+  const owners: string[] = [];
+  const resources = names.flatMap((name) => handlers[name]!.map((r) => (owners.push(name), r)));
+  const t0 = Date.now();
+  const result = await converge(o.transport, resources, queries, false);
+  const durationMs = Date.now() - t0;
+  const failed = result.steps.find((s) => s.status === 'failed');
+  for (const name of names) {
+    const steps = result.steps.filter((s) => s.resource && owners[resources.indexOf(s.resource)] === name);
+    const failedHere = failed && (failed.resource ? owners[resources.indexOf(failed.resource)] === name : name === names[0]);
+    if (!failedHere && steps.length < handlers[name]!.length) break;
+    const status = failedHere ? 'failed' : steps.some((s) => s.status === 'changed') ? 'changed' : 'ok';
+    const message = failedHere ? describeFailure(result.error!, host, o.role.name, `handler ${name}: ${failed!.label}`) : undefined;
+    o.emit({ type: 'handler', play: o.play, host, handler: name, status, ...(message ? { error: message } : {}), durationMs });
+    count(outcome, { label: name, status, durationMs });
+    for (const s of steps) if (s.resource?.register && s.status !== 'failed') outcome.registered[s.resource.register] = s.registered ?? null;
+    if (failedHere) {
+      outcome.error = withContext(result.error!, host, o.role.name, `handler ${name}`);
+      break;
     }
   }
   return outcome;

@@ -1,4 +1,5 @@
 // Planning files: compare desired content, mode, owner and group with what was read.
+import { createHash } from 'node:crypto';
 import { StateError } from '../errors.js';
 import { formatMode, parseMode, type FileFact } from '../facts/file.js';
 import type { FileState } from '../resources/types.js';
@@ -23,6 +24,10 @@ export interface FileChange {
   why?: string;
   diffs: Diff[];
   script: string;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
 export function currentFile(model: HostModel, path: string): FileFact {
@@ -56,7 +61,7 @@ export function planFileChange(spec: FileSpec, text: string | undefined, env: Pl
     if (own) actions.push(`chown ${own}`);
   } else {
     if (text !== undefined && cur.unreadable) throw new StateError(`${spec.path} is not readable by the remote user`, 'set become: true for this host');
-    if (text !== undefined && (cur.tooBig || text !== cur.content)) actions.push('write content');
+    if (text !== undefined && (cur.tooBig ? sha256(text) !== cur.sha256 : text !== cur.content)) actions.push('write content');
     if (wantMode !== undefined && wantMode !== cur.mode) actions.push(`chmod ${spec.mode}`);
     if (ownDiffers) actions.push(`chown ${own}`);
   }
@@ -118,6 +123,7 @@ export function planFile(r: FileState, env: PlanEnv): StepPlan {
     };
   }
 
+  if (r.content === undefined && r.edit && cur.tooBig) throw new StateError(`${r.path} is larger than 4 MiB: too big to edit`);
   const desired = r.content ?? (r.edit ? r.edit(cur.exists === true ? cur.content : null, env.facts) : undefined);
   const sensitive = !!r.sensitive || isSecret(desired) || isSecret(r.content);
   const text = desired === undefined ? undefined : asText(desired);

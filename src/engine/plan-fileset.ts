@@ -1,4 +1,5 @@
 // Planning a fileset: one pure edit over all current contents, then each file like a file.
+import { StateError } from '../errors.js';
 import type { FileSetState } from '../resources/types.js';
 import { isSecret } from '../secret.js';
 import { currentFile, planFileChange, registeredContent } from './plan-file.js';
@@ -9,6 +10,7 @@ export function planFileSet(r: FileSetState, env: PlanEnv): StepPlan {
   const current: Record<string, string | null> = {};
   for (const f of r.files) {
     const cur = currentFile(env.model, f.path);
+    if (cur.tooBig) throw new StateError(`${f.path} is larger than 4 MiB: too big to edit`);
     current[f.path] = cur.exists === true ? cur.content : null;
   }
   const { content, why } = r.edit(current, env.facts);

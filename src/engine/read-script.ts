@@ -21,7 +21,7 @@ function fileSnippet(path: string): string {
   const p = quote(path);
   return `if [ -f ${p} ]; then echo 'exists 1'; echo "stat $(stat -L -c '%a %U %G' ${p})"
   if [ ! -r ${p} ]; then echo 'unreadable 1'
-  elif [ "$(stat -L -c %s ${p})" -gt ${CONTENT_CAP} ]; then echo 'toobig 1'
+  elif [ "$(stat -L -c %s ${p})" -gt ${CONTENT_CAP} ]; then echo 'toobig 1'; echo "sha256 $(sha256sum < ${p} | cut -d ' ' -f 1)"
   else printf 'content '; base64 < ${p} | tr -d '\\n'; echo; fi
 elif [ -e ${p} ] || [ -L ${p} ]; then echo 'exists other'; else echo 'exists 0'; fi
 if [ -d ${quote(parentOf(path))} ]; then echo 'parent 1'; else echo 'parent 0'; fi`;

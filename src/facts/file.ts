@@ -11,6 +11,8 @@ export interface FileFact {
   /** null when absent, unreadable or too big (see flags). */
   content: string | null;
   tooBig?: boolean;
+  /** Hex SHA-256 of a file too big to read whole. */
+  sha256?: string;
   unreadable?: boolean;
   parentExists: boolean;
 }
@@ -42,6 +44,7 @@ export function parseFileFact(rec: ReadRecord | undefined): FileFact {
     ...parseStat(f.stat),
     content: readable ? fromBase64(f.content) : null,
     tooBig: f.toobig === '1' || undefined,
+    sha256: f.sha256 || undefined,
     unreadable: f.unreadable === '1' || undefined,
     parentExists: f.parent === '1',
   };

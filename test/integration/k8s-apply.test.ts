@@ -253,7 +253,7 @@ serial('kubectl missing, or the API unreachable, fails the control-plane host wi
   t.is(missing.code, 2, output(missing));
   t.is(missing.report.recap.cp1?.failed, 1);
   t.regex(k8sStep(missing)?.error ?? '', /kubectl get failed \(exit 127\).*\/opt\/none\/kubectl/);
-  await lab.writeFile('cp1', '/tmp/unreachable.kubeconfig', (await lab.readFile('cp1', '/root/.kube/config'))!.replace(/server: \S+/, 'server: https://127.0.0.1:1'));
+  await lab.writeFile('cp1', '/tmp/unreachable.kubeconfig', (await lab.readFile('cp1', '/root/.kube/config'))!.replace(/server: \S+/, 'server: http://127.0.0.1:1'));
   const unreachable = await play('k8s.yaml', ['-e', 'kubeconfig=/tmp/unreachable.kubeconfig']);
   t.is(unreachable.code, 2, output(unreachable));
   t.regex(k8sStep(unreachable)?.error ?? '', /kubectl get failed.*(refused|127\.0\.0\.1:1)/);

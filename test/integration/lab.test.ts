@@ -1,12 +1,13 @@
 // The lab itself: hosts that are really separate, real sshd and containerd, and a clean teardown.
 import test from 'ava';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { labSupport, labUp, labDown, type Lab } from '../lab/index.js';
 import { makeTestImage } from '../lab/image.js';
 import { run } from '../lab/run.js';
+import { runPlay } from '../helpers/play.js';
 import { loadInventory } from '../../src/engine/inventory.js';
 
 const support = labSupport();
@@ -22,6 +23,7 @@ const titles = [
   'containerd on w1 pulls and unpacks an image pushed to a registry on b1',
   'down removes namespaces, bridge, processes and state, and is idempotent',
   'labUp replaces a lab of the same name left over by a crashed run',
+  'with w2\'s sshd stopped the other hosts converge, w2 is unreachable and the exit code is 4; with it back, w2 converges',
 ];
 
 if (!support.ok) {
@@ -166,6 +168,37 @@ function register(): void {
       t.is(netns.length, 2);
     } finally {
       await labDown('labcrash');
+    }
+  });
+
+  test(titles[11]!, async (t) => {
+    const small = await labUp({ name: 'labunreach', hosts: { w1: ['workers'], w2: ['workers'], b1: ['build'] } });
+    try {
+      const work = join(small.dir, 'play');
+      mkdirSync(work, { recursive: true });
+      mkdirSync(join(small.dir, 'group_vars'), { recursive: true });
+      writeFileSync(join(work, 'hosts.yaml'), '- name: registry name resolution\n  hosts: all\n  roles:\n    - dns-hosts\n');
+      writeFileSync(join(small.dir, 'group_vars', 'all.yaml'), 'registry_name: registry.lab\nregistry_port: 5000\nregistry_ip: 10.213.0.50\n');
+      const play = async () => {
+        const json = join(work, `run-${Date.now()}.json`);
+        const r = await runPlay([join(work, 'hosts.yaml'), '-i', small.inventoryPath, '--json', json]);
+        const recap = existsSync(json) ? (JSON.parse(readFileSync(json, 'utf8')) as { recap: Record<string, { changed: number; unreachable: number; failed: number }> }).recap : {};
+        return { ...r, recap };
+      };
+      await small.stopSsh('w2');
+      const first = await play();
+      t.is(first.code, 4, first.stdout + first.stderr);
+      t.like(first.recap, { w1: { changed: 1, unreachable: 0, failed: 0 }, w2: { unreachable: 1 }, b1: { changed: 1, unreachable: 0, failed: 0 } });
+      for (const h of ['w1', 'b1']) t.regex((await small.readFile(h, '/etc/hosts'))!, /^10\.213\.0\.50\s+registry\.lab$/m);
+      t.notRegex((await small.readFile('w2', '/etc/hosts'))!, /registry\.lab/);
+
+      await small.startSsh('w2');
+      const second = await play();
+      t.is(second.code, 0, second.stdout + second.stderr);
+      t.like(second.recap, { w1: { changed: 0 }, w2: { changed: 1, unreachable: 0 }, b1: { changed: 0 } });
+      t.regex((await small.readFile('w2', '/etc/hosts'))!, /^10\.213\.0\.50\s+registry\.lab$/m);
+    } finally {
+      await small.down();
     }
   });
 }

@@ -3,7 +3,7 @@
 // the recaps, and leaves the lab up for a look around.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { labSupport, labUp, type Lab } from './index.js';
 import { repoRoot } from './paths.js';
@@ -23,8 +23,8 @@ async function main(): Promise<number> {
     say(`lab: cannot run here: ${support.reason}`);
     return 1;
   }
-  if (!existsSync(join(repoRoot, 'dist', 'src', 'cli', 'main.js'))) {
-    say('== building the runner (npm run build)');
+  if (buildIsStale()) {
+    say('== building the runner (npm run build): dist/ is missing or older than the sources');
     if ((await stream('npm', ['run', '--silent', 'build'])) !== 0) {
       say('lab: the build failed (see above); fix it and run `npm run lab` again');
       return 1;
@@ -41,6 +41,12 @@ async function main(): Promise<number> {
   writeGroupVars(lab);
 
   const first = await play(lab, 1, password);
+  if (first.exitCode === 3 || first.exitCode === 1) {
+    say('');
+    say(`== run 1 stopped before changing anything (exit ${first.exitCode}: ${first.exitCode === 3 ? 'bad input' : 'internal error'}); not running it again.`);
+    say(`   The lab is still up: fix the input and run \`npm run lab\` again, or \`npm run lab:down\`.`);
+    return 1;
+  }
   const second = await play(lab, 2, password);
 
   say('');
@@ -55,6 +61,15 @@ async function main(): Promise<number> {
   say('  tear it down:      npm run lab:down');
   const ok = first.exitCode === 0 && second.exitCode === 0 && total(second, 'changed') === 0;
   return ok ? 0 : 1;
+}
+
+function buildIsStale(): boolean {
+  const built = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+  if (!existsSync(built)) return true;
+  const builtAt = statSync(built).mtimeMs;
+  const newer = (dir: string): boolean =>
+    existsSync(dir) && readdirSync(dir, { recursive: true, encoding: 'utf8' }).some((f) => f.endsWith('.ts') && statSync(join(dir, f)).mtimeMs > builtAt);
+  return ['src', 'roles'].some((d) => newer(join(repoRoot, d)));
 }
 
 function demoPassword(lab: Lab): string {

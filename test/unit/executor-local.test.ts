@@ -395,3 +395,43 @@ test('a host lost mid-run rejects with UnreachableError (the engine marks it unr
   };
   await t.throwsAsync(run(lost, roleOf(() => [{ kind: 'file', path: '/tmp/x', content: 'x' }]), false), { instanceOf: UnreachableError, message: 'w9: connection lost while running a command' });
 });
+
+test('a command that leaves a daemon holding its stdout open does not hold the run open', async (t) => {
+  const dir = tempDir();
+  const pidFile = join(dir, 'pid');
+  const r = await run(new LocalTransport({ host: 'local' }), roleOf(() => [{ kind: 'command', argv: ['sh', '-c', `sleep 300 & echo $! > ${pidFile}; echo started`] }]), false);
+  process.kill(Number(readFileSync(pidFile, 'utf8')));
+  t.is(r.steps[0]?.status, 'changed');
+});
+
+test('handlers: all notified handlers run in one exec; a failing handler stops the ones after it', async (t) => {
+  const dir = tempDir();
+  const log = join(dir, 'log');
+  const role = roleOf(() => [], {
+    handlers: () => ({
+      first: [{ kind: 'command', argv: ['sh', '-c', `echo first >> ${log}`] }],
+      broken: [{ kind: 'command', argv: ['sh', '-c', 'echo cannot restart >&2; exit 1'] }],
+      last: [{ kind: 'command', argv: ['sh', '-c', `echo last >> ${log}`] }],
+    }),
+  });
+  const transport = new LocalTransport({ host: 'local' });
+  const h = await handlers(transport, role, ['last', 'broken', 'first'], false);
+  t.is(transport.roundTrips, 1);
+  t.is(readFileSync(log, 'utf8'), 'first\n');
+  t.deepEqual(h.events.map((e) => e.type === 'handler' && [e.handler, e.status]), [['first', 'changed'], ['broken', 'failed']]);
+  t.regex((h.events[1] as { error?: string }).error ?? '', /handler broken: .*exit 1: cannot restart/);
+  t.truthy(h.outcome.error);
+});
+
+test('a file larger than the read cap is compared by SHA-256: equal content is left alone', async (t) => {
+  const dir = tempDir();
+  const path = join(dir, 'big');
+  const big = 'x'.repeat(5 * 1024 * 1024);
+  writeFileSync(path, big);
+  const transport = new LocalTransport({ host: 'local' });
+  const same = await run(transport, roleOf(() => [{ kind: 'file', path, content: big }]), false, false);
+  t.is(same.outcome.changed, 0);
+  const other = await run(transport, roleOf(() => [{ kind: 'file', path, content: `${big}y` }]), false, false);
+  t.deepEqual(other.steps[0]?.actions, ['write content']);
+  t.is(statSync(path).size, big.length + 1);
+});
