@@ -32,16 +32,20 @@ function emptyOutcome(): RoleOutcome {
   return { ok: 0, changed: 0, failed: 0, skipped: 0, notified: [], registered: {} };
 }
 
-/** The message for a failure: host, role and step named; CommandError already names user@host. */
+/** A failure as shown on its step (the event names host, role and step already). */
+export function stepMessage(error: Error): string {
+  return error instanceof StateError && error.hint ? `${error.message} (${error.hint})` : error.message;
+}
+
+/** The message for a failure on its own: host, role and step named; CommandError already names user@host. */
 export function describeFailure(error: Error, host: string, role: string, step: string): string {
-  const hint = error instanceof StateError && error.hint ? ` (${error.hint})` : '';
-  if (error instanceof CommandError || error instanceof UnreachableError) return `role ${role}, step ${step}: ${error.message}`;
-  return `${host}: role ${role}, step ${step}: ${error.message}${hint}`;
+  if (error instanceof CommandError || error instanceof UnreachableError) return `role ${role}, step ${step}: ${stepMessage(error)}`;
+  return `${host}: role ${role}, step ${step}: ${stepMessage(error)}`;
 }
 
 function withContext(error: Error, host: string, role: string, step: string): Error {
   if (error instanceof UnreachableError) return error;
-  error.message = error instanceof CommandError ? `role ${role}, step ${step}: ${error.message}` : `${host}: role ${role}, step ${step}: ${error.message}`;
+  error.message = describeFailure(error, host, role, step);
   return error;
 }
 
@@ -67,7 +71,7 @@ export async function executeRole(o: ExecuteRoleOptions): Promise<RoleOutcome> {
       actions: s.plan?.actions ?? [],
       ...(s.plan?.why ? { why: s.plan.why } : {}),
       ...(o.diff && s.plan?.diffs.length && s.status !== 'failed' ? { diffs: s.plan.diffs } : {}),
-      ...(s.error ? { error: describeFailure(s.error, host, o.role.name, s.label) } : {}),
+      ...(s.error ? { error: stepMessage(s.error) } : {}),
       durationMs: s.durationMs,
     });
 

@@ -42,8 +42,9 @@ export async function runPrepared(p: Prepared, o: RunOptions, deps: EngineDeps):
     await run.closeAll();
   }
   const exitCode = run.exitCode();
-  o.emit({ type: 'run-end', recap: run.recap, exitCode, durationMs: Date.now() - started });
-  return { recap: run.recap, exitCode };
+  const recap = run.finalRecap();
+  o.emit({ type: 'run-end', recap, exitCode, durationMs: Date.now() - started });
+  return { recap, exitCode };
 }
 
 class RunState {
@@ -54,6 +55,8 @@ class RunState {
   private readonly groups: Record<string, string[]>;
   private readonly template: TemplateRenderer;
   private pendingChanges = 0;
+  /** Hosts some play ran on (the recap lists only these). */
+  private readonly involved = new Set<string>();
 
   constructor(
     private readonly p: Prepared,
@@ -68,19 +71,25 @@ class RunState {
   async play(pp: PreparedPlay): Promise<void> {
     const name = pp.play.name;
     const targets = pp.roles.length ? pp.targets.filter((h) => !this.dead.has(h)) : [];
-    const readOnly = pp.roles.length ? pp.readOnly.filter((h) => !this.dead.has(h)) : [];
+    // Outside --limit a host only runs the roles that register facts, and skips the play without any.
+    const readOnlyRoles = new Map<string, PreparedRole[]>();
+    for (const h of pp.readOnly) {
+      if (this.dead.has(h)) continue;
+      const roles = pp.roles.filter((r) => this.registersFacts(pp, h, r));
+      if (roles.length) readOnlyRoles.set(h, roles);
+    }
+    const readOnly = [...readOnlyRoles.keys()];
+    for (const h of [...targets, ...readOnly]) this.involved.add(h);
     this.o.emit({ type: 'play-start', play: name, hosts: targets, readOnlyHosts: readOnly });
-    const work = [...targets.map((h) => ({ host: h, readOnly: false })), ...readOnly.map((h) => ({ host: h, readOnly: true }))];
+    const work = [...targets.map((h) => ({ host: h, roles: pp.roles, readOnly: false })), ...readOnly.map((h) => ({ host: h, roles: readOnlyRoles.get(h)!, readOnly: true }))];
     const forks = Math.max(1, this.o.forks ?? Math.min(work.length || 1, 50));
-    await pool(work, forks, (w) => this.hostPlay(pp, w.host, w.readOnly));
+    await pool(work, forks, (w) => this.hostPlay(pp, w.host, w.roles, w.readOnly));
     this.o.emit({ type: 'play-end', play: name });
   }
 
-  private async hostPlay(pp: PreparedPlay, host: string, readOnly: boolean): Promise<void> {
+  private async hostPlay(pp: PreparedPlay, host: string, roles: PreparedRole[], readOnly: boolean): Promise<void> {
     const play = pp.play.name;
     const check = this.o.check || readOnly;
-    const roles = readOnly ? pp.roles.filter((r) => this.registersFacts(pp, host, r)) : pp.roles;
-    if (!roles.length) return;
     const transport = await this.transport(play, host);
     if (!transport) return;
 
@@ -152,7 +161,7 @@ class RunState {
     }
   }
 
-  /** Under --limit, a host outside the limit only runs the roles that register facts. */
+  /** Whether the role's plan registers a fact on this host (a plan that throws counts: the executor reports it). */
   private registersFacts(pp: PreparedPlay, host: string, role: PreparedRole): boolean {
     try {
       return role.loaded.role.plan(this.context(pp, host, role)).some((r) => r.register);
@@ -218,6 +227,10 @@ class RunState {
   private planHook(host: string): ((resources: Resource[]) => void) | undefined {
     const hook = this.o.onPlan;
     return hook ? (resources) => hook(host, resources) : undefined;
+  }
+
+  finalRecap(): Record<string, HostRecap> {
+    return Object.fromEntries(Object.entries(this.recap).filter(([h]) => this.involved.has(h)));
   }
 
   exitCode(): number {

@@ -2,7 +2,7 @@
 // temp authorized key). Three-run idempotency per resource kind, host key checking, unreachable.
 import test from 'ava';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,9 +115,15 @@ if (skipReason) {
   test.after.always(async () => {
     await Promise.all(transports.map((t) => t.close()));
     sshd?.proc.kill();
+    for (const d of [sshd?.dir, ...workDirs]) if (d) rmSync(d, { recursive: true, force: true });
   });
 
-  const work = () => mkdtempSync(join(tmpdir(), 'regplay-ssh-work-'));
+  const workDirs: string[] = [];
+  const work = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'regplay-ssh-work-'));
+    workDirs.push(dir);
+    return dir;
+  };
 
   test('over SSH, file: check touches nothing, apply writes with mode, second apply changes nothing', async (t) => {
     const dir = work();

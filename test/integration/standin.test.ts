@@ -171,7 +171,7 @@ serial('kubectl talks to the stand-in: version, and namespace default with its S
 serial('server-side apply creates, a second identical apply changes nothing', async (t) => {
   const first = await apply([ns, configMap('one')]);
   t.is(first.code, 0, first.stderr);
-  const got = await kubectl(['get', '-f', '-', '-o', 'json', '--ignore-not-found'], manifests([ns, configMap('one')]));
+  const got = await kubectl(['get', '-f', '-', '-o', 'json', '--ignore-not-found', '--show-managed-fields'], manifests([ns, configMap('one')]));
   t.is(got.code, 0, got.stderr);
   const before = JSON.parse(got.stdout).items;
   t.is(before[1].data.key, 'one');

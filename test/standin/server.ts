@@ -266,6 +266,7 @@ export class Api {
   private watch(req: IncomingMessage, res: ServerResponse, t: Target, q: URLSearchParams) {
     const match = t.name ? (o: Obj) => this.matching(t, q)(o) && o.metadata.name === t.name : this.matching(t, q);
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+    res.flushHeaders();
     const write = (ev: WatchEvent) => res.write(`${JSON.stringify(ev)}\n`);
     const since = Number(q.get('resourceVersion') || 0);
     for (const o of this.o.store.list(apiVersionOf(t.kind), t.kind.kind, t.namespace).filter(match)) {

@@ -1,7 +1,7 @@
 // The k8s resource end to end on the local transport against a fake kubectl (reads, server-side
 // apply on stdin, rollout wait): three runs, and secret values never on a command line.
 import test from 'ava';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,13 @@ import { roleOf, run, threeRunsOn } from './executor-helpers.js';
 
 const kubectl = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'fake-kubectl.mjs');
 const password = 'k8s-secret-password-xyz';
+const dirs: string[] = [];
+const stateFileIn = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'regplay-k8s-'));
+  dirs.push(dir);
+  return join(dir, 'state.json');
+};
+test.after.always(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 function resource(): K8sState {
   return {
@@ -28,7 +35,7 @@ function resource(): K8sState {
 }
 
 test.serial('k8s: check applies nothing, apply creates all objects and waits for rollout, second apply changes nothing', async (t) => {
-  const stateFile = join(mkdtempSync(join(tmpdir(), 'regplay-k8s-')), 'state.json');
+  const stateFile = stateFileIn();
   process.env.FAKE_KUBECTL_STATE = stateFile;
   const log = () => readFileSync(`${stateFile}.log`, 'utf8');
   await threeRunsOn(
@@ -51,7 +58,7 @@ test.serial('k8s: check applies nothing, apply creates all objects and waits for
 });
 
 test.serial('k8s: registered objects are the live objects after apply, Secret data wrapped', async (t) => {
-  process.env.FAKE_KUBECTL_STATE = join(mkdtempSync(join(tmpdir(), 'regplay-k8s-')), 'state.json');
+  process.env.FAKE_KUBECTL_STATE = stateFileIn();
   const r = await run(new LocalTransport({ host: 'cp1' }), roleOf(() => [resource()]), false);
   const reg = r.outcome.registered.registry as { objects: Array<{ kind: string; metadata: { uid?: string }; data?: Record<string, unknown> }> };
   t.deepEqual(reg.objects.map((o) => o.kind), ['Secret', 'Service', 'Deployment']);

@@ -272,3 +272,20 @@ test('an InputError from a role at run time names where the variable was set', a
   const failed = c.events.find((e) => e.type === 'host-failed');
   t.regex(failed && failed.type === 'host-failed' ? failed.error : '', /pb\.yaml:3:5: role a: variable registry_port = "x"/);
 });
+
+test('with --limit, a play whose roles register nothing skips the hosts outside the limit entirely', async (t) => {
+  const other = fakeRole('other', { plan: () => [{ kind: 'file', path: '/x' }] });
+  const w = fakeWorld();
+  const p = await setup('- hosts: all\n  roles: [other]\n', [other], { limit: 'w1' });
+  const c = collector();
+  await runPrepared(p, { check: false, diff: false, emit: c.emit, template: noTemplate }, w.deps);
+  t.deepEqual(w.connects, ['w1']);
+  t.deepEqual(c.events.find((e) => e.type === 'play-start'), { type: 'play-start', play: 'all', hosts: ['w1'], readOnlyHosts: [] });
+});
+
+test('the recap lists only hosts some play ran on', async (t) => {
+  const other = fakeRole('other', { plan: () => [{ kind: 'file', path: '/x' }] });
+  const p = await setup('- hosts: all\n  roles: [other]\n', [other], { limit: 'w1' });
+  const r = await runPrepared(p, { check: false, diff: false, emit: () => {}, template: noTemplate }, fakeWorld().deps);
+  t.deepEqual(Object.keys(r.recap), ['w1']);
+});
