@@ -14,6 +14,7 @@ import { applyPatch, patchTypeOf, PatchError } from './patch.js';
 import { fieldSelector, labelSelector } from './selectors.js';
 import { keyOf, now, type Obj, type Store, type WatchEvent } from './store.js';
 import { toTable } from './table.js';
+import { unknownFields } from './unknown-fields.js';
 import { defaultAndValidate, InvalidError, quantityValue, type DefaultContext } from './validate.js';
 import { findPV, provisionPV, pvHostDir } from './volumes.js';
 
@@ -106,6 +107,20 @@ function withoutVolatile(o: Obj): Obj {
   delete c.metadata?.resourceVersion;
   for (const e of c.metadata?.managedFields ?? []) delete e.time;
   return c;
+}
+
+function undeclared(o: Obj): string[] {
+  const { status, ...rest } = o;
+  const { managedFields, ...meta } = rest.metadata ?? {};
+  return unknownFields({ ...rest, metadata: meta });
+}
+
+/** `fieldValidation=Strict` (kubectl's default) refuses undeclared fields on create, update and patch. */
+function strictCheck(o: Obj, q: URLSearchParams) {
+  if (q.get('fieldValidation') !== 'Strict') return;
+  const bad = undeclared(o);
+  if (bad.length)
+    throw new HttpError(400, 'BadRequest', `${o.kind} in version "${String(o.apiVersion).split('/').pop()}" cannot be handled as a ${o.kind}: strict decoding error: ${bad.map((f) => `unknown field "${f}"`).join(', ')}`);
 }
 
 function specPart(o: Obj): Obj {
@@ -356,6 +371,7 @@ export class Api {
     if (this.o.store.get(apiVersionOf(t.kind), t.kind.kind, t.namespace, o.metadata.name))
       throw new HttpError(409, 'AlreadyExists', `${resourceName(t.kind)} "${o.metadata.name}" already exists`, { name: o.metadata.name, group: t.kind.group || undefined, kind: t.kind.plural });
     delete o.metadata.resourceVersion;
+    strictCheck(o, q);
     const withFields = recordUpdate(undefined, o, q.get('fieldManager') ?? 'kubectl-create', o.apiVersion, now());
     return this.commit(t, undefined, withFields, dryRun);
   }
@@ -370,6 +386,7 @@ export class Api {
     o.metadata.creationTimestamp = live.metadata.creationTimestamp;
     o.metadata.managedFields ??= live.metadata.managedFields;
     if (t.sub === 'status') return this.commitStatus(t, live, o.status, dryRun);
+    strictCheck(o, q);
     return this.commit(t, live, recordUpdate(live, o, q.get('fieldManager') ?? 'kubectl-replace', o.apiVersion, now()), dryRun);
   }
 
@@ -387,6 +404,9 @@ export class Api {
     if (type === 'apply') {
       const applied = this.parseBody(body);
       this.checkIdentity(t, applied, t.name);
+      const bad = undeclared(applied);
+      if (bad.length)
+        throw new HttpError(400, 'BadRequest', `failed to create typed patch object (${t.namespace ? `${t.namespace}/` : ''}${t.name}; ${apiVersionOf(t.kind)}, Kind=${t.kind.kind}): ${bad.map((f) => `.${f}: field not declared in schema`).join(', ')}`);
       const manager = q.get('fieldManager');
       if (!manager) throw new HttpError(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
       const { object, conflicts } = serverSideApply(live, applied, manager, q.get('force') === 'true', now());
@@ -409,6 +429,7 @@ export class Api {
     }
     if (t.sub === 'status') return { object: this.commitStatus(t, live, patched.status, dryRun), created: false };
     patched.metadata = { ...patched.metadata, name: live.metadata.name, namespace: live.metadata.namespace, uid: live.metadata.uid };
+    strictCheck(patched, q);
     const withFields = recordUpdate(live, patched, q.get('fieldManager') ?? 'kubectl-patch', live.apiVersion, now());
     return { object: this.commit(t, live, withFields, dryRun), created: false };
   }
