@@ -242,6 +242,23 @@ serial('the TLS secret mounted at a wrong path breaks the rollout like on a real
   t.is(await curlStatus(['-u', 'alice:wonderland']), '200');
 });
 
+serial('a new htpasswd Secret reaches the running registry without a restart, as on a kubelet', async (t) => {
+  const ht = spawnSync('htpasswd', ['-Bbn', 'bob', 'builder'], { encoding: 'utf8' }).stdout;
+  const alice = readFileSync(join(dir, 'htpasswd'), 'utf8');
+  const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'registry-htpasswd', namespace: 'registry' }, type: 'Opaque', data: { htpasswd: Buffer.from(alice + ht).toString('base64') } };
+  const before = await kubectl(['get', 'pods', '-n', 'registry', '-o', 'jsonpath={.items[0].metadata.name}']);
+  const a = await apply([secret]);
+  t.is(a.code, 0, a.stderr);
+  let status = '';
+  for (let i = 0; i < 20 && status !== '200'; i++) {
+    status = await curlStatus(['-u', 'bob:builder']);
+    if (status !== '200') await new Promise((r) => setTimeout(r, 250));
+  }
+  t.is(status, '200');
+  const after = await kubectl(['get', 'pods', '-n', 'registry', '-o', 'jsonpath={.items[0].metadata.name}']);
+  t.is(after.stdout, before.stdout, 'same pod');
+});
+
 serial('a restarted stand-in keeps its objects and brings the registry back', async (t) => {
   await stopStandin();
   t.not(await curlStatus(), '401', 'the registry stopped with the stand-in');

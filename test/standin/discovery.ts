@@ -52,6 +52,7 @@ export function resourceList(groupName: string, version: string) {
       kind: k.kind,
       verbs: VERBS,
       ...(k.shortNames ? { shortNames: k.shortNames } : {}),
+      ...(['Pod', 'Service', 'Deployment'].includes(k.kind) ? { categories: ['all'] } : {}),
     });
     if (k.kind === 'Deployment' || k.kind === 'Pod' || k.kind === 'Service' || k.kind === 'PersistentVolumeClaim') {
       resources.push({ name: `${k.plural}/status`, singularName: '', namespaced: k.namespaced, kind: k.kind, verbs: ['get', 'patch', 'update'] });

@@ -118,9 +118,13 @@ export class Kubelet {
   constructor(private readonly o: KubeletOptions) {}
 
   start(): void {
+    // Pods of an earlier run (stopped or killed with it) are gone; their objects and dirs too.
     for (const p of this.o.store.list('v1', 'Pod')) this.o.store.delete(p);
+    const podsDir = join(this.o.stateDir, 'pods');
+    mkdirSync(podsDir, { recursive: true });
+    for (const e of readdirSync(podsDir, { withFileTypes: true })) if (e.isDirectory()) rmSync(join(podsDir, e.name), { recursive: true, force: true });
     this.ticker = setInterval(() => this.tick(), 1000);
-    this.queueSync();
+    this.sync();
   }
 
   queueSync(): void {

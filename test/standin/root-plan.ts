@@ -176,6 +176,6 @@ export function renderScript(steps: Step[], nsDir: string): string {
         break;
     }
   }
-  lines.push(`cd ${q(rootDir(nsDir))}`, 'PATH="$CPATH"', 'exec "$CHROOT" . "$@"');
+  lines.push(`cd ${q(rootDir(nsDir))}`, 'unset OLDPWD PWD', 'PATH="$CPATH"', 'exec "$CHROOT" . "$@"');
   return lines.join('\n');
 }

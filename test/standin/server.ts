@@ -8,11 +8,11 @@ import { parse as parseYaml } from 'yaml';
 import { serverSideApply, recordUpdate } from './apply.js';
 import * as discovery from './discovery.js';
 import { deepEqual } from './fieldset.js';
-import { KINDS, apiVersionOf, kindByPlural, type KindInfo } from './kinds.js';
+import { apiVersionOf, kindByPlural, type KindInfo } from './kinds.js';
 import { decodeProtobufObject } from './protobuf.js';
 import { applyPatch, patchTypeOf, PatchError } from './patch.js';
 import { fieldSelector, labelSelector } from './selectors.js';
-import { keyOf, now, type Obj, type Store, type WatchEvent } from './store.js';
+import { now, type Obj, type Store, type WatchEvent } from './store.js';
 import { toTable } from './table.js';
 import { unknownFields } from './unknown-fields.js';
 import { defaultAndValidate, InvalidError, quantityValue, type DefaultContext } from './validate.js';
@@ -205,7 +205,7 @@ export class Api {
       case 'GET':
         if (q.get('watch') === 'true' || q.get('watch') === '1') return this.watch(req, res, target, q);
         if (target.name === undefined) return this.list(req, res, target, q);
-        return this.get(res, target, req);
+        return this.get(res, target, req, q);
       case 'POST':
         return send(res, 201, this.create(target, await readBody(req), q, dryRun));
       case 'PUT':
@@ -257,9 +257,16 @@ export class Api {
     return o;
   }
 
-  private get(res: ServerResponse, t: Target, req: IncomingMessage) {
+  private get(res: ServerResponse, t: Target, req: IncomingMessage, q: URLSearchParams) {
     const o = this.getObj(t);
-    if (t.sub === 'log' && t.kind.kind === 'Pod') return send(res, 200, this.o.onLog?.(o) ?? '', 'text/plain');
+    if (t.sub === 'log' && t.kind.kind === 'Pod') {
+      const text = this.o.onLog?.(o) ?? '';
+      const tail = Number(q.get('tailLines') ?? -1);
+      const lines = text.split('\n');
+      if (lines[lines.length - 1] === '') lines.pop();
+      const shown = tail >= 0 ? lines.slice(Math.max(0, lines.length - tail)) : lines;
+      return send(res, 200, shown.length ? `${shown.join('\n')}\n` : '', 'text/plain');
+    }
     if (t.sub && t.sub !== 'status') throw new HttpError(404, 'NotFound', 'the server could not find the requested resource');
     if (this.wantsTable(req)) return send(res, 200, toTable(t.kind.kind, [o], this.o.store.resourceVersion));
     return send(res, 200, o);
@@ -411,7 +418,7 @@ export class Api {
       if (!manager) throw new HttpError(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
       const { object, conflicts } = serverSideApply(live, applied, manager, q.get('force') === 'true', now());
       if (conflicts.length) {
-        const lines = conflicts.map((c) => `conflict with "${c.manager}": ${c.field}`);
+        const lines = conflicts.map((c) => `conflict with "${c.manager}" using ${applied.apiVersion}: ${c.field}`);
         throw new HttpError(409, 'Conflict', `Apply failed with ${conflicts.length} conflict${conflicts.length > 1 ? 's' : ''}: ${lines.join('\n')}`, {
           causes: conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with "${c.manager}"`, field: c.field })),
         });
@@ -500,11 +507,6 @@ export class Api {
     }
   }
 
-  /** The kinds this stand-in serves, for its README and logs. */
-  static kinds(): string[] {
-    return KINDS.map((k) => `${apiVersionOf(k)}/${k.kind}`);
-  }
-
   /** For status writers (the stand-in kubelet): store without defaulting or ownership tracking. */
   writeStatus(o: Obj): Obj | undefined {
     const live = this.o.store.get(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name);
@@ -512,6 +514,4 @@ export class Api {
     if (deepEqual(live.status, o.status)) return live;
     return this.o.store.put({ ...live, status: o.status });
   }
-
-  keyOf = keyOf;
 }

@@ -1,7 +1,6 @@
 // Kubernetes API stand-in: unknown-field detection (what `fieldValidation=Strict` and server-side
 // apply refuse on a real API server). The kubernetes-models validators read every declared property
 // of each object they visit; a property they never read is not in the schema.
-import { Model } from '@kubernetes-models/base';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
@@ -13,7 +12,9 @@ import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 
-const MODELS: Record<string, typeof Model> = {
+type Validating = { prototype: { validate(this: unknown): void } };
+
+const MODELS: Record<string, Validating> = {
   'apps/v1/Deployment': Deployment,
   'networking.k8s.io/v1/Ingress': Ingress,
   'v1/ConfigMap': ConfigMap,
@@ -24,7 +25,7 @@ const MODELS: Record<string, typeof Model> = {
   'v1/Secret': Secret,
   'v1/Service': Service,
   'v1/ServiceAccount': ServiceAccount,
-} as unknown as Record<string, typeof Model>;
+} as unknown as Record<string, Validating>;
 
 function isContainer(v: unknown): v is object {
   return typeof v === 'object' && v !== null;
@@ -51,7 +52,7 @@ export function unknownFields(obj: Record<string, unknown>): string[] {
     return p;
   };
   try {
-    model.prototype.validate.call(wrap(obj) as Model<unknown>);
+    model.prototype.validate.call(wrap(obj));
   } catch {
     // Type errors are not this check's business; undeclared fields are still reported.
   }

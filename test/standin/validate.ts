@@ -1,6 +1,7 @@
 // Kubernetes API stand-in: defaulting and the validation rules a real API server would enforce for
 // the kinds the registry role uses (a subset, enough to refuse the usual mistakes).
 import { isPlainObject } from './fieldset.js';
+import { canonicalizeQuantities } from './quantity.js';
 
 export type Obj = Record<string, any>;
 
@@ -238,4 +239,5 @@ export function defaultAndValidate(o: Obj, live: Obj | undefined, ctx: DefaultCo
       break;
   }
   if (causes.length) throw new InvalidError(causes);
+  canonicalizeQuantities(o);
 }
