@@ -66,7 +66,7 @@ async function waitQuiet(threshold: number, notes: string[]): Promise<void> {
 
 async function measureSite(args: BenchArgs, lab: BenchLab, tools: Tools, work: NodeWork, snap: Snapshot) {
   await reset(lab, snap, work);
-  const site = { noop: [] as number[], rss: [] as number[], changed: 0, trips: undefined as RoundTripFigure | undefined };
+  const site = { noop: [] as number[], rss: [] as number[], changed: 0, trips: { maxPerHost: 0, maxPerHostPerPlay: 0 } as RoundTripFigure };
   const siteVars = join(tools.workDir, 'site-vars.yaml');
   writeFileSync(siteVars, siteVarsYaml(work));
   const siteArgs = ['-e', `@${siteVars}`];
@@ -79,30 +79,30 @@ async function measureSite(args: BenchArgs, lab: BenchLab, tools: Tools, work: N
     if (n.peakRssMiB !== undefined) site.rss.push(n.peakRssMiB);
     site.changed += totalChanged(n.report);
     const f = roundTripFigure(n.report);
-    site.trips = { maxPerHost: Math.max(site.trips?.maxPerHost ?? 0, f.maxPerHost), maxPerHostPerPlay: Math.max(site.trips?.maxPerHostPerPlay ?? 0, f.maxPerHostPerPlay) };
+    site.trips = worse(site.trips, f);
     log(`run ${i + 1}/${args.runs} play site.yaml no-op ${n.wallMs.toFixed(0)} ms (changed ${totalChanged(n.report)})`);
   }
   return site;
 }
 
-async function measure(args: BenchArgs, lab: BenchLab, tools: Tools, work: NodeWork, notes: string[]): Promise<Omit<BenchResult, 'machine' | 'date' | 'playCommand' | 'layout' | 'load'>> {
-  const hosts = Object.keys(lab.hosts);
-  const snap = await snapshot(lab, hosts, work);
+interface NodeRoleFigures {
+  play: { converge: number[]; noop: number[]; rssConverge: number[]; rssNoop: number[]; changed: number; trips: RoundTripFigure };
+  ansible: { converge: number[]; noop: number[]; changed: number };
+}
+
+const worse = (a: RoundTripFigure, b: RoundTripFigure): RoundTripFigure => ({
+  maxPerHost: Math.max(a.maxPerHost, b.maxPerHost),
+  maxPerHostPerPlay: Math.max(a.maxPerHostPerPlay, b.maxPerHostPerPlay),
+});
+
+/** First converge and no-op re-run of each tool, alternating which goes first, from reset hosts. */
+async function measureNodeRoles(args: BenchArgs, lab: BenchLab, tools: Tools, work: NodeWork, snap: Snapshot): Promise<NodeRoleFigures> {
   const bench = join(repoRoot, 'bench/playbook.yaml');
   const varsArg = ['-e', `@${tools.varsFile}`];
-
-  const nodeStart: number[] = [];
-  const playHelp: number[] = [];
-  for (let i = 0; i < args.runs; i++) {
-    nodeStart.push((await timed([process.execPath, '-e', '0'], { cwd: repoRoot })).wallMs);
-    const v = await timed([...tools.play, '--help'], { cwd: repoRoot });
-    if (v.code === 0) playHelp.push(v.wallMs);
-  }
-
-  const play = { converge: [] as number[], noop: [] as number[], rssConverge: [] as number[], rssNoop: [] as number[], changed: 0 };
-  const ansible = { converge: [] as number[], noop: [] as number[], changed: 0 };
-  let nodeTrips: RoundTripFigure = { maxPerHost: 0, maxPerHostPerPlay: 0 };
-
+  const f: NodeRoleFigures = {
+    play: { converge: [], noop: [], rssConverge: [], rssNoop: [], changed: 0, trips: { maxPerHost: 0, maxPerHostPerPlay: 0 } },
+    ansible: { converge: [], noop: [], changed: 0 },
+  };
   for (let i = 0; i < args.runs; i++) {
     const order = i % 2 === 0 ? (['play', 'ansible'] as const) : (['ansible', 'play'] as const);
     for (const tool of order) {
@@ -110,33 +110,49 @@ async function measure(args: BenchArgs, lab: BenchLab, tools: Tools, work: NodeW
       if (tool === 'play') {
         const c = await runPlay(tools, bench, 'converge', varsArg);
         const n = await runPlay(tools, bench, 'noop', varsArg);
-        play.converge.push(c.wallMs);
-        play.noop.push(n.wallMs);
-        if (c.peakRssMiB !== undefined) play.rssConverge.push(c.peakRssMiB);
-        if (n.peakRssMiB !== undefined) play.rssNoop.push(n.peakRssMiB);
-        play.changed += totalChanged(n.report);
-        const f = roundTripFigure(n.report);
-        nodeTrips = { maxPerHost: Math.max(nodeTrips.maxPerHost, f.maxPerHost), maxPerHostPerPlay: Math.max(nodeTrips.maxPerHostPerPlay, f.maxPerHostPerPlay) };
+        f.play.converge.push(c.wallMs);
+        f.play.noop.push(n.wallMs);
+        if (c.peakRssMiB !== undefined) f.play.rssConverge.push(c.peakRssMiB);
+        if (n.peakRssMiB !== undefined) f.play.rssNoop.push(n.peakRssMiB);
+        f.play.changed += totalChanged(n.report);
+        f.play.trips = worse(f.play.trips, roundTripFigure(n.report));
         log(`run ${i + 1}/${args.runs} play: converge ${c.wallMs.toFixed(0)} ms (changed ${totalChanged(c.report)}), no-op ${n.wallMs.toFixed(0)} ms (changed ${totalChanged(n.report)})`);
       } else {
         const c = await runAnsible(tools);
         const n = await runAnsible(tools);
-        ansible.converge.push(c.wallMs);
-        ansible.noop.push(n.wallMs);
-        ansible.changed += n.changed;
+        f.ansible.converge.push(c.wallMs);
+        f.ansible.noop.push(n.wallMs);
+        f.ansible.changed += n.changed;
         log(`run ${i + 1}/${args.runs} ansible: converge ${c.wallMs.toFixed(0)} ms (changed ${c.changed}), no-op ${n.wallMs.toFixed(0)} ms (changed ${n.changed})`);
       }
     }
   }
+  return f;
+}
 
-  let site: { noop: number[]; rss: number[]; changed: number; trips?: RoundTripFigure } | undefined;
+async function measureBaselines(runs: number, play: string[]): Promise<{ nodeStart: number[]; playHelp: number[] }> {
+  const b = { nodeStart: [] as number[], playHelp: [] as number[] };
+  for (let i = 0; i < runs; i++) {
+    b.nodeStart.push((await timed([process.execPath, '-e', '0'], { cwd: repoRoot })).wallMs);
+    const h = await timed([...play, '--help'], { cwd: repoRoot });
+    if (h.code === 0) b.playHelp.push(h.wallMs);
+  }
+  return b;
+}
+
+async function measure(args: BenchArgs, lab: BenchLab, tools: Tools, work: NodeWork, notes: string[]): Promise<Omit<BenchResult, 'machine' | 'date' | 'playCommand' | 'layout' | 'load'>> {
+  const snap = await snapshot(lab, Object.keys(lab.hosts), work);
+  const baseline = await measureBaselines(args.runs, tools.play);
+  const { play, ansible } = await measureNodeRoles(args, lab, tools, work, snap);
+
+  let site: Awaited<ReturnType<typeof measureSite>> | undefined;
   if (args.site) {
     try {
       site = await measureSite(args, lab, tools, work, snap);
     } catch (e) {
-      const first = (e instanceof Error ? e.message : String(e)).split('\n').filter(Boolean).slice(0, 3).join(' / ');
-      notes.push(`\`play site.yaml\` could not be measured: ${first}`);
-      log(`site.yaml failed, its figure is left out:\n${e instanceof Error ? e.message : String(e)}`);
+      const message = e instanceof Error ? e.message : String(e);
+      notes.push(`\`play site.yaml\` could not be measured: ${message.split('\n').filter(Boolean).slice(0, 3).join(' / ')}`);
+      log(`site.yaml failed, its figure is left out:\n${message}`);
     }
   }
 
@@ -148,9 +164,9 @@ async function measure(args: BenchArgs, lab: BenchLab, tools: Tools, work: NodeW
     nodeNoop: { play: summarize(play.noop), ansible: summarize(ansible.noop) },
     siteNoop: site ? summarize(site.noop) : undefined,
     peakRss: { nodeConverge: peak(play.rssConverge), nodeNoop: peak(play.rssNoop), siteNoop: site ? peak(site.rss) : undefined },
-    roundTrips: { nodeNoop: nodeTrips, siteNoop: site?.trips },
+    roundTrips: { nodeNoop: play.trips, siteNoop: site?.trips },
     noopChanged: { play: play.changed, ansible: ansible.changed, site: site?.changed },
-    baseline: { nodeStart: summarize(nodeStart), playHelp: playHelp.length ? summarize(playHelp) : undefined },
+    baseline: { nodeStart: summarize(baseline.nodeStart), playHelp: baseline.playHelp.length ? summarize(baseline.playHelp) : undefined },
     notes,
   };
 }

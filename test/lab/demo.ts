@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { labSupport, labUp, type Lab } from './index.js';
 import { repoRoot } from './paths.js';
 import { standinMain } from './standin.js';
+import { makeTestImage } from './image.js';
 
 interface RunReport {
   exitCode: number;
@@ -15,6 +16,7 @@ interface RunReport {
 }
 
 const name = 'default';
+const registry = 'registry.lab:5000';
 const say = (s: string): void => void process.stdout.write(`${s}\n`);
 
 async function main(): Promise<number> {
@@ -49,10 +51,13 @@ async function main(): Promise<number> {
   }
   const second = await play(lab, 2, password);
 
+  const proof = first.exitCode === 0 && second.exitCode === 0 ? await useTheRegistry(lab, password) : 'skipped (a run failed)';
+
   say('');
   say('== summary');
   say(`   run 1: exit ${first.exitCode}, changed=${total(first, 'changed')}`);
   say(`   run 2: exit ${second.exitCode}, changed=${total(second, 'changed')}${verdict(first, second)}`);
+  say(`   registry: ${proof}`);
   say('');
   say(`The lab is still up. Inventory: ${lab.inventoryPath}`);
   say(`  ssh into a host:   ssh ${lab.sshOptions().slice(0, 4).join(' ')} root@${lab.hosts.w1?.address ?? Object.values(lab.hosts)[0]!.address}`);
@@ -61,6 +66,23 @@ async function main(): Promise<number> {
   say('  tear it down:      npm run lab:down');
   const ok = first.exitCode === 0 && second.exitCode === 0 && total(second, 'changed') === 0;
   return ok ? 0 : 1;
+}
+
+/** What the playbook is for: b1 pushes an image by name over TLS with its login, w1 sees it. */
+async function useTheRegistry(lab: Lab, password: string): Promise<string> {
+  say('');
+  say('== using the registry: b1 pushes with skopeo (trust from /etc/docker/certs.d, login from ~/.docker/config.json)');
+  const image = makeTestImage(join(lab.dir, 'image'));
+  const push = await lab.exec('b1', `skopeo copy ${image.ref} docker://${registry}/demo/hello:1`);
+  if (push.code !== 0) return `push from b1 failed: ${push.stderr.trim() || push.stdout.trim()}`;
+  say(`   pushed ${registry}/demo/hello:1 from b1`);
+  const ca = `/etc/containerd/certs.d/${registry}/ca.crt`;
+  const seen = await lab.exec('w1', `curl -sS --fail --cacert ${ca} -K - https://${registry}/v2/_catalog`, {
+    stdin: `user = "demo:${password.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"\n`,
+  });
+  if (seen.code !== 0) return `w1 could not list the registry: ${seen.stderr.trim()}`;
+  say(`   w1 lists the registry over TLS (CA from containerd's certs.d) with the demo user: ${seen.stdout.trim()}`);
+  return `b1 pushed ${registry}/demo/hello:1, w1 sees it`;
 }
 
 function buildIsStale(): boolean {
@@ -89,8 +111,20 @@ function writeGroupVars(lab: Lab): void {
     'registry_users:',
     '  - name: demo',
     '    password: !env REGPLAY_DEMO_PASSWORD',
+    '# The stand-in wrote this kubeconfig on cp1; it has no storage classes, so the registry keeps its',
+    '# images in a hostPath volume on the node.',
+    'kubeconfig: /root/.kube/config',
+    'registry_storage_kind: hostpath',
+    'registry_storage_host_path: /var/lib/registry-data',
+    'registry_storage_size: 2Gi',
+    'registry_rollout_timeout: 60',
     '# Lab hosts have no systemd: the lab\'s service shim restarts containerd.',
     'containerd_restart_command: [service, containerd, restart]',
+    '',
+  ].join('\n'));
+  writeFileSync(join(dir, 'build.yaml'), [
+    '# In the lab the Service\'s cluster IP is cp1\'s bridge address, which the build host can reach.',
+    'dns_hosts_ip_source: cluster_ip',
     '',
   ].join('\n'));
 }

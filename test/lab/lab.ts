@@ -1,6 +1,6 @@
 // labUp: hosts as network + mount namespaces with their own sshd on a lab-only bridge (see README.md).
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { downOnExit, forget } from './cleanup.js';
 import { writeHostFiles } from './host-files.js';
@@ -190,7 +190,8 @@ async function bringUp(state: LabState, dir: string): Promise<void> {
     makeKey(keyPath, `regplay-lab-${state.name}`),
     ...hosts.map(([h]) => makeHostKey(join(dir, h, 'hostkey'), h)),
   ]);
-  if (!existsSync('/registry')) mkdirSync('/registry');
+  // The one change to the machine: a mountpoint for the hosts' private /registry.
+  mkdirSync('/registry', { recursive: true });
   for (const [h, s] of hosts) {
     writeHostFiles({
       host: h,

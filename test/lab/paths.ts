@@ -10,7 +10,6 @@ export const labDir = (name: string): string => join(labsRoot, name);
 export const nsName = (lab: string, host: string): string => `rp-${lab}.${host}`;
 export const bridgeName = (subnet: number): string => `rplab${subnet}`;
 export const vethName = (subnet: number, index: number): string => `rpv${subnet}h${index}`;
-export const vethPeerName = (subnet: number, index: number): string => `rpc${subnet}h${index}`;
 export const hostAddress = (subnet: number, index: number): string => `10.213.${subnet}.${10 + index}`;
 export const bridgeAddress = (subnet: number): string => `10.213.${subnet}.1`;
 

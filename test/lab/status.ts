@@ -1,14 +1,14 @@
 // What labs exist and whether their hosts answer.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { labDir, labsRoot } from './paths.js';
-import { inUse, readState } from './state.js';
+import { inUse, readState, statePath } from './state.js';
 import { run } from './run.js';
 
 export async function labStatus(only?: string): Promise<string> {
-  const names = only ? [only] : existsSync(labsRoot) ? readdirSync(labsRoot).filter((d) => !d.startsWith('.') && statSync(join(labsRoot, d)).isDirectory()) : [];
+  const names = only ? [only] : existsSync(labsRoot) ? readdirSync(labsRoot).filter((d) => existsSync(statePath(d))) : [];
   const netns = (await run('ip', ['netns', 'list'])).stdout;
-  if (!names.length) return 'no labs (.lab/ is empty)\n';
+  if (!names.length) return 'no labs (no .lab/<name>/lab.json)\n';
   const out: string[] = [];
   for (const name of names) {
     const state = readState(name);

@@ -35,7 +35,9 @@ function check(): LabSupport {
   if (probe.code !== 0) return { ok: false, reason: `namespaces unavailable: unshare -m -u -n failed: ${probe.stderr.trim()}` };
   const netns = runSync('ip', ['netns', 'list']);
   if (netns.code !== 0) return { ok: false, reason: `ip netns unavailable: ${netns.stderr.trim()}` };
-  const fs = runSync('grep', ['-qw', 'overlay', '/proc/filesystems']);
-  if (fs.code !== 0) return { ok: false, reason: 'overlayfs is not available (modprobe overlay)' };
+  const overlay = () => runSync('grep', ['-qw', 'overlay', '/proc/filesystems']).code === 0;
+  // Not loaded yet on a fresh machine: the module loads on first use, so load it now to be sure.
+  if (!overlay()) runSync('modprobe', ['overlay']);
+  if (!overlay()) return { ok: false, reason: 'overlayfs is not available (modprobe overlay failed)' };
   return { ok: true };
 }

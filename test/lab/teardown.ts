@@ -1,9 +1,9 @@
 // Tearing a lab down, also after a crash: every process in its namespaces, the namespaces (their
 // mounts die with the last process in them), veths, bridge, state directory and subnet claim.
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { allLabNamespaces, labNamespaces, removeNetwork } from './net.js';
 import { labDir, labsRoot } from './paths.js';
-import { inUse, readState } from './state.js';
+import { inUse, readState, statePath } from './state.js';
 import { releaseSubnet } from './subnet.js';
 import { run, sleep } from './run.js';
 
@@ -18,12 +18,13 @@ export async function labDown(name: string): Promise<void> {
 }
 
 /**
- * Every lab: those with a directory under .lab and any namespace or bridge left without one.
+ * Every lab: those with a .lab/<name>/lab.json and any namespace or bridge left without one
+ * (other files and directories in .lab/ are not the lab's and are left alone).
  * Unless `force`, a lab whose test process is still running is left alone (returned in `skipped`).
  */
 export async function labDownAll(opts: { force?: boolean } = {}): Promise<{ down: string[]; skipped: string[] }> {
   const names = new Set<string>();
-  if (existsSync(labsRoot)) for (const d of readdirSync(labsRoot)) if (!d.startsWith('.') && statSync(`${labsRoot}/${d}`).isDirectory()) names.add(d);
+  if (existsSync(labsRoot)) for (const d of readdirSync(labsRoot)) if (existsSync(statePath(d))) names.add(d);
   for (const ns of await allLabNamespaces()) names.add(ns.slice(3, ns.indexOf('.')));
   const skipped = opts.force ? [] : [...names].filter((n) => inUse(readState(n)));
   const down = [...names].filter((n) => !skipped.includes(n));
