@@ -64,6 +64,13 @@ async function waitQuiet(threshold: number, notes: string[]): Promise<void> {
   }
 }
 
+/** The worse of two round-trip figures (runs are summarized by their worst host). */
+const worse = (a: RoundTripFigure, b: RoundTripFigure): RoundTripFigure => ({
+  maxPerHost: Math.max(a.maxPerHost, b.maxPerHost),
+  maxPerHostPerPlay: Math.max(a.maxPerHostPerPlay, b.maxPerHostPerPlay),
+});
+
+/** `play site.yaml`: one converge from reset hosts (not a figure), then the no-op re-runs. */
 async function measureSite(args: BenchArgs, lab: BenchLab, tools: Tools, work: NodeWork, snap: Snapshot) {
   await reset(lab, snap, work);
   const site = { noop: [] as number[], rss: [] as number[], changed: 0, trips: { maxPerHost: 0, maxPerHostPerPlay: 0 } as RoundTripFigure };
@@ -89,11 +96,6 @@ interface NodeRoleFigures {
   play: { converge: number[]; noop: number[]; rssConverge: number[]; rssNoop: number[]; changed: number; trips: RoundTripFigure };
   ansible: { converge: number[]; noop: number[]; changed: number };
 }
-
-const worse = (a: RoundTripFigure, b: RoundTripFigure): RoundTripFigure => ({
-  maxPerHost: Math.max(a.maxPerHost, b.maxPerHost),
-  maxPerHostPerPlay: Math.max(a.maxPerHostPerPlay, b.maxPerHostPerPlay),
-});
 
 /** First converge and no-op re-run of each tool, alternating which goes first, from reset hosts. */
 async function measureNodeRoles(args: BenchArgs, lab: BenchLab, tools: Tools, work: NodeWork, snap: Snapshot): Promise<NodeRoleFigures> {

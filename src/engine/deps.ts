@@ -1,31 +1,10 @@
 // What the orchestration needs from the executor and the transports (see executor.contract.md).
 // Injected so the orchestration is testable with fakes; defaults.ts wires the real ones.
-import type { Resource } from '../resources/types.js';
-import type { Role, RoleContext } from '../resources/role.js';
 import type { Transport } from '../transports/types.js';
-import type { Emit } from './events.js';
+import type { ExecuteRoleOptions, RoleOutcome } from './executor.js';
 import type { ConnectionParams } from './inventory.js';
 
-export interface ExecuteRoleOptions {
-  transport: Transport;
-  role: Role;
-  ctx: RoleContext;
-  play: string;
-  check: boolean;
-  diff: boolean;
-  emit: Emit;
-  onPlan?: (resources: Resource[]) => void;
-}
-
-export interface RoleOutcome {
-  ok: number;
-  changed: number;
-  failed: number;
-  skipped: number;
-  notified: string[];
-  registered: Record<string, unknown>;
-  error?: Error;
-}
+export type { ExecuteRoleOptions, RoleOutcome };
 
 export interface EngineDeps {
   executeRole(o: ExecuteRoleOptions): Promise<RoleOutcome>;

@@ -3,7 +3,7 @@
 import test from 'ava';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ import { UnreachableError } from '../../src/errors.js';
 import { Secret } from '../../src/secret.js';
 import { SshTransport, type SshTransportOptions } from '../../src/transports/ssh.js';
 import { threeRunsOn } from '../unit/executor-helpers.js';
+import { freePort } from '../helpers/net.js';
 
 const SSHD = '/usr/sbin/sshd';
 const skipReason = process.getuid?.() !== 0 ? 'not root' : !existsSync(SSHD) ? `${SSHD} is absent` : undefined;
@@ -24,16 +25,6 @@ interface Sshd {
   proc: ChildProcess;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {

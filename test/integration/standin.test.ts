@@ -4,10 +4,10 @@
 import test from 'ava';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { freePort } from '../helpers/net.js';
 
 const here = new URL('.', import.meta.url).pathname;
 const mainTs = join(here, '..', 'standin', 'main.ts');
@@ -40,16 +40,6 @@ const kubeconfig = join(dir, 'kubeconfig');
 let standin: ChildProcess | undefined;
 let registryPort = 0;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 function startStandin(): Promise<ChildProcess> {
   const child = spawn(

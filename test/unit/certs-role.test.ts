@@ -9,7 +9,8 @@ import certs, { pkiSpec } from '../../roles/certs/index.js';
 import { loadYamlFile } from '../../src/engine/yaml.js';
 
 const defaults = loadYamlFile(new URL('../../roles/certs/defaults.yaml', import.meta.url).pathname) as Vars;
-const vars = (extra: Vars = {}): Vars => ({ ...defaults, registry_key_type: 'ecdsa-p256', ...extra });
+// registry_name and registry_port have no default (one inventory variable for every role).
+const vars = (extra: Vars = {}): Vars => ({ ...defaults, registry_name: 'registry.local', registry_port: 5000, registry_key_type: 'ecdsa-p256', ...extra });
 const ctx = (extra: Vars = {}): RoleContext => ({
   host: { name: 'cp1', groups: ['control_plane'] },
   vars: vars(extra),
@@ -25,7 +26,7 @@ test('the defaults are valid and documented values', (t) => {
   t.is(spec.certDays, 365);
   t.is(spec.renewDays, 30);
   t.false(spec.forceRenew);
-  t.is(pkiSpec(defaults).keyType, 'rsa4096');
+  t.is(pkiSpec({ ...defaults, registry_name: 'registry.local', registry_port: 5000 }).keyType, 'rsa4096');
 });
 
 const bad: Array<[string, Vars, RegExp]> = [

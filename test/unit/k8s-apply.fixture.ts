@@ -11,7 +11,8 @@ import { registryObjects, type RegistryInputs } from '../../roles/k8s-apply/obje
 import { k8sApplyVars } from '../../roles/k8s-apply/vars.js';
 
 export const render = templateRenderer();
-export const defaults = loadYamlFile(join(repoRoot(), 'roles/k8s-apply/defaults.yaml')) as Vars;
+// registry_name and registry_port have no default (one inventory variable for every role).
+export const defaults = { ...(loadYamlFile(join(repoRoot(), 'roles/k8s-apply/defaults.yaml')) as Vars), registry_name: 'registry.local', registry_port: 5000 };
 
 export const password = 'Tr0ub4dor-alice-pw';
 export const keyPem = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC-fake-key-material\n-----END PRIVATE KEY-----\n';
