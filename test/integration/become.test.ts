@@ -1,0 +1,193 @@
+// `become: true` (sudo) and ssh-agent authentication on a real lab host, through the CLI.
+// b1 gets an unprivileged user `deploy` (login by the lab key, `NOPASSWD: ALL` in a sudoers drop-in,
+// every sudo command logged to /var/log/sudo.log). As deploy with become the runner writes
+// root-owned files (/etc/hosts, a secret /root/.docker/config.json); without become the same run
+// fails with a permission error. The sudo log proves the secret never was on a command line.
+// Then the same inventory without ssh_key: the key comes from an ssh-agent (SSH_AUTH_SOCK) only.
+import test, { type ExecutionContext } from 'ava';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { labSupport, labUp, type Lab } from '../lab/index.js';
+import { run as runProgram } from '../lab/run.js';
+import { runPlay, type PlayResult } from '../helpers/play.js';
+
+const support = labSupport();
+// Without lab support every test is registered as skipped, the reason in its title (never a silent pass).
+const serial: (title: string, fn: (t: ExecutionContext) => Promise<void>) => void = support.ok
+  ? (title, fn) => test.serial(title, fn)
+  : (title, fn) => test.skip(`${title} (skipped: ${support.reason})`, fn);
+
+const NAME = 'registry.lab';
+const PORT = 5000;
+const IP = '192.0.2.10'; // only written into /etc/hosts: never contacted
+const AGENT_IP = '192.0.2.20';
+const PASSWORD = 'deploy-Become-pw-4e7a19';
+const AUTH = Buffer.from(`ci:${PASSWORD}`).toString('base64');
+const CA = '-----BEGIN CERTIFICATE-----\nbGFiIENBIGZvciB0aGUgYmVjb21lIHRlc3Q=\n-----END CERTIFICATE-----\n';
+const env = { BECOME_PW: PASSWORD };
+
+let lab: Lab;
+let work: string;
+let agent: ChildProcess | undefined;
+
+const PLAYBOOK = `- name: root-owned files through sudo
+  hosts: build
+  roles:
+    - dns-hosts
+    - docker-trust
+`;
+
+interface Run extends PlayResult {
+  report: { recap: Record<string, { changed: number; failed: number; unreachable: number }>; events: Array<{ status?: string; error?: string }> };
+}
+
+function inventory(file: string, b1: Record<string, unknown>): string {
+  const path = join(work, file);
+  const vars = {
+    registry_name: NAME,
+    registry_port: PORT,
+    registry_ip: IP,
+    registry_ca_pem: CA,
+    docker_login_user: 'ci',
+  };
+  const text = stringify({ all: { vars, children: { build: { hosts: { b1 } } } } });
+  // The password is a Secret: `!env`, never plain text in the inventory.
+  writeFileSync(path, text.replace('docker_login_user: ci\n', 'docker_login_user: ci\n    docker_login_password: !env BECOME_PW\n'));
+  return path;
+}
+
+function deployHost(extra: Record<string, unknown>): Record<string, unknown> {
+  return { host: lab.address('b1'), port: 22, user: 'deploy', known_hosts: lab.knownHostsPath, ...extra };
+}
+
+async function play(inv: string, args: string[] = [], runEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
+  const json = join(work, `run-${Date.now()}-${Math.random().toString(16).slice(2)}.json`);
+  const r = await runPlay([join(work, 'become.yaml'), '-i', inv, '--json', json, ...args], { env: { ...env, ...runEnv } });
+  let report: Run['report'] = { recap: {}, events: [] };
+  if (existsSync(json)) report = JSON.parse(readFileSync(json, 'utf8'));
+  const everything = r.stdout + r.stderr + JSON.stringify(report);
+  if (everything.includes(PASSWORD) || everything.includes(AUTH)) throw new Error('the password appeared in the output');
+  return { ...r, report };
+}
+
+const output = (r: Run) => `exit ${r.code}\n${r.stdout}\n${r.stderr}\n${r.report.events.filter((e) => e.error).map((e) => e.error).join('\n')}`;
+const stat = async (path: string) => (await lab.sh('b1', `stat -c '%U:%G %a' ${path}`)).trim();
+const hostsLine = (ip: string) => new RegExp(`^${ip.replaceAll('.', '\\.')}\\s+${NAME.replace('.', '\\.')}$`, 'm');
+
+test.before(async () => {
+  if (!support.ok) return;
+  work = mkdtempSync(join(tmpdir(), 'become-'));
+  writeFileSync(join(work, 'become.yaml'), PLAYBOOK); // no roles/ beside it: the repository's roles
+  lab = await labUp({ name: 'become', hosts: { b1: ['build'] } });
+  // deploy: home in b1's private /srv (not the machine's /home), login by the lab key only.
+  // `-p '*'`: no password, but not a locked account (sshd without PAM refuses locked ones).
+  await lab.sh('b1', "useradd -M -d /srv/deploy -s /bin/sh -p '*' deploy && mkdir -p /srv/deploy/.ssh");
+  await lab.writeFile('b1', '/srv/deploy/.ssh/authorized_keys', readFileSync(`${lab.keyPath}.pub`, 'utf8'), 0o600);
+  await lab.sh('b1', 'chown -R deploy:deploy /srv/deploy && chmod 700 /srv/deploy/.ssh');
+  await lab.writeFile('b1', '/etc/sudoers.d/deploy', 'deploy ALL=(ALL) NOPASSWD: ALL\n', 0o440);
+  await lab.writeFile('b1', '/etc/sudoers.d/zz-log', 'Defaults:deploy logfile=/var/log/sudo.log, loglinelen=0, !syslog\n', 0o440);
+  await lab.sh('b1', 'visudo -cf /etc/sudoers.d/deploy && visudo -cf /etc/sudoers.d/zz-log && visudo -c');
+});
+
+test.after.always(async () => {
+  if (agent?.pid && agent.exitCode === null) process.kill(agent.pid, 'SIGTERM');
+  await lab?.down();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+serial('the lab user: deploy logs in with the lab key, is not root, and sudo -n works without a password', async (t) => {
+  const r = await runProgram('ssh', [...lab.sshOptions(), `deploy@${lab.address('b1')}`, 'id -un; sudo -n id -un']);
+  t.is(r.code, 0, r.stderr);
+  t.deepEqual(r.stdout.trim().split('\n'), ['deploy', 'root']);
+});
+
+serial('without become: deploy cannot write the root-owned files; exit 2 with a permission error, nothing changed', async (t) => {
+  const before = await lab.sh('b1', 'stat -c %Y.%i /etc/hosts; sha256sum /etc/hosts');
+  const r = await play(inventory('inv-no-become.yaml', deployHost({ ssh_key: lab.keyPath })));
+  t.is(r.code, 2, output(r));
+  t.is(r.report.recap.b1?.failed, 1, output(r));
+  t.regex(output(r), /permission denied|not readable by the remote user/i);
+  t.regex(output(r), /\/etc\/hosts/);
+  t.is(await lab.sh('b1', 'stat -c %Y.%i /etc/hosts; sha256sum /etc/hosts'), before);
+  t.notRegex((await lab.readFile('b1', '/etc/hosts'))!, hostsLine(IP));
+});
+
+serial('become: true as deploy: root-owned /etc/hosts line and 0600 docker login; second run changed=0', async (t) => {
+  const inv = inventory('inv-become.yaml', deployHost({ ssh_key: lab.keyPath, become: true }));
+  const first = await play(inv);
+  t.is(first.code, 0, output(first));
+  t.true((first.report.recap.b1?.changed ?? 0) > 0, output(first));
+
+  const hosts = (await lab.readFile('b1', '/etc/hosts'))!;
+  t.regex(hosts, hostsLine(IP));
+  t.regex(hosts, /localhost/, 'the other lines are kept');
+  t.is(await stat('/etc/hosts'), 'root:root 644');
+  t.is(await stat('/etc/docker/certs.d/registry.lab:5000/ca.crt'), 'root:root 644');
+  t.is(await stat('/root/.docker/config.json'), 'root:root 600');
+  t.is(JSON.parse((await lab.readFile('b1', '/root/.docker/config.json'))!).auths['registry.lab:5000'].auth, AUTH);
+
+  const second = await play(inv);
+  t.is(second.code, 0, output(second));
+  t.is(second.report.recap.b1?.changed, 0, output(second));
+});
+
+serial('become: sudo ran every command, and the secret reached the host on stdin only (never in a sudo command line)', async (t) => {
+  const log = (await lab.readFile('b1', '/var/log/sudo.log')) ?? '';
+  t.regex(log, /deploy : .*USER=root ; COMMAND=\/usr\/bin\/sh -c '?sh -s'?$/m, 'the apply script went through sudo');
+  t.false(log.includes(PASSWORD), 'the password is not in any sudo command line');
+  t.false(log.includes(AUTH), 'the base64 auth is not in any sudo command line');
+  t.false(log.includes(Buffer.from(`ci:${PASSWORD}`).toString('hex')), 'nor hex-encoded');
+  const sshd = (await lab.readFile('b1', '/var/log/sshd.log')) ?? '';
+  t.false(sshd.includes(PASSWORD) || sshd.includes(AUTH));
+});
+
+serial('ssh-agent: no ssh_key in the inventory, SSH_AUTH_SOCK set: connects, converges, second run changed=0', async (t) => {
+  const sock = join(work, 'agent.sock');
+  agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+  for (let i = 0; i < 100 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
+  t.true(existsSync(sock), 'ssh-agent listens');
+  const agentEnv = { SSH_AUTH_SOCK: sock };
+  const add = await runProgram('ssh-add', [lab.keyPath], { env: { ...process.env, ...agentEnv } });
+  t.is(add.code, 0, add.stderr);
+
+  const inv = inventory('inv-agent.yaml', deployHost({ become: true }));
+  t.false(readFileSync(inv, 'utf8').includes('ssh_key'));
+  // A changed address so the agent run has something to do.
+  const first = await play(inv, ['-e', `registry_ip=${AGENT_IP}`], agentEnv);
+  t.is(first.code, 0, output(first));
+  t.is(first.report.recap.b1?.changed, 1, output(first));
+  t.regex((await lab.readFile('b1', '/etc/hosts'))!, hostsLine(AGENT_IP));
+  const second = await play(inv, ['-e', `registry_ip=${AGENT_IP}`], agentEnv);
+  t.is(second.code, 0, output(second));
+  t.is(second.report.recap.b1?.changed, 0, output(second));
+
+  // The agent was the only key: emptied, the same run is unreachable (exit 4) with an auth error.
+  t.is((await runProgram('ssh-add', ['-D'], { env: { ...process.env, ...agentEnv } })).code, 0);
+  const denied = await play(inv, ['-e', `registry_ip=${AGENT_IP}`], agentEnv);
+  t.is(denied.code, 4, output(denied));
+  t.regex(output(denied), /authentication failed for deploy@/);
+
+  process.kill(agent.pid!, 'SIGTERM');
+  await new Promise((r) => (agent!.exitCode !== null ? r(null) : agent!.once('exit', r)));
+  agent = undefined;
+});
+
+serial('ssh_key with a stale SSH_AUTH_SOCK (dead socket): the key file still logs in', async (t) => {
+  const inv = inventory('inv-stale-agent.yaml', deployHost({ ssh_key: lab.keyPath, become: true }));
+  const r = await play(inv, ['-e', 'registry_ip=192.0.2.30'], { SSH_AUTH_SOCK: join(work, 'no-agent.sock') });
+  t.is(r.code, 0, output(r));
+  t.regex((await lab.readFile('b1', '/etc/hosts'))!, hostsLine('192.0.2.30'));
+});
+
+serial('become where sudo wants a password: exit 2 with sudo\'s own refusal, nothing changed', async (t) => {
+  await lab.writeFile('b1', '/etc/sudoers.d/deploy', 'deploy ALL=(ALL) ALL\n', 0o440);
+  await lab.sh('b1', 'visudo -cf /etc/sudoers.d/deploy');
+  const before = await lab.sh('b1', 'stat -c %Y.%i /etc/hosts; sha256sum /etc/hosts');
+  const r = await play(inventory('inv-sudo-pw.yaml', deployHost({ ssh_key: lab.keyPath, become: true })), ['-e', 'registry_ip=192.0.2.31']);
+  t.is(r.code, 2, output(r));
+  t.regex(output(r), /sudo: a password is required/);
+  t.is(await lab.sh('b1', 'stat -c %Y.%i /etc/hosts; sha256sum /etc/hosts'), before);
+});
