@@ -18,7 +18,7 @@ export class LocalTransport implements Transport {
   constructor(o: LocalTransportOptions) {
     this.host = o.host;
     this.#become = o.become === true && process.getuid?.() !== 0;
-    this.user = this.#become ? 'root' : userInfo().username;
+    this.user = userInfo().username; // with become, commands run through sudo as root
   }
 
   get roundTrips(): number {

@@ -111,7 +111,7 @@ export class SshTransport implements Transport {
     this.host = o.host;
     this.#r = resolve(o);
     this.#checking = normalizeChecking(o.hostKeyChecking);
-    this.user = o.become ? 'root' : this.#r.user;
+    this.user = this.#r.user; // the login user; with become, commands run through sudo as root
   }
 
   get roundTrips(): number {
