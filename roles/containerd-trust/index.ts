@@ -40,6 +40,8 @@ const role: Role = {
     const dir = posix.join(v.containerd_certs_dir, address);
     const ca = posix.join(dir, 'ca.crt');
     const resources: Resource[] = [
+      // A node without /etc/containerd yet (containerd installed from a tarball) still gets its config.
+      { kind: 'directory', path: posix.dirname(v.containerd_config_file) },
       {
         kind: 'file',
         name: `containerd config_path in ${v.containerd_config_file}`,

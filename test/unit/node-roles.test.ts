@@ -53,6 +53,14 @@ test('containerd-trust: config.toml (edit, backup) notifies the restart; certs.d
   t.true(rs.some((r) => r.kind === 'directory' && r.path === '/etc/containerd/certs.d/registry.lab:5000' && r.mode === '0755'));
 });
 
+test('containerd-trust: /etc/containerd is ensured (mode untouched) before config.toml is written into it', (t) => {
+  const rs = plan(containerdTrust, 'containerd-trust');
+  const dir = rs.findIndex((r) => r.kind === 'directory' && r.path === '/etc/containerd');
+  const config = rs.findIndex((r) => r.kind === 'file' && r.path === '/etc/containerd/config.toml');
+  t.true(dir >= 0 && dir < config);
+  t.is((rs[dir] as { mode?: string }).mode, undefined);
+});
+
 test('containerd-trust: hosts.toml names https://name:port with pull/resolve/push and the CA path', (t) => {
   const hosts = content(file(plan(containerdTrust, 'containerd-trust'), '/etc/containerd/certs.d/registry.lab:5000/hosts.toml'));
   t.regex(hosts!, /^server = "https:\/\/registry\.lab:5000"$/m);
