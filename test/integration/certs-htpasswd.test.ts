@@ -1,18 +1,19 @@
 // certs + htpasswd on a lab control-plane host through the real CLI: check → apply → apply
 // (changed=0) → a fresh copy of the repository (changed=0), then renewal, a password change,
 // a corrupt key refused and recovered with certs_force_renew. Asserts on the host's files.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { labSupport, labUp, type Lab } from '../lab/index.js';
 import { repoRoot, runPlay, type PlayResult } from '../helpers/play.js';
+import { fingerprint } from '../helpers/host-state.js';
 import { issueCertificate, generateKey, publicKeyDer, subjectKeyId } from '../../roles/certs/x509.js';
 
 const support = labSupport();
-const serial = support.ok ? test.serial : test.skip;
-if (!support.ok) console.log(`certs-htpasswd lab tests skipped: ${support.reason}`);
+const serial = (title: string, fn: (t: ExecutionContext) => Promise<void>) =>
+  support.ok ? test.serial(title, fn) : test.skip(`${title} (lab unavailable: ${support.reason})`, fn);
 
 const DIR = '/registry/certs';
 const HTPASSWD = '/registry/auth/htpasswd';
@@ -21,6 +22,7 @@ const PLAYBOOK = `- name: registry PKI and users
   hosts: control_plane
   vars:
     registry_name: registry.lab
+    registry_port: 5000
     registry_cert_extra_dns: [registry.registry.svc, registry.registry.svc.cluster.local]
     registry_cert_extra_ips: [10.96.0.50]
     registry_users:
@@ -63,6 +65,8 @@ const changed = (r: Run) => r.report.recap.cp1?.changed;
 const step = (r: Run, name: string) => r.report.events.find((e) => e.type === 'step' && e.step?.includes(name));
 const read = async (file: string) => (await lab.readFile('cp1', file)) ?? '';
 const pki = async () => Object.fromEntries(await Promise.all(['ca.crt', 'ca.key', 'tls.crt', 'tls.key'].map(async (f) => [f, await read(`${DIR}/${f}`)])));
+/** mtime, inode and sha256 of every file the roles manage: a rewrite of identical bytes shows too. */
+const files = async () => fingerprint(lab, 'cp1', [DIR, ...['ca.crt', 'ca.key', 'tls.crt', 'tls.key'].map((f) => `${DIR}/${f}`), '/registry/auth', HTPASSWD]);
 const verifies = async (user: string, password: string) => (await lab.exec('cp1', `htpasswd -iv ${HTPASSWD} ${user}`, { stdin: password })).code === 0;
 
 test.before(async () => {
@@ -108,12 +112,15 @@ serial('apply writes bcrypt $2y$ users that apache htpasswd verifies', async (t)
   t.false(await verifies('bob', PASSWORDS.REG_ALICE_PW));
 });
 
-serial('a second apply changes nothing and leaves every file byte-identical', async (t) => {
+serial('a second apply changes nothing and leaves every file byte-identical, not even rewritten (same inode and mtime)', async (t) => {
   const before = { ...(await pki()), htpasswd: await read(HTPASSWD) };
+  const stamp = await files();
+  t.regex(stamp, /\/registry\/certs\/ca\.key \d+\.\S+ \S+ \S+ \d+\n/, 'mtime and inode are read');
   const r = await play();
   t.is(r.code, 0, r.stderr);
   t.is(changed(r), 0);
   t.deepEqual({ ...(await pki()), htpasswd: await read(HTPASSWD) }, before);
+  t.is(await files(), stamp);
 });
 
 serial('a run from a fresh copy of the repository reuses the CA, certificate and hashes: changed=0', async (t) => {
@@ -127,10 +134,12 @@ serial('a run from a fresh copy of the repository reuses the CA, certificate and
     const before = { ...(await pki()), htpasswd: await read(HTPASSWD) };
     t.regex(before['ca.crt']!, /BEGIN CERTIFICATE/);
     t.regex(before.htpasswd, /^alice:/);
+    const stamp = await files();
     const r = await play([], fresh.runPlay);
     t.is(r.code, 0, r.stderr);
     t.is(changed(r), 0);
     t.deepEqual({ ...(await pki()), htpasswd: await read(HTPASSWD) }, before);
+    t.is(await files(), stamp, 'not rewritten either');
   } finally {
     rmSync(copy, { recursive: true, force: true });
   }

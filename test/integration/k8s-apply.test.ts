@@ -2,18 +2,18 @@
 // control-plane host: check lists every object as create → apply → apply again (nothing applied),
 // then the registry that the stand-in runs from our Deployment answers a worker over TLS:
 // 401 without credentials, 200 with them; the pull Secret in the cluster decodes right.
-import test from 'ava';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import test, { type ExecutionContext } from 'ava';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { labSupport, labUp, type Lab } from '../lab/index.js';
-import { repoRoot, runPlay, type PlayResult } from '../helpers/play.js';
+import { runPlay, type PlayResult } from '../helpers/play.js';
+import { fingerprint } from '../helpers/host-state.js';
 
-const standinReady = existsSync(join(repoRoot, 'test', 'standin', 'main.ts'));
-const support = labSupport();
-const serial = support.ok && standinReady ? test.serial : test.skip;
-if (!support.ok) console.log(`k8s-apply lab tests skipped: ${support.reason}`);
-else if (!standinReady) console.log('k8s-apply lab tests skipped: the Kubernetes API stand-in (test/standin/main.ts) does not exist yet');
+// root, namespaces, the stand-in, kubectl and docker-registry; otherwise every test is skipped with the reason
+const support = labSupport({ standin: true });
+const serial = (title: string, fn: (t: ExecutionContext) => Promise<void>) =>
+  support.ok ? test.serial(title, fn) : test.skip(`${title} (lab unavailable: ${support.reason})`, fn);
 
 const NAME = 'registry.lab';
 const PORT = 5000;
@@ -57,6 +57,10 @@ const DNS = `${K8S}
 
 let lab: Lab;
 let work: string;
+
+/** The stand-in's log of write requests (PATCH/POST/PUT/DELETE), one line each, on cp1. */
+const REQUEST_LOG = '/var/lib/standin/requests.log';
+const writeRequests = async (): Promise<string[]> => ((await lab.readFile('cp1', REQUEST_LOG)) ?? '').split('\n').filter(Boolean);
 
 interface StepEvent {
   type: string;
@@ -118,9 +122,10 @@ const expectedObjects = [
 ];
 
 test.before(async () => {
-  if (!support.ok || !standinReady) return;
+  if (!support.ok) return;
   work = mkdtempSync(join(tmpdir(), 'k8s-apply-'));
-  lab = await labUp({ name: 'k8s-apply', hosts: { cp1: ['control_plane'], w1: ['workers'] }, standin: true });
+  // Per process: other runs of this file at the same time must not tear down this lab.
+  lab = await labUp({ name: `k8s-apply-${process.pid}`, hosts: { cp1: ['control_plane'], w1: ['workers'] }, standin: true });
   writeFileSync(join(work, 'inventory.yaml'), readFileSync(lab.inventoryPath, 'utf8'));
   writeFileSync(join(work, 'pki.yaml'), PKI);
   writeFileSync(join(work, 'k8s.yaml'), K8S);
@@ -163,16 +168,22 @@ serial('with the certificate and htpasswd in place, check lists every object as 
 });
 
 serial('apply creates every object, and the rollout of the Deployment completes', async (t) => {
+  const writesBefore = (await writeRequests()).length;
   const apply = await play('k8s.yaml');
   t.is(apply.code, 0, output(apply));
   t.is(k8sStep(apply)!.status, 'changed');
   t.is(apply.report.recap.cp1?.failed, 0);
+  // the stand-in saw the server-side apply (so its request log can prove the next run writes nothing)
+  const writes = (await writeRequests()).slice(writesBefore);
+  t.true(writes.some((l) => /^\S+ PATCH \/apis\/apps\/v1\/namespaces\/registry\/deployments\/registry\?\S* application\/apply-patch\+yaml$/.test(l)), writes.join('\n'));
   const deployment = JSON.parse(await kubectl('get deployment registry -n registry -o json'));
   t.is(deployment.status?.readyReplicas, 1, JSON.stringify(deployment.status));
 });
 
 serial('apply again: every object unchanged, no kubectl apply issued, nothing written', async (t) => {
   const before = await versions();
+  const writesBefore = await writeRequests();
+  t.true(writesBefore.length > 0, 'the stand-in records write requests');
   const again = await play('k8s.yaml');
   t.is(again.code, 0, output(again));
   const step = k8sStep(again)!;
@@ -182,6 +193,8 @@ serial('apply again: every object unchanged, no kubectl apply issued, nothing wr
   t.is(await versions(), before, 'no object was written');
   const check = await play('k8s.yaml', ['--check', '--detailed-exitcode']);
   t.is(check.code, 0, output(check));
+  // what the API server saw, not what the runner reports: not one PATCH/POST/PUT/DELETE
+  t.deepEqual((await writeRequests()).slice(writesBefore.length), [], 'no write request reached the API server');
 });
 
 serial('the Service cluster IP is the control-plane address (what registryServiceIp gives dns-hosts)', async (t) => {
@@ -247,17 +260,37 @@ serial('a new user changes exactly the htpasswd Secret and the Deployment; after
   t.deepEqual(k8sStep(again)!.actions, [], 'and the next run changes nothing');
 });
 
-serial('kubectl missing, or the API unreachable, fails the control-plane host with a clear error and writes nothing', async (t) => {
+serial('kubectl missing, or the API unreachable, fails the control-plane host with a clear error and writes nothing; the other host converges', async (t) => {
   const before = await versions();
-  const missing = await play('k8s.yaml', ['-e', 'kubectl_path=/opt/none/kubectl']);
+  const writesBefore = (await writeRequests()).length;
+  // Both hosts lose their registry line: w1 must get it back (its dns-hosts takes the explicit
+  // registry_ip, it needs nothing from cp1), cp1 must not (it left the run when k8s-apply failed).
+  const line = new RegExp(`^${lab.address('cp1').replaceAll('.', '\\.')}\\s+${NAME.replace('.', '\\.')}$`, 'm');
+  for (const host of ['cp1', 'w1']) {
+    await lab.sh(host, `sed '/[[:space:]]${NAME.replace('.', '\\.')}$/d' /etc/hosts > /tmp/hosts && cat /tmp/hosts > /etc/hosts`);
+    t.notRegex((await lab.readFile(host, '/etc/hosts'))!, line, host);
+  }
+  const cp1Files = ['/etc/hosts', '/registry/certs/ca.crt', '/registry/certs/tls.crt', '/registry/auth/htpasswd'];
+  // with the users the cluster has now (the previous test added bob), so only the failure differs
+  const users = ['-e', `@${join(work, 'two-users.yaml')}`];
+  const cp1Before = await fingerprint(lab, 'cp1', cp1Files);
+  const missing = await play('dns.yaml', [...users, '-e', 'kubectl_path=/opt/none/kubectl', '-e', `registry_ip=${lab.address('cp1')}`]);
   t.is(missing.code, 2, output(missing));
   t.is(missing.report.recap.cp1?.failed, 1);
   t.regex(k8sStep(missing)?.error ?? '', /kubectl get failed \(exit 127\).*\/opt\/none\/kubectl/);
+  t.like(missing.report.recap.w1, { failed: 0, changed: 1 });
+  t.regex((await lab.readFile('w1', '/etc/hosts'))!, line, 'w1 converged');
+  t.is(await fingerprint(lab, 'cp1', cp1Files), cp1Before, 'cp1 untouched after its failure');
+  // put cp1's line back for the tests that follow
+  const restore = await play('dns.yaml', users);
+  t.is(restore.code, 0, output(restore));
+  t.regex((await lab.readFile('cp1', '/etc/hosts'))!, line);
   await lab.writeFile('cp1', '/tmp/unreachable.kubeconfig', (await lab.readFile('cp1', '/root/.kube/config'))!.replace(/server: \S+/, 'server: http://127.0.0.1:1'));
-  const unreachable = await play('k8s.yaml', ['-e', 'kubeconfig=/tmp/unreachable.kubeconfig']);
+  const unreachable = await play('k8s.yaml', [...users, '-e', 'kubeconfig=/tmp/unreachable.kubeconfig']);
   t.is(unreachable.code, 2, output(unreachable));
   t.regex(k8sStep(unreachable)?.error ?? '', /kubectl get failed.*(refused|127\.0\.0\.1:1)/);
   t.is(await versions(), before);
+  t.deepEqual((await writeRequests()).slice(writesBefore), [], 'no write request reached the API server');
 });
 
 serial('bad input (unknown storage kind) is refused before any host is touched', async (t) => {

@@ -1,6 +1,6 @@
 // The lab itself: hosts that are really separate, real sshd and containerd, and a clean teardown.
 import test from 'ava';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -21,7 +21,7 @@ const titles = [
   'service containerd restart restarts it and is recorded in /var/log/service-restarts.log',
   'a stopped sshd refuses connections until startSsh',
   'containerd on w1 pulls and unpacks an image pushed to a registry on b1',
-  'down removes namespaces, bridge, processes and state, and is idempotent',
+  'down removes namespaces, bridge, processes (init pids, anything in its netns or cwd/root in its dir), mounts and state, and is idempotent',
   'labUp replaces a lab of the same name left over by a crashed run',
   'with w2\'s sshd stopped the other hosts converge, w2 is unreachable and the exit code is 4; with it back, w2 converges',
 ];
@@ -37,7 +37,8 @@ function register(): void {
   const machineHosts = readFileSync('/etc/hosts', 'utf8');
 
   test.before(async () => {
-    lab = await labUp({ name: 'labtest' });
+    // Per process (also below): other runs of this file at the same time keep their own labs.
+    lab = await labUp({ name: `labtest-${process.pid}` });
   });
   test.after.always(async () => {
     await lab?.down();
@@ -142,37 +143,49 @@ function register(): void {
   });
 
   test(titles[9]!, async (t) => {
-    const small = await labUp({ name: 'labdown', hosts: { x1: ['workers'], x2: ['build'] } });
+    const small = await labUp({ name: `labdown-${process.pid}`, hosts: { x1: ['workers'], x2: ['build'] } });
     const pids: number[] = [];
     for (const h of Object.values(small.hosts)) {
       pids.push(...(await run('ip', ['netns', 'pids', h.ns])).stdout.split(/\s+/).filter(Boolean).map(Number));
     }
     t.true(pids.length >= 5, `init + sshd on both hosts and containerd on x1, got ${pids.join(' ')}`);
+    const state = JSON.parse(readFileSync(join(small.dir, 'lab.json'), 'utf8')) as { hosts: Record<string, { initPid?: number }> };
+    const initPids = Object.values(state.hosts).map((h) => h.initPid!);
+    t.is(initPids.filter((p) => p > 1 && isLiveProcess(p)).length, 2, `host init pids ${initPids.join(' ')}`);
+    // the lab's network namespaces by identity (net:[inode]): a process still in one after down is a leftover
+    const netnsIds = new Set(initPids.map((p) => readlinkSync(`/proc/${p}/ns/net`)));
+    const up = labTraces(small.dir, netnsIds);
+    t.true(up.some((l) => l.startsWith('process ')), `the check sees the lab's processes while it is up: ${up.join('; ')}`);
+    t.true(up.some((l) => l.startsWith('mounts ')), `the check sees the lab's mounts while it is up: ${up.join('; ')}`);
     await small.down();
     const netns = (await run('ip', ['netns', 'list'])).stdout;
-    t.false(netns.includes('rp-labdown.'), netns);
+    t.false(netns.includes(`rp-${small.name}.`), netns);
     t.false(pids.some((p) => isLiveProcess(p)), `left behind: ${pids.filter(isLiveProcess).join(' ')}`);
+    t.deepEqual(initPids.filter(isLiveProcess), [], 'host init processes are gone');
+    t.deepEqual(labTraces(small.dir, netnsIds), [], 'no process in its netns or dir, no mount under its dir, in any mount namespace');
+    t.false(readFileSync('/proc/self/mountinfo', 'utf8').includes(small.dir));
     t.false(existsSync(small.dir));
     t.is((await run('ip', ['link', 'show', 'dev', `rplab${small.gateway.split('.')[2]}`])).code, 1);
     await t.notThrowsAsync(() => small.down());
   });
 
   test(titles[10]!, async (t) => {
-    const first = await labUp({ name: 'labcrash', hosts: { y1: ['workers'] } });
+    const name = `labcrash-${process.pid}`;
+    const first = await labUp({ name, hosts: { y1: ['workers'] } });
     const oldPid = (await first.sh('y1', 'cat /run/sshd.pid')).trim();
-    const second = await labUp({ name: 'labcrash', hosts: { y1: ['workers'], y2: ['workers'] } });
+    const second = await labUp({ name, hosts: { y1: ['workers'], y2: ['workers'] } });
     try {
       t.false(isLiveProcess(Number(oldPid)));
       t.is((await second.ssh('y2', 'hostname')).stdout, 'y2\n');
-      const netns = (await run('ip', ['netns', 'list'])).stdout.split('\n').filter((l) => l.startsWith('rp-labcrash.'));
+      const netns = (await run('ip', ['netns', 'list'])).stdout.split('\n').filter((l) => l.startsWith(`rp-${name}.`));
       t.is(netns.length, 2);
     } finally {
-      await labDown('labcrash');
+      await labDown(name);
     }
   });
 
   test(titles[11]!, async (t) => {
-    const small = await labUp({ name: 'labunreach', hosts: { w1: ['workers'], w2: ['workers'], b1: ['build'] } });
+    const small = await labUp({ name: `labunreach-${process.pid}`, hosts: { w1: ['workers'], w2: ['workers'], b1: ['build'] } });
     try {
       const work = join(small.dir, 'play');
       mkdirSync(work, { recursive: true });
@@ -201,6 +214,45 @@ function register(): void {
       await small.down();
     }
   });
+}
+
+/**
+ * What a lab left on the machine: live processes in one of its network namespaces or with their
+ * cwd/root under its directory, and, per mount namespace (the machine's and every process's),
+ * mounts whose mount point, source path or overlay dirs are under that directory.
+ */
+function labTraces(dir: string, netnsIds: Set<string>): string[] {
+  const traces: string[] = [];
+  // In mountinfo a bind mount's source is a path inside its filesystem: the lab dir as seen from
+  // the root of the filesystem holding it (the same as `dir` when that is the root filesystem).
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter(Boolean).map((l) => l.split(' '));
+  const holder = mounts.filter((f) => dir === f[4] || dir.startsWith(f[4] === '/' ? '/' : `${f[4]}/`)).sort((a, b) => b[4]!.length - a[4]!.length)[0];
+  const inFs = holder ? `${holder[3] === '/' ? '' : holder[3]}${dir.slice(holder[4] === '/' ? 0 : holder[4]!.length)}` : dir;
+  const mentions = (line: string) => [dir, inFs].some((d) => line.includes(`${d}/`) || line.includes(`${d} `) || line.endsWith(d));
+  const under = (p: string) => p === dir || p.startsWith(`${dir}/`);
+  const seenMountNs = new Set<string>();
+  for (const entry of ['self', ...readdirSync('/proc').filter((d) => /^\d+$/.test(d))]) {
+    try {
+      const pid = entry === 'self' ? process.pid : Number(entry);
+      if (entry !== 'self') {
+        if (!isLiveProcess(pid)) continue;
+        const net = readlinkSync(`/proc/${entry}/ns/net`);
+        if (netnsIds.has(net)) traces.push(`process ${pid} in the lab's network namespace ${net}`);
+        for (const link of ['cwd', 'root']) {
+          const target = readlinkSync(`/proc/${entry}/${link}`);
+          if (under(target)) traces.push(`process ${pid} has its ${link} in the lab: ${target}`);
+        }
+      }
+      const mnt = readlinkSync(`/proc/${entry}/ns/mnt`);
+      if (seenMountNs.has(mnt)) continue;
+      seenMountNs.add(mnt);
+      const found = readFileSync(`/proc/${entry}/mountinfo`, 'utf8').split('\n').filter(mentions);
+      if (found.length) traces.push(`mounts under the lab in ${mnt} (process ${pid}): ${found.length}, e.g. ${found[0]}`);
+    } catch {
+      // the process ended meanwhile, or is a kernel thread
+    }
+  }
+  return traces;
 }
 
 function isLiveProcess(pid: number): boolean {

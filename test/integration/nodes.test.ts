@@ -8,20 +8,20 @@
 // - a re-run changes nothing and restarts nothing; `--limit workers` repairs one worker only.
 // The lab kernel has no NFS: fstab-nfs runs with fstab_nfs_fstype: tmpfs (the same role, a type
 // that mounts here); the NFS-shaped `server:export` line itself is what is checked.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labSupport, labUp, type Lab } from '../lab/index.js';
 import { repoRoot, runPlay, type PlayResult } from '../helpers/play.js';
+import { fingerprint as hostFingerprint } from '../helpers/host-state.js';
 
-const standinReady = existsSync(join(repoRoot, 'test', 'standin', 'main.ts'));
-const support = labSupport();
-const serial = support.ok && standinReady ? test.serial : test.skip;
-if (!support.ok) console.log(`nodes lab tests skipped: ${support.reason}`);
-else if (!standinReady) console.log('nodes lab tests skipped: the Kubernetes API stand-in (test/standin/main.ts) does not exist yet');
+// root, namespaces, the stand-in, kubectl and docker-registry; otherwise every test is skipped with the reason
+const support = labSupport({ standin: true });
+const serial = (title: string, fn: (t: ExecutionContext) => Promise<void>) =>
+  support.ok ? test.serial(title, fn) : test.skip(`${title} (lab unavailable: ${support.reason})`, fn);
 
 const NAME = 'registry.lab';
 const PORT = 5000;
@@ -144,18 +144,16 @@ async function pull(host: string) {
 }
 
 /** mtime, inode and content of each file (absent files included): proof that nothing was written. */
-async function fingerprint(host: string, paths: string[]): Promise<string> {
-  const r = await lab.exec(host, paths.map((p) => `if [ -e '${p}' ]; then stat -c '%n %Y.%y %i' '${p}'; sha256sum '${p}'; else echo '${p} absent'; fi`).join('; '));
-  return r.stdout;
-}
+const fingerprint = (host: string, paths: string[]) => hostFingerprint(lab, host, paths);
 
 const containerdFiles = ['/etc/containerd/config.toml', `/etc/containerd/certs.d/${ADDRESS}/ca.crt`, `/etc/containerd/certs.d/${ADDRESS}/hosts.toml`, '/etc/hosts'];
 const buildFiles = [`/etc/docker/certs.d/${ADDRESS}/ca.crt`, '/root/.docker/config.json', '/etc/hosts'];
 
 test.before(async () => {
-  if (!support.ok || !standinReady) return;
+  if (!support.ok) return;
   work = mkdtempSync(join(tmpdir(), 'nodes-'));
-  lab = await labUp({ name: 'nodes', hosts: { cp1: ['control_plane'], w1: ['workers'], w2: ['workers'], b1: ['build'] }, standin: true });
+  // Per process: other runs of this file at the same time must not tear down this lab.
+  lab = await labUp({ name: `nodes-${process.pid}`, hosts: { cp1: ['control_plane'], w1: ['workers'], w2: ['workers'], b1: ['build'] }, standin: true });
   writeFileSync(join(work, 'inventory.yaml'), readFileSync(lab.inventoryPath, 'utf8'));
   mkdirSync(join(work, 'group_vars'));
   writeFileSync(join(work, 'group_vars', 'all.yaml'), ALL_VARS);
@@ -196,13 +194,17 @@ serial('every host maps the registry name to the Service address in /etc/hosts, 
   }
 });
 
-serial('workers: the fstab line has the NFS shape (server:export) and the mountpoint is mounted (tmpfs in the lab)', async (t) => {
+serial('workers: the fstab line has the NFS shape (server:export) and the mountpoint is mounted (tmpfs in the lab); cp1 and b1 have neither', async (t) => {
   for (const host of WORKERS) {
     const fstab = (await lab.readFile(host, '/etc/fstab'))!;
     t.regex(fstab, new RegExp(`^nfs1\\.lab:/export/registry ${MOUNTPOINT} tmpfs size=16m 0 0$`, 'm'), host);
     t.is((await lab.exec(host, `mountpoint -q ${MOUNTPOINT}`)).code, 0, `${host}: mounted`);
   }
-  t.is(await lab.readFile('cp1', '/etc/fstab'), await lab.readFile('b1', '/etc/fstab'), 'fstab-nfs runs on workers only');
+  // fstab-nfs runs on workers only: no NFS line (nor mount) on the control plane or the build host
+  for (const host of ['cp1', 'b1']) {
+    t.notRegex((await lab.readFile(host, '/etc/fstab')) ?? '', /nfs1\.lab:|registry-nfs/, host);
+    t.not((await lab.exec(host, `mountpoint -q ${MOUNTPOINT}`)).code, 0, `${host}: not mounted`);
+  }
 });
 
 serial('b1 pushes an image with skopeo, trusting only /etc/docker/certs.d and logged in through ~/.docker/config.json', async (t) => {

@@ -10,7 +10,7 @@ const name = rest.find((a) => !a.startsWith('--'));
 async function main(): Promise<number> {
   switch (command) {
     case 'up': {
-      const support = labSupport();
+      const support = labSupport({ standin: flags.has('--standin') });
       if (!support.ok) {
         process.stderr.write(`lab: cannot run here: ${support.reason}\n`);
         return 1;

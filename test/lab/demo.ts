@@ -7,7 +7,6 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { join } from 'node:path';
 import { labSupport, labUp, type Lab } from './index.js';
 import { repoRoot } from './paths.js';
-import { standinMain } from './standin.js';
 import { makeTestImage } from './image.js';
 
 interface RunReport {
@@ -32,8 +31,9 @@ async function main(): Promise<number> {
       return 1;
     }
   }
-  const withStandin = existsSync(standinMain);
-  if (!withStandin) say(`lab: warning: no Kubernetes API stand-in at ${standinMain}: the Kubernetes plays will fail`);
+  const standinSupport = labSupport({ standin: true });
+  const withStandin = standinSupport.ok;
+  if (!standinSupport.ok) say(`lab: warning: no Kubernetes API stand-in (${standinSupport.reason}): the Kubernetes plays will fail`);
 
   const started = Date.now();
   say(`== lab ${name}: bringing up cp1 (control plane), w1 w2 (workers), b1 (build)${withStandin ? ' and the Kubernetes API stand-in on cp1' : ''}`);

@@ -135,7 +135,7 @@ export class Lab {
 }
 
 export async function labUp(opts: LabOptions): Promise<Lab> {
-  const support = labSupport();
+  const support = labSupport({ standin: !!opts.standin });
   if (!support.ok) throw new Error(`lab: cannot run here: ${support.reason}`);
   const name = opts.name;
   checkLabName(name);

@@ -1,6 +1,7 @@
 // Can this machine host a lab? Checked without changing anything.
 import { existsSync } from 'node:fs';
 import { runSync } from './run.js';
+import { standinMain } from './standin.js';
 
 export type LabSupport = { ok: true } | { ok: false; reason: string };
 
@@ -16,10 +17,27 @@ const programs: Array<[string, string]> = [
 ];
 
 let cached: LabSupport | undefined;
+let cachedStandin: LabSupport | undefined;
 
-export function labSupport(): LabSupport {
+/**
+ * `{ standin: true }`: also what a lab with the Kubernetes API stand-in needs: the stand-in itself,
+ * `kubectl` (it comes with the machine image; .ci/run falls back to Debian's kubernetes-client) and
+ * `docker-registry` (the binary the stand-in kubelet runs for the registry Deployment).
+ */
+export function labSupport(opts: { standin?: boolean } = {}): LabSupport {
   cached ??= check();
-  return cached;
+  if (!cached.ok || !opts.standin) return cached;
+  cachedStandin ??= checkStandin();
+  return cachedStandin;
+}
+
+function checkStandin(): LabSupport {
+  if (!existsSync(standinMain)) return { ok: false, reason: `the Kubernetes API stand-in (${standinMain}) does not exist` };
+  if (runSync('sh', ['-c', 'command -v kubectl']).code !== 0)
+    return { ok: false, reason: 'kubectl is not on PATH (it comes with the machine image; .ci/run installs Debian\'s kubernetes-client when it is missing)' };
+  if (runSync('sh', ['-c', 'command -v docker-registry']).code !== 0)
+    return { ok: false, reason: 'docker-registry is not installed (apt-get install docker-registry, or run .ci/run)' };
+  return { ok: true };
 }
 
 function check(): LabSupport {

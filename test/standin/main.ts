@@ -3,9 +3,9 @@
 //        --state-dir DIR [--kubeconfig-out PATH] [--registry-bin /usr/bin/docker-registry]
 //        [--node-name NAME]
 // Prints `standin ready` on stdout once listening.
-import { createServer } from 'node:http';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { createServer, type IncomingMessage } from 'node:http';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kubelet } from './kubelet.js';
 import { kubeconfigFor } from './kubeconfig.js';
@@ -60,7 +60,23 @@ kubelet = new Kubelet({
 });
 api.bootstrap();
 
-const server = createServer((req, res) => void api.handle(req, res));
+// Every write request (PATCH/POST/PUT/DELETE) as one line in <state-dir>/requests.log, so tests can
+// prove that a run wrote nothing (dry runs count: they are write requests too). Never the body: it
+// holds Secret data.
+const requestLog = join(stateDir, 'requests.log');
+const writeMethods = new Set(['PATCH', 'POST', 'PUT', 'DELETE']);
+const oneLine = (s: string) => s.replace(/[\s]+/g, '_');
+function logWrite(req: IncomingMessage): void {
+  const method = req.method ?? '';
+  if (!writeMethods.has(method)) return;
+  const contentType = oneLine(String(req.headers['content-type'] ?? '-')) || '-';
+  appendFileSync(requestLog, `${new Date().toISOString()} ${method} ${oneLine(req.url ?? '/')} ${contentType}\n`);
+}
+
+const server = createServer((req, res) => {
+  logWrite(req);
+  void api.handle(req, res);
+});
 server.keepAliveTimeout = 30_000;
 server.listen(port, host, () => {
   const addr = server.address();

@@ -370,6 +370,7 @@ test('handlers in check mode are reported as would-run and not run', async (t) =
   t.is(h.outcome.changed, 1);
   t.false(existsSync(join(dir, 'ran')));
   t.is(transport.roundTrips, 0);
+  t.like(h.events[0], { type: 'handler', handler: 'restart', status: 'changed', check: true });
 });
 
 test('register: file facts are the state read in check mode and the written state after apply', async (t) => {

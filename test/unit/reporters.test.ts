@@ -1,5 +1,5 @@
 import test from 'ava';
-import { readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EngineEvent } from '../../src/engine/events.js';
 import { k8sRenderer, renderFileName } from '../../src/engine/render.js';
@@ -34,7 +34,7 @@ const events: EngineEvent[] = [
   },
   { type: 'step', play: 'pki', role: 'certs', host: 'cp1', step: 'command <x>', status: 'failed', actions: [], error: 'exit 1 & "bad"', durationMs: 1 },
   { type: 'step', play: 'pki', role: 'certs', host: 'cp1', step: 'file /etc/c', status: 'skipped', actions: [], durationMs: 0 },
-  { type: 'handler', play: 'pki', host: 'cp1', handler: 'restart containerd', status: 'changed', durationMs: 3 },
+  { type: 'handler', play: 'pki', host: 'cp1', handler: 'restart containerd', status: 'changed', check: false, durationMs: 3 },
   { type: 'host-failed', play: 'pki', host: 'cp1', role: 'certs', error: 'exit 1' },
   { type: 'host-unreachable', play: 'pki', host: 'w1', error: 'connection refused' },
   { type: 'play-end', play: 'pki' },
@@ -66,6 +66,27 @@ test('human output without a TTY is plain lines, one per step, Ansible words', (
   t.regex(out, /cp1 : ok=3 changed=1 unreachable=0 failed=0 skipped=0/);
   t.false(out.includes('write content'));
   t.false(out.includes('+three'));
+});
+
+test('a handler in check mode is reported as "would run", in the human and JUnit output', (t) => {
+  let out = '';
+  const r = humanReporter({ write: (s) => (out += s), tty: false, verbose: false, diff: false });
+  const dir = tempTree({});
+  const junit = junitReporter(join(dir, 'out.xml'));
+  const checkEvents: EngineEvent[] = [
+    { type: 'run-start', playbook: 'site.yaml', check: true, hosts: ['cp1'] },
+    { type: 'play-start', play: 'p', hosts: ['cp1'], readOnlyHosts: [] },
+    { type: 'handler', play: 'p', host: 'cp1', handler: 'restart containerd', status: 'changed', check: true, durationMs: 0 },
+    { type: 'play-end', play: 'p' },
+    { type: 'run-end', recap: { cp1: recap.cp1 }, exitCode: 0, durationMs: 1 },
+  ];
+  for (const e of checkEvents) {
+    r(e);
+    junit(e);
+  }
+  t.regex(out, /^HANDLER would run \(check\): \[cp1\] restart containerd$/m);
+  t.false(out.includes('RUNNING HANDLER'));
+  t.regex(readFileSync(join(dir, 'out.xml'), 'utf8'), /status: would run \(check mode: not run\)/);
 });
 
 test('human output on a TTY is coloured', (t) => {
@@ -119,6 +140,16 @@ test('--render writes each planned k8s object as <namespace>-<kind>-<name>.yaml,
   k8sRenderer(revealed, true)('cp1', [{ kind: 'k8s', kubectl: { path: 'kubectl' }, objects: [obj] }]);
   t.regex(readFileSync(join(revealed, 'default-secret-regcred.yaml'), 'utf8'), /\.dockerconfigjson: c2VjcmV0LWRhdGEtcmVuZGVy/);
   t.is(renderFileName({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'registry', namespace: 'registry' } }), 'registry-deployment-registry.yaml');
+});
+
+test('--render-secrets output is 0600 even when the file already existed with a wider mode', (t) => {
+  const obj = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'regcred', namespace: 'default' }, data: { x: new Secret('c2VjcmV0LW1vZGUtdGVzdA', 'x') } };
+  const dir = tempTree({ 'default-secret-regcred.yaml': 'old\n' });
+  chmodSync(join(dir, 'default-secret-regcred.yaml'), 0o644);
+  k8sRenderer(dir, true)('cp1', [{ kind: 'k8s', kubectl: { path: 'kubectl' }, objects: [obj] }]);
+  t.is(statSync(join(dir, 'default-secret-regcred.yaml')).mode & 0o777, 0o600);
+  t.regex(readFileSync(join(dir, 'default-secret-regcred.yaml'), 'utf8'), /c2VjcmV0LW1vZGUtdGVzdA/);
+  t.deepEqual(readdirSync(dir), ['default-secret-regcred.yaml'], 'no temp file left');
 });
 
 test('on a TTY a live status line shows what each host is doing and is cleared before the next line', (t) => {

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { join } from 'node:path';
-import { InputError, StateError } from '../../src/errors.js';
+import { InputError, StateError, UnreachableError } from '../../src/errors.js';
 import { prepare, varsFor } from '../../src/engine/prepare.js';
 import { runPrepared } from '../../src/engine/run.js';
 import type { Role, Vars } from '../../src/resources/role.js';
@@ -151,6 +151,20 @@ test('a failed host leaves the run, the others go on, and its notified handlers 
   t.deepEqual(w.handlerCalls.map((x) => [x.host, x.names]).filter(([h]) => h === 'w1'), [['w1', ['restart']]]);
   t.like(r.recap.w1, { failed: 1, changed: 2 });
   t.truthy(c.events.find((e) => e.type === 'host-failed' && e.host === 'w1' && e.error === 'refused'));
+});
+
+test('a host whose role failed and that then became unreachable during handlers counts as both (exit 6, not 4)', async (t) => {
+  const w = fakeWorld({
+    script: () => ({ failed: 1, error: new StateError('refused'), notified: ['restart'] }),
+    handlerScript: (o) => {
+      throw new UnreachableError(o.ctx.host.name, 'connection lost while running a command');
+    },
+  });
+  const a = fakeRole('a', { handlers: () => ({ restart: [] }) });
+  const p = await setup('- hosts: w1\n  roles: [a]\n', [a]);
+  const r = await runPrepared(p, { check: false, diff: false, emit: () => {}, template: noTemplate }, w.deps);
+  t.is(r.exitCode, 6);
+  t.like(r.recap.w1, { failed: 1, unreachable: 1 });
 });
 
 test('handlers run once per host at the end of the play, in the role that defines them', async (t) => {
