@@ -13,6 +13,7 @@ import { loadLab, type BenchLab } from './lab.js';
 import { benchLayout } from './layout.js';
 import { describeMachine } from './machine.js';
 import { timed } from './measure.js';
+import { waitQuiet } from './quiet.js';
 import { roundTripFigure, totalChanged, type RoundTripFigure } from './play-report.js';
 import { renderSection, spliceSection, type BenchResult } from './results.js';
 import { summarize } from './stats.js';
@@ -46,22 +47,6 @@ async function closeControlMasters(dir: string): Promise<void> {
   if (!existsSync(dir)) return;
   for (const sock of readdirSync(dir)) spawnSync('ssh', ['-o', `ControlPath=${join(dir, sock)}`, '-O', 'exit', 'bench'], { stdio: 'ignore' });
   rmSync(dir, { recursive: true, force: true });
-}
-
-/** Waits for other work on the machine to settle; says so in the notes when it did not. */
-async function waitQuiet(threshold: number, notes: string[]): Promise<void> {
-  if (threshold <= 0) return;
-  const deadline = Date.now() + 15 * 60_000;
-  let said = false;
-  while (loadavg()[0]! >= threshold) {
-    if (Date.now() > deadline) {
-      notes.push(`The machine never got quiet: the 1-minute load average stayed at or above ${threshold} for 15 minutes before the measurements.`);
-      return;
-    }
-    if (!said) log(`waiting for the 1-minute load average (${loadavg()[0]!.toFixed(2)}) to drop below ${threshold}`);
-    said = true;
-    await new Promise((r) => setTimeout(r, 5000));
-  }
 }
 
 /** The worse of two round-trip figures (runs are summarized by their worst host). */
@@ -197,7 +182,7 @@ async function main(): Promise<number> {
     writeFileSync(ansibleInventory, stringify(toAnsibleInventory(labInventory, dirname(lab.inventoryPath))));
     const tools: Tools = { repoRoot, play, inventory: lab.inventoryPath, ansibleInventory, varsFile, workDir, forks: args.hosts, controlPathDir };
 
-    await waitQuiet(args.quietLoad, notes);
+    await waitQuiet(args.quietLoad, notes, log);
     const loadBefore = loadavg()[0]!;
     const measured = await measure(args, lab, tools, work, notes);
     const load = { before: loadBefore, after: loadavg()[0]! };

@@ -15,8 +15,6 @@ export const dnsLabel = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
 
 export const port = z.coerce.number().int().min(1, 'must be 1-65535').max(65535, 'must be 1-65535');
 
-export const octalMode = z.string().regex(/^0?[0-7]{3,4}$/, "must be an octal mode such as '0644'");
-
 /** A Secret (from `!env NAME` / `!file path` in YAML); a plain string is accepted and wrapped. */
 export const secret = z
   .union([z.instanceof(Secret), z.string()])
@@ -30,10 +28,22 @@ export function parseVars<T extends z.ZodTypeAny>(role: string, schema: T, vars:
   const issue = result.error.issues[0]!;
   const path = issue.path.join('.');
   const got = issue.path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string | number, unknown>)[k] : undefined), vars);
-  // A password given as a plain (wrong-typed) value is still a password: never echo it.
-  const secretish = got instanceof Secret || /pass|secret|token/i.test(String(issue.path[issue.path.length - 1] ?? ''));
-  const shown = got === undefined ? 'is not set' : `= ${secretish ? '***' : JSON.stringify(got)}`;
+  const shown = got === undefined ? 'is not set' : `= ${shownValue(got, issue.path)}`;
   throw new InputError(`role ${role}: variable ${path} ${shown}: ${issue.message}`, undefined, `set ${path} in the inventory, the play's vars, or with -e ${path.split('.')[0]}=...`);
+}
+
+const SECRET_NAME = /pass|secret|token|private|api_?key|auth|cred/i;
+
+/**
+ * What a bad-input error may echo of a value: never a mapping or list (it may hold a password
+ * under any key), and no scalar reached through a secret-sounding name: a password given as a
+ * plain, wrong-typed value is still a password.
+ */
+export function shownValue(value: unknown, path: ReadonlyArray<string | number>): string {
+  if (Array.isArray(value)) return '(a list)';
+  if (value !== null && typeof value === 'object' && !(value instanceof Secret)) return '(a mapping)';
+  if (value instanceof Secret || path.some((p) => SECRET_NAME.test(String(p)))) return '***';
+  return JSON.stringify(value);
 }
 
 /** The one registry address used everywhere: cert SAN, certs.d/<name:port>, pull secrets, image refs. */

@@ -4,7 +4,7 @@
 import { posix } from 'node:path';
 import type { Role } from '../../src/resources/role.js';
 import type { Content, Resource } from '../../src/resources/types.js';
-import { isSecret, Secret } from '../../src/secret.js';
+import { isSecret, reveal, Secret } from '../../src/secret.js';
 import { noProxyList, proxyDropIn } from './dropin.js';
 import { readCriProxyVars, type CriProxyVars } from './vars.js';
 
@@ -12,7 +12,7 @@ import { readCriProxyVars, type CriProxyVars } from './vars.js';
 // whichever role's handler of the same name would otherwise run first.
 const handlerFor = (service: string) => `reload systemd and restart ${service} (proxy)`;
 
-const text = (v: string | Secret | null | undefined) => (v == null ? undefined : isSecret(v) ? v.reveal() : v || undefined);
+const text = (v: string | Secret | null | undefined) => (v == null ? undefined : reveal(v) || undefined);
 
 function content(v: CriProxyVars): Content {
   const body = proxyDropIn({ httpProxy: text(v.http_proxy), httpsProxy: text(v.https_proxy), noProxy: noProxyList(v.registry_name, v.no_proxy) });

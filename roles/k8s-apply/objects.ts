@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { dirname, basename } from 'node:path';
 import { parse } from 'yaml';
 import type { K8sObject } from '../../src/resources/types.js';
-import { Secret } from '../../src/secret.js';
+import { reveal, Secret } from '../../src/secret.js';
 import { registryAddress } from '../_shared/vars.js';
 import { configLocation } from './image.js';
 import type { K8sApplyVars } from './vars.js';
@@ -130,10 +130,6 @@ function entries(record: Record<string, string>): Array<{ name: string; value: s
 
 function unique(list: string[]): string[] {
   return [...new Set(list)];
-}
-
-function reveal(c: string | Secret): string {
-  return typeof c === 'string' ? c : c.reveal();
 }
 
 function base64(text: string): string {

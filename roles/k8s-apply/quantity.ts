@@ -7,11 +7,6 @@ const decimalSuffix = Object.fromEntries(Object.entries(decimal).map(([s, e]) =>
 
 const shape = /^([0-9]+)(?:\.([0-9]+))?(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$/;
 
-/** True for the quantities this project accepts: a non-negative decimal with an SI or binary suffix. */
-export function isQuantity(text: string): boolean {
-  return shape.test(text);
-}
-
 /** The form the API server stores, or undefined when `text` is not a quantity. */
 export function canonicalQuantity(text: string): string | undefined {
   const m = shape.exec(text);

@@ -53,6 +53,7 @@ export async function runCli(argv: string[], io: CliIO, deps: CliDeps = {}): Pro
 
 async function play(opts: CliOptions, io: CliIO, deps: CliDeps): Promise<number> {
   if (opts.renderSecrets && !opts.render) throw new InputError('--render-secrets needs --render DIR');
+  if (opts.detailedExitcode && !opts.check) throw new InputError('--detailed-exitcode needs --check', undefined, 'add --check (e.g. `play site.yaml --check --detailed-exitcode`: exit 8 when changes are pending)');
   for (const [flag, file] of [['--json', opts.json], ['--junit', opts.junit]] as const) {
     if (file && !isDir(dirname(resolve(io.cwd, file)))) throw new InputError(`${flag} ${file}: directory ${dirname(resolve(io.cwd, file))} does not exist`);
   }

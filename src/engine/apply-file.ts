@@ -1,8 +1,10 @@
-// Shell snippets that change files and directories on the host. Atomic writes: temp file in
-// the same directory → chmod/chown → validate → optional backup → rename. Content arrives as a
-// heredoc inside the script (which travels on stdin), never on a command line.
+// Shell snippets that change files and directories on the host. Atomic writes: temp file in the
+// directory of the file (of its final target, for a symlink) → chmod/chown → validate → optional
+// backup → rename. Content arrives as a heredoc inside the script (which travels on stdin), never
+// on a command line.
+import { parentDir } from '../paths.js';
 import { quote, quoteArgv } from '../transports/shell.js';
-import { heredocBase64 } from './apply-script.js';
+import { heredocBase64 } from './script-util.js';
 
 export interface AtomicWrite {
   path: string;
@@ -16,11 +18,6 @@ export interface AtomicWrite {
   backupSuffix?: string;
 }
 
-export function parentDir(path: string): string {
-  const i = path.replace(/\/+$/, '').lastIndexOf('/');
-  return i <= 0 ? '/' : path.slice(0, i);
-}
-
 export function ownerSpec(owner?: string, group?: string): string | undefined {
   if (!owner && !group) return undefined;
   return `${owner ?? ''}${group ? `:${group}` : ''}`;
@@ -32,13 +29,16 @@ function validateCommand(argv: string[]): string {
 
 export function atomicWriteSnippet(w: AtomicWrite, marker: string): string {
   const p = quote(w.path);
-  const d = quote(parentDir(w.path));
   const own = ownerSpec(w.owner, w.group);
   const h = heredocBase64(w.content, marker);
+  // A symlink is written through, as it was read: the temp file goes beside the link's final
+  // target and is renamed onto it, so the link stays a link.
   const lines = [
-    `[ -d ${d} ] || { echo ${quote(`directory ${parentDir(w.path)} does not exist: declare a directory resource before this file`)} >&2; exit 1; }`,
+    `target=$(readlink -f -- ${p}) && [ -n "$target" ] || target=${p}`,
+    `d=$(dirname -- "$target")`,
+    `[ -d "$d" ] || { echo ${quote(`directory ${parentDir(w.path)} does not exist: declare a directory resource before this file`)} >&2; exit 1; }`,
     `umask 077`,
-    `tmp=$(mktemp ${d}/.regplay.XXXXXX) || exit 1`,
+    `tmp=$(mktemp "$d/.regplay.XXXXXX") || exit 1`,
     `fail() { rm -f "$tmp"; exit 1; }`,
     `base64 -d > "$tmp" ${h.redirect} || fail`,
     h.body,
@@ -49,8 +49,8 @@ export function atomicWriteSnippet(w: AtomicWrite, marker: string): string {
     const shown = quote(`validation failed: ${quoteArgv(w.validate)}`);
     lines.push(`${validateCommand(w.validate)} >&2 || { echo ${shown} >&2; fail; }`);
   }
-  if (w.backupSuffix) lines.push(`if [ -e ${p} ]; then cp -p ${p} ${quote(w.path + w.backupSuffix)} || fail; fi`);
-  lines.push(`mv -f "$tmp" ${p} || fail`);
+  if (w.backupSuffix) lines.push(`if [ -e "$target" ]; then cp -p "$target" ${quote(w.path + w.backupSuffix)} || fail; fi`);
+  lines.push(`mv -f "$tmp" "$target" || fail`);
   return lines.join('\n');
 }
 

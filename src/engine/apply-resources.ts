@@ -2,7 +2,7 @@
 import { CommandError, StateError, UnreachableError } from '../errors.js';
 import type { FactQuery, FactValues, Resource } from '../resources/types.js';
 import type { Transport } from '../transports/types.js';
-import { newMarker } from './apply-script.js';
+import { newMarker } from './script-util.js';
 import { applySteps } from './apply-steps.js';
 import type { StepStatus } from './events.js';
 import { planResource, resourceLabel } from './plan.js';

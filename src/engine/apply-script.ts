@@ -2,19 +2,7 @@
 // stderr so each step's output and exit code can be told apart; the first failure stops the rest.
 // Payloads (file contents, manifests, command stdin) are heredocs inside the script, which itself
 // travels on stdin: nothing of them ever reaches a command line.
-import { randomBytes } from 'node:crypto';
-
-export function newMarker(): string {
-  return `@@regplay-${randomBytes(6).toString('hex')}`;
-}
-
-/** `<<'DELIM'` + base64 of `data` + DELIM, to be placed after a command that reads stdin. */
-export function heredocBase64(data: string | Buffer, marker: string): { redirect: string; body: string } {
-  const delim = `REGPLAY_${marker.replace(/[^A-Za-z0-9]/g, '')}_EOF`;
-  const b64 = Buffer.from(data).toString('base64');
-  const lines = b64.match(/.{1,76}/g) ?? [];
-  return { redirect: `<<'${delim}'`, body: `${lines.join('\n')}${lines.length ? '\n' : ''}${delim}` };
-}
+import { heredocBase64 } from './script-util.js';
 
 /** A command line fed with `data` on stdin: `base64 -d <<'D' | command`, heredoc body after. */
 export function withStdin(command: string, data: string | Buffer, marker: string): string {

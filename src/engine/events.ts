@@ -29,7 +29,17 @@ export type EngineEvent =
       error?: string;
       durationMs: number;
     }
-  | { type: 'handler'; play: string; host: string; handler: string; status: StepStatus; error?: string; durationMs: number }
+  | {
+      type: 'handler';
+      play: string;
+      host: string;
+      handler: string;
+      status: StepStatus;
+      /** Check mode (or a read-only host): the handler was not run; 'changed' means it would run. */
+      check: boolean;
+      error?: string;
+      durationMs: number;
+    }
   | { type: 'host-unreachable'; play: string; host: string; error: string }
   | { type: 'host-failed'; play: string; host: string; role: string; error: string }
   | { type: 'play-end'; play: string }

@@ -115,14 +115,14 @@ export async function runHandlers(o: ExecuteRoleOptions & { names: string[] }): 
     queries = o.role.facts?.(o.ctx) ?? {};
   } catch (e) {
     const error = e instanceof Error ? e : new Error(String(e));
-    o.emit({ type: 'handler', play: o.play, host, handler: o.names.join(', '), status: 'failed', error: describeFailure(error, host, o.role.name, 'handlers'), durationMs: 0 });
+    o.emit({ type: 'handler', play: o.play, host, handler: o.names.join(', '), status: 'failed', check: o.check, error: describeFailure(error, host, o.role.name, 'handlers'), durationMs: 0 });
     outcome.failed++;
     outcome.error = withContext(error, host, o.role.name, 'handlers');
     return outcome;
   }
   const names = Object.keys(handlers).filter((n) => o.names.includes(n));
   if (o.check) {
-    for (const name of names) o.emit({ type: 'handler', play: o.play, host, handler: name, status: 'changed', durationMs: 0 });
+    for (const name of names) o.emit({ type: 'handler', play: o.play, host, handler: name, status: 'changed', check: true, durationMs: 0 });
     outcome.changed += names.length;
     return outcome;
   }
@@ -139,7 +139,7 @@ export async function runHandlers(o: ExecuteRoleOptions & { names: string[] }): 
     if (!failedHere && steps.length < handlers[name]!.length) break;
     const status = failedHere ? 'failed' : steps.some((s) => s.status === 'changed') ? 'changed' : 'ok';
     const message = failedHere ? describeFailure(result.error!, host, o.role.name, `handler ${name}: ${failed!.label}`) : undefined;
-    o.emit({ type: 'handler', play: o.play, host, handler: name, status, ...(message ? { error: message } : {}), durationMs });
+    o.emit({ type: 'handler', play: o.play, host, handler: name, status, check: false, ...(message ? { error: message } : {}), durationMs });
     count(outcome, { label: name, status, durationMs });
     for (const s of steps) if (s.resource?.register && s.status !== 'failed') outcome.registered[s.resource.register] = s.registered ?? null;
     if (failedHere) {

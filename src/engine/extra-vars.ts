@@ -19,15 +19,16 @@ function parseOne(arg: string, cwd: string, opts: YamlOptions): VarLayer {
   }
   if (text.startsWith('{')) {
     const v = parseYaml(text, '-e', opts);
-    if (!isObject(v)) throw new InputError(`-e ${text}: not a mapping`);
+    if (!isObject(v)) throw new InputError('-e {...}: not a mapping');
     return layerFrom(v, { file: '-e' });
   }
   const vars: Record<string, unknown> = {};
-  for (const pair of splitWords(text)) {
+  // Errors show at most the key: a value (or a stray word) may be a password.
+  for (const [i, pair] of splitWords(text).entries()) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw new InputError(`-e '${arg}': expected key=value, @file.yaml or a {mapping}`, undefined, 'e.g. -e registry_name=registry.lab');
+    if (eq <= 0) throw new InputError(`-e: word ${i + 1} is not key=value (its text is not shown: it may be a secret); expected key=value, @file.yaml or a {mapping}`, undefined, 'e.g. -e registry_name=registry.lab');
     const key = pair.slice(0, eq);
-    if (!/^[A-Za-z_]\w*$/.test(key)) throw new InputError(`-e '${arg}': '${key}' is not a valid variable name`);
+    if (!/^[A-Za-z_]\w*$/.test(key)) throw new InputError(`-e ${key}=...: '${key}' is not a valid variable name`);
     vars[key] = pair.slice(eq + 1);
   }
   const layer = layerFrom(vars);

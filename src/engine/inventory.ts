@@ -2,8 +2,9 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InputError, type Origin } from '../errors.js';
+import { expandHome } from '../paths.js';
 import { layerFrom, mergeLayers, type VarLayer } from './vars.js';
-import { expandHome, loadYamlFile, originOf, originOfNode, type YamlOptions } from './yaml.js';
+import { loadYamlFile, originOf, originOfNode, type YamlOptions } from './yaml.js';
 
 export type HostKeyChecking = 'strict' | 'accept-new' | 'off';
 

@@ -1,7 +1,7 @@
 // Planning a command: run unless its guard (read in the batched read) says it is done.
 import type { GuardFact } from '../facts/command.js';
 import type { CommandState } from '../resources/types.js';
-import { isSecret } from '../secret.js';
+import { reveal } from '../secret.js';
 import { quoteArgv } from '../transports/shell.js';
 import { withStdin } from './apply-script.js';
 import type { PlanEnv, StepPlan } from './plan-types.js';
@@ -14,7 +14,7 @@ export function planCommand(r: CommandState, guard: GuardFact, env: PlanEnv): St
   if (r.creates !== undefined && guard.creates) return done(`${r.creates} exists`);
   if (r.unless && guard.unless === 0) return done(`unless: ${quoteArgv(r.unless)} succeeded`);
   if (r.onlyIf && guard.onlyIf !== 0) return done(`onlyIf: ${quoteArgv(r.onlyIf)} failed`, true);
-  const stdin = r.stdin === undefined ? undefined : isSecret(r.stdin) ? r.stdin.reveal() : r.stdin;
+  const stdin = r.stdin === undefined ? undefined : reveal(r.stdin);
   return {
     ...base,
     actions: [`run ${shown}`],

@@ -1,8 +1,9 @@
 // Planning a directory: existence, mode, owner, group.
 import { StateError } from '../errors.js';
 import { parseMode } from '../facts/file.js';
+import { parentDir } from '../paths.js';
 import type { DirectoryState } from '../resources/types.js';
-import { mkdirSnippet, ownerSpec, parentDir } from './apply-file.js';
+import { mkdirSnippet, ownerSpec } from './apply-file.js';
 import type { PlanEnv, StepPlan } from './plan-types.js';
 
 export function planDirectory(r: DirectoryState, env: PlanEnv): StepPlan {

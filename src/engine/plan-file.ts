@@ -2,10 +2,11 @@
 import { createHash } from 'node:crypto';
 import { StateError } from '../errors.js';
 import { formatMode, parseMode, type FileFact } from '../facts/file.js';
+import { parentDir } from '../paths.js';
 import type { FileState } from '../resources/types.js';
-import { isSecret, Secret } from '../secret.js';
+import { isSecret, reveal, Secret } from '../secret.js';
 import type { Diff } from './events.js';
-import { atomicWriteSnippet, attributesSnippet, ownerSpec, parentDir, removeSnippet } from './apply-file.js';
+import { atomicWriteSnippet, attributesSnippet, ownerSpec, removeSnippet } from './apply-file.js';
 import { contentDiff } from './diff-text.js';
 import type { HostModel, PlanEnv, StepPlan } from './plan-types.js';
 
@@ -97,10 +98,6 @@ export function planFileChange(spec: FileSpec, text: string | undefined, env: Pl
   return { actions, why, diffs, script };
 }
 
-function asText(c: string | Secret): string {
-  return isSecret(c) ? c.reveal() : c;
-}
-
 export function registeredContent(text: string | null, sensitive: boolean): string | Secret | null {
   return text !== null && sensitive ? new Secret(text, 'file content') : text;
 }
@@ -126,7 +123,7 @@ export function planFile(r: FileState, env: PlanEnv): StepPlan {
   if (r.content === undefined && r.edit && cur.tooBig) throw new StateError(`${r.path} is larger than 4 MiB: too big to edit`);
   const desired = r.content ?? (r.edit ? r.edit(cur.exists === true ? cur.content : null, env.facts) : undefined);
   const sensitive = !!r.sensitive || isSecret(desired) || isSecret(r.content);
-  const text = desired === undefined ? undefined : asText(desired);
+  const text = desired === undefined ? undefined : reveal(desired);
   const change = planFileChange({ path: r.path, mode: r.mode, owner: r.owner, group: r.group, sensitive, validate: r.validate, backup: r.backup }, text, env);
   const after = env.model.files.get(r.path)?.content ?? text ?? '';
   return {

@@ -1,7 +1,7 @@
 // Planning a fileset: one pure edit over all current contents, then each file like a file.
 import { StateError } from '../errors.js';
 import type { FileSetState } from '../resources/types.js';
-import { isSecret } from '../secret.js';
+import { isSecret, reveal } from '../secret.js';
 import { currentFile, planFileChange, registeredContent } from './plan-file.js';
 import type { PlanEnv, StepPlan } from './plan-types.js';
 
@@ -24,7 +24,7 @@ export function planFileSet(r: FileSetState, env: PlanEnv): StepPlan {
     const desired = content[f.path];
     sensitive[f.path] = !!f.sensitive || isSecret(desired);
     if (desired === undefined) continue;
-    const text = isSecret(desired) ? desired.reveal() : desired;
+    const text = reveal(desired);
     const change = planFileChange({ ...f, sensitive: sensitive[f.path] }, text, env);
     actions.push(...change.actions.map((a) => `${a} ${f.path}`));
     diffs.push(...change.diffs);

@@ -1,8 +1,9 @@
 // The batched read script: one record per item (file, directory, guard, captured command),
 // all in one exec. The whole script is one `{ ... }` group so sh parses it entirely before
 // running anything: no command can swallow the rest of the script from stdin.
+import { parentDir } from '../paths.js';
 import { quote, quoteArgv } from '../transports/shell.js';
-import { heredocBase64 } from './apply-script.js';
+import { heredocBase64 } from './script-util.js';
 
 export const CONTENT_CAP = 4 * 1024 * 1024;
 
@@ -12,11 +13,6 @@ export type ReadItem =
   | { kind: 'guard'; unless?: string[]; onlyIf?: string[]; creates?: string }
   | { kind: 'capture'; command: string; stdin?: string };
 
-function parentOf(path: string): string {
-  const i = path.replace(/\/+$/, '').lastIndexOf('/');
-  return i <= 0 ? '/' : path.slice(0, i);
-}
-
 function fileSnippet(path: string): string {
   const p = quote(path);
   return `if [ -f ${p} ]; then echo 'exists 1'; echo "stat $(stat -L -c '%a %U %G' ${p})"
@@ -24,7 +20,7 @@ function fileSnippet(path: string): string {
   elif [ "$(stat -L -c %s ${p})" -gt ${CONTENT_CAP} ]; then echo 'toobig 1'; echo "sha256 $(sha256sum < ${p} | cut -d ' ' -f 1)"
   else printf 'content '; base64 < ${p} | tr -d '\\n'; echo; fi
 elif [ -e ${p} ] || [ -L ${p} ]; then echo 'exists other'; else echo 'exists 0'; fi
-if [ -d ${quote(parentOf(path))} ]; then echo 'parent 1'; else echo 'parent 0'; fi`;
+if [ -d ${quote(parentDir(path))} ]; then echo 'parent 1'; else echo 'parent 0'; fi`;
 }
 
 function dirSnippet(path: string): string {

@@ -6,7 +6,7 @@ import type { FactQuery, Resource } from '../resources/types.js';
 import { quoteArgv } from '../transports/shell.js';
 import type { Transport } from '../transports/types.js';
 import { CommandError } from '../errors.js';
-import { newMarker } from './apply-script.js';
+import { newMarker } from './script-util.js';
 import { k8sReadCommand } from './plan-k8s.js';
 import type { HostModel } from './plan-types.js';
 import { buildReadScript, type ReadItem } from './read-script.js';

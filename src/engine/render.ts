@@ -1,5 +1,5 @@
 // --render DIR: every planned Kubernetes object as a YAML file, secrets masked unless asked.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { isSecret } from '../secret.js';
@@ -10,9 +10,17 @@ export function k8sRenderer(dir: string, revealSecrets: boolean): (host: string,
   return (_host, resources) => {
     for (const r of resources) {
       if (r.kind !== 'k8s') continue;
-      for (const obj of r.objects) writeFileSync(join(dir, renderFileName(obj)), stringify(plain(obj, revealSecrets)), { mode: revealSecrets ? 0o600 : 0o644 });
+      for (const obj of r.objects) writeWithMode(join(dir, renderFileName(obj)), stringify(plain(obj, revealSecrets)), revealSecrets ? 0o600 : 0o644);
     }
   };
+}
+
+/** A new file with exactly `mode` (a file that already existed keeps none of its own), renamed into place. */
+function writeWithMode(path: string, text: string, mode: number): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text, { mode: 0o600, flag: 'wx' });
+  chmodSync(tmp, mode);
+  renameSync(tmp, path);
 }
 
 export function renderFileName(obj: K8sObject): string {

@@ -50,7 +50,9 @@ export async function runPrepared(p: Prepared, o: RunOptions, deps: EngineDeps):
 class RunState {
   readonly recap: Record<string, HostRecap> = {};
   private readonly transports = new Map<string, Promise<Transport>>();
-  private readonly dead = new Map<string, 'failed' | 'unreachable'>();
+  // Two sets, not one state per host: a host that failed and then became unreachable is both.
+  private readonly failedHosts = new Set<string>();
+  private readonly unreachableHosts = new Set<string>();
   private readonly registered = new Map<string, Vars>();
   private readonly groups: Record<string, string[]>;
   private readonly template: TemplateRenderer;
@@ -70,11 +72,11 @@ class RunState {
 
   async play(pp: PreparedPlay): Promise<void> {
     const name = pp.play.name;
-    const targets = pp.roles.length ? pp.targets.filter((h) => !this.dead.has(h)) : [];
+    const targets = pp.roles.length ? pp.targets.filter((h) => !this.isOut(h)) : [];
     // Outside --limit a host only runs the roles that register facts, and skips the play without any.
     const readOnlyRoles = new Map<string, PreparedRole[]>();
     for (const h of pp.readOnly) {
-      if (this.dead.has(h)) continue;
+      if (this.isOut(h)) continue;
       const roles = pp.roles.filter((r) => this.registersFacts(pp, h, r));
       if (roles.length) readOnlyRoles.set(h, roles);
     }
@@ -142,7 +144,7 @@ class RunState {
     }
     for (const name of remaining) {
       const error = `handler '${name}' was notified but no role in this play defines it`;
-      this.o.emit({ type: 'handler', play, host, handler: name, status: 'failed', error, durationMs: 0 });
+      this.o.emit({ type: 'handler', play, host, handler: name, status: 'failed', check, error, durationMs: 0 });
       this.recap[host]!.failed++;
       this.fail(play, host, '(handlers)', new StateError(error));
     }
@@ -189,8 +191,8 @@ class RunState {
   }
 
   private unreachable(play: string, host: string, e: Error): void {
-    if (this.dead.get(host) === 'unreachable') return;
-    this.dead.set(host, 'unreachable');
+    if (this.unreachableHosts.has(host)) return;
+    this.unreachableHosts.add(host);
     this.recap[host]!.unreachable = 1;
     this.o.emit({ type: 'host-unreachable', play, host, error: e.message });
   }
@@ -198,8 +200,13 @@ class RunState {
   private fail(play: string, host: string, role: string, e: Error): void {
     const r = this.recap[host]!;
     if (r.failed === 0) r.failed = 1;
-    if (!this.dead.has(host)) this.dead.set(host, 'failed');
+    this.failedHosts.add(host);
     this.o.emit({ type: 'host-failed', play, host, role, error: e.message });
+  }
+
+  /** A failed or unreachable host leaves the run. */
+  private isOut(host: string): boolean {
+    return this.failedHosts.has(host) || this.unreachableHosts.has(host);
   }
 
   private count(host: string, outcome: RoleOutcome, readOnly: boolean): void {
@@ -234,9 +241,8 @@ class RunState {
   }
 
   exitCode(): number {
-    const states = [...this.dead.values()];
-    const failed = states.includes('failed');
-    const unreachable = states.includes('unreachable');
+    const failed = this.failedHosts.size > 0;
+    const unreachable = this.unreachableHosts.size > 0;
     if (failed && unreachable) return EXIT.both;
     if (failed) return EXIT.failed;
     if (unreachable) return EXIT.unreachable;

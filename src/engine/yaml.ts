@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Alias, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { InputError, type Origin } from '../errors.js';
+import { expandHome } from '../paths.js';
 import { Secret } from '../secret.js';
 
 export interface YamlOptions {
@@ -133,9 +134,4 @@ function scalarValue(node: Node & { value: unknown; tag?: string }, w: Walk): un
     throw new InputError(`unknown YAML tag ${node.tag} (known: !env, !file)`, origin);
   }
   return node.value;
-}
-
-export function expandHome(path: string, env: NodeJS.ProcessEnv = process.env): string {
-  if (path === '~' || path.startsWith('~/')) return (env.HOME ?? '') + path.slice(1);
-  return path;
 }

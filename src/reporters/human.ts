@@ -72,9 +72,11 @@ export function humanReporter(o: HumanOptions): (e: EngineEvent) => void {
         if (o.diff) for (const d of e.diffs ?? []) out(colorDiff(unifiedDiff(d), paint));
         break;
       }
-      case 'handler':
-        out(`${paint(e.status, `RUNNING HANDLER ${statusWord(e.status)}: ${hostTag(e.host)}`)} ${e.handler}${e.error ? `: ${e.error}` : ''}`);
+      case 'handler': {
+        const title = e.check && e.status === 'changed' ? 'HANDLER would run (check)' : `${e.check ? 'HANDLER' : 'RUNNING HANDLER'} ${statusWord(e.status)}`;
+        out(`${paint(e.status, `${title}: ${hostTag(e.host)}`)} ${e.handler}${e.error ? `: ${e.error}` : ''}`);
         break;
+      }
       case 'host-unreachable':
         out(paint('unreachable', `fatal: [${e.host}]: UNREACHABLE! => ${e.error}`));
         break;

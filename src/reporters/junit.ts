@@ -49,7 +49,7 @@ export function junitReporter(file: string): (e: EngineEvent) => void {
           seconds: e.durationMs / 1000,
           failure: e.status === 'failed' ? (e.error ?? 'failed') : undefined,
           skipped: e.status === 'skipped',
-          out: `status: ${e.status}`,
+          out: e.check && e.status === 'changed' ? 'status: would run (check mode: not run)' : `status: ${e.status}`,
         });
         break;
       case 'host-unreachable':

@@ -1,10 +1,9 @@
 // Desired states. A role returns a list of these; the engine reads the current state of
 // every one of them on the host (one batched round trip), diffs, and applies only the
 // difference. Nothing here runs anything: these are plain data plus pure functions.
-import type { Secret } from '../secret.js';
+import type { Content } from '../secret.js';
 
-/** Text that may be secret. A Secret content makes the resource sensitive automatically. */
-export type Content = string | Secret;
+export type { Content };
 
 /** Values of the role's fact queries on this host (see FactQuery). */
 export type FactValues = Record<string, unknown>;

@@ -36,7 +36,7 @@ test('a scalar under any secret-sounding path element is masked, not only the la
   const msg = messageOf(() => parseVars('r', schema, { registry_credentials: { user: 987654321 } }));
   t.false(msg.includes('987654321'), msg);
   t.regex(msg, /variable registry_credentials\.user = \*\*\*/);
-  for (const name of ['api_token', 'ssh_key', 'basic_auth', 'db_pass']) {
+  for (const name of ['api_token', 'ssh_private_key', 'basic_auth', 'db_pass']) {
     const m = messageOf(() => parseVars('r', z.object({ [name]: z.string() }), { [name]: 424242 }));
     t.false(m.includes('424242'), m);
   }

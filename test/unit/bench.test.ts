@@ -163,3 +163,10 @@ test('a re-run replaces its own host-count section and keeps the others and hand
   t.true(text.includes('hand-written'));
   t.true(text.indexOf('eight v2') < text.indexOf('fifty'));
 });
+
+test('at 50 hosts the no-op rows are held to 3 s of wall time and a missing site figure is not judged', (t) => {
+  const md = renderSection({ ...result, hosts: 50, siteNoop: undefined, nodeNoop: { play: s(3260), ansible: s(78_000) } });
+  t.regex(md, /Node roles, no-op re-run \| 3\.26 s .* \| ≤ 3 s \| \*\*no\*\*/);
+  t.regex(md, /site\.yaml.*\| — \| — \| — \| ≤ 3 s \| — \|/);
+  t.regex(md, /Peak RSS.*\| ≤ 150 MB \| yes/);
+});

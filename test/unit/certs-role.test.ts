@@ -36,6 +36,7 @@ const bad: Array<[string, Vars, RegExp]> = [
   ['a port of 0', { registry_port: '0' }, /variable registry_port/],
   ['an extra DNS name that is not one', { registry_cert_extra_dns: ['ok.svc', 'not ok'] }, /variable registry_cert_extra_dns\.1/],
   ['an extra IP that is not one', { registry_cert_extra_ips: ['10.0.0.300'] }, /variable registry_cert_extra_ips\.0 = "10\.0\.0\.300": must be IPv4 or IPv6/],
+  // a name with "key" in it may hold a secret: its value is not echoed
   ['an unknown key type', { registry_key_type: 'dsa' }, /variable registry_key_type = "dsa"/],
   ['a relative certificate directory', { registry_cert_dir: 'certs' }, /variable registry_cert_dir = "certs": must be an absolute path/],
   ['a renew window as long as the lifetime', { cert_renew_days: 365 }, /variable cert_renew_days = 365: must be less than registry_cert_days \(365\)/],

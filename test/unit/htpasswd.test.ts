@@ -114,7 +114,7 @@ const bad: Array<[string, Vars, RegExp]> = [
   ['an empty Secret password', { registry_users: [{ name: 'ci', password: new Secret('') }] }, /registry_users\.0\.password = \*\*\*: is empty/],
   ['a password of the wrong type, without echoing it', { registry_users: [{ name: 'ci', password: 12345678 }] }, /variable registry_users\.0\.password = \*\*\*:/],
   ['an unset password', { registry_users: [{ name: 'ci' }] }, /variable registry_users\.0\.password is not set/],
-  ['no users', { registry_users: [] }, /variable registry_users = \[\]: must list at least one/],
+  ['no users', { registry_users: [] }, /variable registry_users = \(a list\): must list at least one/],
   ['a user name with a colon', { registry_users: [{ name: 'a:b', password: 'x' }] }, /registry_users\.0\.name = "a:b": must not contain ":"/],
   ['a user listed twice', { registry_users: [{ name: 'ci', password: 'x' }, { name: 'ci', password: 'y' }] }, /registry_users\.1\.name = "ci": user ci is listed twice/],
   ['a bcrypt cost out of range', { bcrypt_cost: 40, registry_users: [{ name: 'ci', password: 'x' }] }, /variable bcrypt_cost = 40: must be 4-15/],
