@@ -38,6 +38,18 @@ export class StateError extends Error {
   }
 }
 
+/**
+ * A fact another host produces is not there yet (e.g. the registry Service has no IP before the
+ * first apply). Under --check, where nothing is ever created, the step is reported skipped with this
+ * reason instead of failed; in an apply it fails the host like any StateError.
+ */
+export class PendingFactError extends StateError {
+  constructor(message: string, hint?: string) {
+    super(message, hint);
+    this.name = 'PendingFactError';
+  }
+}
+
 /** A remote command failed. Never carries stdin; argv must not contain secrets. */
 export class CommandError extends Error {
   constructor(

@@ -1,5 +1,5 @@
 // Reading facts that an earlier play registered on another host.
-import { StateError } from '../../src/errors.js';
+import { PendingFactError, StateError } from '../../src/errors.js';
 import type { RoleContext } from '../../src/resources/role.js';
 
 /** The first host of `group` (whole inventory), or a StateError saying the group is empty. */
@@ -9,11 +9,11 @@ export function firstHostOf(ctx: RoleContext, group: string): string {
   return host;
 }
 
-/** A fact registered by an earlier play on another host, or a StateError naming who must produce it. */
+/** A fact registered by an earlier play on another host, or a PendingFactError naming who must produce it. */
 export function factOf<T>(ctx: RoleContext, host: string, name: string, producer: string): T {
   const value = ctx.hostvars(host)[name];
   if (value === undefined || value === null) {
-    throw new StateError(`fact ${name} from ${host} is not available`, `the ${producer} role must run on ${host} earlier in the playbook (it is read even under --limit)`);
+    throw new PendingFactError(`fact ${name} from ${host} is not available`, `the ${producer} role must run on ${host} earlier in the playbook (it is read even under --limit)`);
   }
   return value as T;
 }

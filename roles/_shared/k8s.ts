@@ -1,7 +1,7 @@
 // The registry's Service as the k8s-apply role left it: other roles (dns-hosts) read its address
 // from the `registry_k8s` fact (`{ objects: liveObjects[] }`) registered on the first
 // control-plane host. This is the one way to get it.
-import { StateError } from '../../src/errors.js';
+import { PendingFactError } from '../../src/errors.js';
 import type { RoleContext } from '../../src/resources/role.js';
 import type { K8sObject } from '../../src/resources/types.js';
 import { factOf, firstHostOf } from './facts.js';
@@ -28,7 +28,7 @@ export function registryService(ctx: RoleContext): RegistryService {
   const service = (fact.objects ?? []).find((o) => o?.kind === 'Service');
   const spec = (service?.spec ?? {}) as { clusterIP?: string; externalIPs?: string[] };
   if (!service || !spec.clusterIP || spec.clusterIP === 'None') {
-    throw new StateError(`the registry Service has no cluster IP yet (fact ${REGISTRY_K8S_FACT} from ${host})`, 'run the k8s-apply role without --check first, so the Service exists');
+    throw new PendingFactError(`the registry Service has no cluster IP yet (fact ${REGISTRY_K8S_FACT} from ${host})`, 'run the k8s-apply role without --check first, so the Service exists');
   }
   return { namespace: String(service.metadata.namespace ?? ''), name: service.metadata.name, clusterIP: spec.clusterIP, externalIPs: spec.externalIPs ?? [] };
 }

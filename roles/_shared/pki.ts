@@ -1,7 +1,7 @@
 // The registry's CA and certificate as seen by roles on other hosts (containerd-trust,
 // docker-trust, k8s-apply): the `registry_pki` fact the certs role registers on the first
 // control-plane host, or an explicit `registry_ca_pem`.
-import { StateError } from '../../src/errors.js';
+import { PendingFactError, StateError } from '../../src/errors.js';
 import type { RoleContext } from '../../src/resources/role.js';
 import { isSecret, Secret } from '../../src/secret.js';
 import { factOf, firstHostOf } from './facts.js';
@@ -31,6 +31,9 @@ function pkiFile(ctx: RoleContext, file: string): unknown {
   const dir = String(ctx.vars.registry_cert_dir ?? ctx.hostvars(host).registry_cert_dir ?? DEFAULT_CERT_DIR).replace(/\/+$/, '');
   const path = `${dir}/${file}`;
   if (fact[path] !== undefined && fact[path] !== null) return fact[path];
+  if (path in fact) {
+    throw new PendingFactError(`${path} does not exist on ${host} yet`, `run the certs role on ${host} first (a run without --limit, or with --limit ${host})`);
+  }
   // The certs role ran with another registry_cert_dir than this host sees: the fact names one set.
   const matches = Object.keys(fact).filter((k) => k.endsWith(`/${file}`));
   if (matches.length === 1 && fact[matches[0]!] != null) return fact[matches[0]!];

@@ -3,7 +3,7 @@
 // control-plane host. The engine reads them all in one call and applies only what differs.
 import type { Role, RoleContext, Vars } from '../../src/resources/role.js';
 import type { K8sState, Resource } from '../../src/resources/types.js';
-import { StateError } from '../../src/errors.js';
+import { PendingFactError } from '../../src/errors.js';
 import type { Secret } from '../../src/secret.js';
 import { factOf } from '../_shared/facts.js';
 import { K8S_GROUP, k8sHost, REGISTRY_K8S_FACT } from '../_shared/k8s.js';
@@ -26,7 +26,7 @@ export function registryInputs(ctx: RoleContext): RegistryInputs {
   const host = k8sHost(ctx);
   const file = factOf<{ path: string; exists: boolean; content: string | Secret | null }>(ctx, host, 'registry_htpasswd', 'htpasswd');
   if (!file.exists || file.content === null || file.content === undefined) {
-    throw new StateError(`the htpasswd file ${file.path} does not exist on ${host} yet`, 'run the htpasswd role without --check first');
+    throw new PendingFactError(`the htpasswd file ${file.path} does not exist on ${host} yet`, 'run the htpasswd role without --check first');
   }
   return { tls: registryTls(ctx), htpasswd: file.content };
 }

@@ -50,7 +50,7 @@ function evaluateFacts(queries: Record<string, FactQuery>, raw: Record<string, {
 }
 
 /** Rejects only with UnreachableError (the connection is gone); every other failure is in the result. */
-export async function converge(transport: Transport, resources: Resource[], queries: Record<string, FactQuery>, check: boolean): Promise<ConvergeResult> {
+export async function converge(transport: Transport, resources: Resource[], queries: Record<string, FactQuery>, check: boolean, registerPlanned = false): Promise<ConvergeResult> {
   const steps: StepResult[] = [];
   const started = Date.now();
   let read;
@@ -81,7 +81,7 @@ export async function converge(transport: Transport, resources: Resource[], quer
   }
 
   if (check) {
-    for (const s of planned) s.registered = s.plan!.registered();
+    for (const s of planned) s.registered = registerPlanned ? s.plan!.registered({ stdout: '' }) : s.plan!.registered();
     steps.push(...planned);
   } else {
     const toApply = planned.filter((s) => s.status === 'changed');

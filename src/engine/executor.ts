@@ -1,6 +1,6 @@
 // Runs one role (or its notified handlers) on one host: read everything in one round trip,
 // plan each resource, then apply the plan in one more, or only report it in check mode.
-import { CommandError, StateError, UnreachableError } from '../errors.js';
+import { CommandError, PendingFactError, StateError, UnreachableError } from '../errors.js';
 import type { Role, RoleContext } from '../resources/role.js';
 import type { FactQuery, Resource } from '../resources/types.js';
 import type { Transport } from '../transports/types.js';
@@ -13,6 +13,12 @@ export interface ExecuteRoleOptions {
   ctx: RoleContext;
   play: string;
   check: boolean;
+  /**
+   * Register facts as they would be after the plan (the user's --check: nothing is written anywhere,
+   * so later plays may plan against the hypothetical state). Off for read-only hosts of an apply run,
+   * whose facts must be what the host really has.
+   */
+  registerPlanned?: boolean;
   diff: boolean;
   emit: Emit;
   onPlan?: (resources: Resource[]) => void;
@@ -83,6 +89,12 @@ export async function executeRole(o: ExecuteRoleOptions): Promise<RoleOutcome> {
     resources = o.role.plan(o.ctx);
   } catch (e) {
     const error = e instanceof Error ? e : new Error(String(e));
+    if (o.check && error instanceof PendingFactError) {
+      // Under --check the producer of the fact is itself only planned: nothing to plan against yet.
+      o.emit({ type: 'step', play: o.play, role: o.role.name, host, step: 'plan', status: 'skipped', actions: [], why: `waits for another host: ${error.message}`, durationMs: Date.now() - t0 });
+      outcome.skipped++;
+      return outcome;
+    }
     stepEvent({ label: 'plan', status: 'failed', error, durationMs: Date.now() - t0 });
     outcome.failed++;
     outcome.error = withContext(error, host, o.role.name, 'plan');
@@ -90,7 +102,7 @@ export async function executeRole(o: ExecuteRoleOptions): Promise<RoleOutcome> {
   }
   o.onPlan?.(resources);
 
-  const result = await converge(o.transport, resources, queries, o.check);
+  const result = await converge(o.transport, resources, queries, o.check, o.registerPlanned === true);
   for (const s of result.steps) {
     stepEvent(s);
     count(outcome, s);

@@ -15,7 +15,7 @@ export interface StepPlan {
   script: string;
   /** What ran, for error messages: never contains secrets. */
   command: string;
-  /** The value to register: from the state read (check mode) or after the apply (its stdout). */
+  /** The value to register: no argument = the state read; with the apply's stdout (empty when nothing ran, or under --check) = the state after the plan. */
   registered(applied?: { stdout: string }): unknown;
 }
 

@@ -102,7 +102,7 @@ class RunState {
       this.o.emit({ type: 'role-start', play, role: role.entry.name, host });
       ran.push(role);
       const outcome = await this.guard(play, host, () =>
-        this.deps.executeRole({ transport, role: role.loaded.role, ctx, play, check, diff: this.o.diff, emit: this.o.emit, onPlan: this.planHook(host) }),
+        this.deps.executeRole({ transport, role: role.loaded.role, ctx, play, check, registerPlanned: this.o.check, diff: this.o.diff, emit: this.o.emit, onPlan: this.planHook(host) }),
       );
       if (outcome === 'unreachable') return;
       this.count(host, outcome, readOnly);
@@ -168,7 +168,9 @@ class RunState {
     try {
       return role.loaded.role.plan(this.context(pp, host, role)).some((r) => r.register);
     } catch {
-      return true;
+      // It cannot plan on this host (e.g. a fact it needs is missing), so it has no fact to offer:
+      // a role that needed one says which fact and which role produces it.
+      return false;
     }
   }
 

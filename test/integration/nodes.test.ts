@@ -168,6 +168,21 @@ test.after.always(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
+serial('--check on a fresh cluster plans every host (facts as they would be), writes nothing, exits 8 with --detailed-exitcode', async (t) => {
+  const before = Object.fromEntries(await Promise.all(['cp1', 'w1', 'w2', 'b1'].map(async (h) => [h, await fingerprint(h, [...containerdFiles, ...buildFiles, '/registry/certs/ca.crt'])] as const)));
+  const r = await play(['--check', '--detailed-exitcode']);
+  t.is(r.code, 8, `${output(r)}\n${failures(r).join('\n')}`);
+  for (const host of ['cp1', 'w1', 'w2', 'b1']) t.is(r.report.recap[host]?.failed, 0, host);
+  // Workers plan against the CA the certs role would issue: the trust files are in the plan.
+  const planned = (host: string) => r.report.events.filter((e) => e.type === 'step' && e.host === host && e.status === 'changed').map((e) => e.step ?? '');
+  t.true(planned('w1').some((s) => /CA for/.test(s)), planned('w1').join(', '));
+  t.true(planned('b1').some((s) => /docker CA for/.test(s)), planned('b1').join(', '));
+  // The Service IP only exists once the Service does: dns-hosts waits, reported skipped with the reason.
+  const waits = r.report.events.filter((e) => e.type === 'step' && e.role === 'dns-hosts' && e.status === 'skipped');
+  t.is(waits.length, 4);
+  for (const host of ['cp1', 'w1', 'w2', 'b1']) t.is(await fingerprint(host, [...containerdFiles, ...buildFiles, '/registry/certs/ca.crt']), before[host], `${host} untouched`);
+});
+
 serial('play site.yaml: every host succeeds; containerd hosts get config_path, certs.d and a restart; w1 keeps its own config', async (t) => {
   const before = Object.fromEntries(await Promise.all(CONTAINERD_HOSTS.map(async (h) => [h, await restarts(h)] as const)));
   const r = await play();
