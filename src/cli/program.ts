@@ -42,7 +42,7 @@ export function buildProgram(): Command {
     .option('-e, --extra-vars <vars>', 'key=value, @file.yaml or {yaml}; highest precedence (repeatable)', collect, [])
     .option('--json <file>', 'write every event and the recap as JSON')
     .option('--junit <file>', 'write a JUnit XML report (a testcase per host and step)')
-    .addOption(new Option('-v, --verbose', 'show planned actions (repeat for more)').argParser((_v: string, prev: number) => prev + 1).default(0))
+    .addOption(new Option('-v, --verbose', 'show planned actions').argParser((_v: string, prev: number) => prev + 1).default(0))
     .option('--render <dir>', 'implies --check: write every planned Kubernetes object as YAML into DIR')
     .option('--render-secrets', 'with --render: write Secret values instead of ***')
     .exitOverride()
