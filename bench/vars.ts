@@ -102,6 +102,8 @@ export function siteVarsYaml(w: NodeWork): string {
     `fstab_nfs_mountpoint: ${w.mountpoint}`,
     `fstab_nfs_fstype: ${w.fstype}`,
     `fstab_nfs_options: ${w.mountOptions}`,
+    // The stand-in's cluster IP is the control-plane host's lab address: the build host reaches it too.
+    'dns_hosts_ip_source: cluster_ip',
     '',
   ].join('\n');
 }

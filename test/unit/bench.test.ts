@@ -4,6 +4,7 @@ import test from 'ava';
 import { parse } from 'yaml';
 import { flattenInventory, toAnsibleInventory } from '../../bench/ansible-inventory.js';
 import { parseBenchArgs } from '../../bench/args.js';
+import { bucketOf, busyTimeline, summarizeProfile } from '../../bench/cpu-profile.js';
 import { creatableDirs, resetScript } from '../../bench/host-state.js';
 import { benchLayout } from '../../bench/layout.js';
 import { parsePlayReport, roundTripFigure } from '../../bench/play-report.js';
@@ -169,4 +170,24 @@ test('at 50 hosts the no-op rows are held to 3 s of wall time and a missing site
   t.regex(md, /Node roles, no-op re-run \| 3\.26 s .* \| ≤ 3 s \| \*\*no\*\*/);
   t.regex(md, /site\.yaml.*\| — \| — \| — \| ≤ 3 s \| — \|/);
   t.regex(md, /Peak RSS.*\| ≤ 150 MB \| yes/);
+});
+
+test('profile time is charged to packages, source folders, node internals and idle', (t) => {
+  t.is(bucketOf('file:///repo/node_modules/ssh2/lib/client.js', 'connect'), 'ssh2');
+  t.is(bucketOf('file:///repo/node_modules/@types/x/index.js', 'f'), '@types/x');
+  t.is(bucketOf('file:///repo/dist/src/engine/run.js', 'run'), 'src/engine');
+  t.is(bucketOf('node:internal/modules/cjs/loader', 'wrapSafe'), 'node internals');
+  t.is(bucketOf('', '(idle)'), '(idle)');
+  const profile = {
+    startTime: 0,
+    endTime: 30_000,
+    nodes: [
+      { id: 1, callFrame: { functionName: '(idle)', url: '' } },
+      { id: 2, callFrame: { functionName: 'parse', url: 'file:///r/node_modules/yaml/dist/index.js' } },
+    ],
+    samples: [1, 2, 2],
+    timeDeltas: [10_000, 10_000, 10_000],
+  };
+  t.deepEqual(summarizeProfile(profile), [{ bucket: 'yaml', ms: 20 }, { bucket: '(idle)', ms: 10 }]);
+  t.deepEqual(busyTimeline(profile, 15), [0, 10, 10]);
 });
