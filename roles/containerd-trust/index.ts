@@ -3,7 +3,7 @@
 import { posix } from 'node:path';
 import { StateError } from '../../src/errors.js';
 import type { Role } from '../../src/resources/role.js';
-import type { FactValues, Resource } from '../../src/resources/types.js';
+import type { FactQuery, FactValues, Resource } from '../../src/resources/types.js';
 import { registryCaPem } from '../_shared/pki.js';
 import { registryAddress } from '../_shared/vars.js';
 import { hostsToml, parseContainerdVersion } from './hosts-toml.js';
@@ -31,8 +31,12 @@ const role: Role = {
   validate(vars) {
     readContainerdTrustVars(vars);
   },
-  facts() {
-    return { containerd_version: { argv: ['containerd', '--version'], parse: parseContainerdVersion } };
+  facts(ctx): Record<string, FactQuery> {
+    const v = readContainerdTrustVars(ctx.vars);
+    if (v.containerd_config_version !== 'auto') return {};
+    // The version only matters for a missing or empty config.toml: skip starting containerd otherwise.
+    const argv = ['sh', '-c', 'test -s "$1" || containerd --version', 'sh', v.containerd_config_file];
+    return { containerd_version: { argv, parse: parseContainerdVersion } };
   },
   plan(ctx) {
     const v = readContainerdTrustVars(ctx.vars);

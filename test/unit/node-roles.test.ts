@@ -78,10 +78,15 @@ test('containerd-trust: a missing config.toml gets version 2 for containerd 1.x 
 
 test('containerd-trust: the containerd --version fact parses 1.6 and 2.x outputs, null when absent', (t) => {
   const q = containerdTrust.facts!(context('containerd-trust', {}))['containerd_version']!;
-  t.deepEqual(q.argv, ['containerd', '--version']);
+  t.deepEqual(q.argv, ['sh', '-c', 'test -s "$1" || containerd --version', 'sh', '/etc/containerd/config.toml']);
   t.deepEqual(q.parse('containerd github.com/containerd/containerd 1.6.20~ds1 1.6.20~ds1-1+deb12u3\n', 0), { major: 1, minor: 6 });
   t.deepEqual(q.parse('containerd github.com/containerd/containerd/v2 v2.1.3 c787fb98\n', 0), { major: 2, minor: 1 });
   t.is(q.parse('', 127), null);
+  t.is(q.parse('', 0), null, 'config.toml present: containerd is not asked');
+});
+
+test('containerd-trust: a pinned containerd_config_version asks the host nothing', (t) => {
+  t.deepEqual(containerdTrust.facts!(context('containerd-trust', { containerd_config_version: 2 })), {});
 });
 
 test('containerd-trust: the restart handler runs containerd_restart_command', (t) => {
