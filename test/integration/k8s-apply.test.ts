@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { labSupport, labUp, type Lab } from '../lab/index.js';
 import { runPlay, type PlayResult } from '../helpers/play.js';
+import { registryVars } from '../helpers/lab-vars.js';
 import { fingerprint } from '../helpers/host-state.js';
 
 // root, namespaces, the stand-in, kubectl and docker-registry; otherwise every test is skipped with the reason
@@ -26,19 +27,7 @@ const TWO_USERS = `registry_users:
   - name: bob
     password: !env REG_BOB_PW
 `;
-const VARS = `registry_name: ${NAME}
-registry_port: ${PORT}
-registry_users:
-  - name: alice
-    password: !env REG_ALICE_PW
-bcrypt_cost: 5
-kubeconfig: /root/.kube/config
-registry_storage_kind: hostpath
-registry_storage_host_path: /var/lib/registry-data
-registry_storage_size: 2Gi
-registry_pull_namespaces: [default, apps]
-registry_rollout_timeout: 60
-`;
+const VARS = registryVars({ name: NAME, port: PORT, user: 'alice', passwordEnv: 'REG_ALICE_PW', pullNamespaces: ['default', 'apps'] });
 const PKI = `- name: registry PKI and users
   hosts: control_plane
   roles: [certs, htpasswd]

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labSupport, labUp, type Lab } from '../lab/index.js';
 import { repoRoot, runPlay, type PlayResult } from '../helpers/play.js';
+import { registryVars } from '../helpers/lab-vars.js';
 import { fingerprint as hostFingerprint } from '../helpers/host-state.js';
 
 // root, namespaces, the stand-in, kubectl and docker-registry; otherwise every test is skipped with the reason
@@ -33,19 +34,7 @@ const WORKERS = ['w1', 'w2'];
 const CONTAINERD_HOSTS = ['cp1', ...WORKERS];
 const MOUNTPOINT = '/mnt/registry-nfs';
 
-const ALL_VARS = `registry_name: ${NAME}
-registry_port: ${PORT}
-registry_users:
-  - name: alice
-    password: !env REG_ALICE_PW
-bcrypt_cost: 5
-kubeconfig: /root/.kube/config
-registry_storage_kind: hostpath
-registry_storage_host_path: /var/lib/registry-data
-registry_storage_size: 2Gi
-registry_pull_namespaces: [default]
-registry_rollout_timeout: 60
-`;
+const ALL_VARS = registryVars({ name: NAME, port: PORT, user: 'alice', passwordEnv: 'REG_ALICE_PW', pullNamespaces: ['default'] });
 // tmpfs: the lab kernel cannot mount NFS; the fstab line keeps the NFS server:export shape.
 const WORKER_VARS = `fstab_nfs_enabled: true
 fstab_nfs_server: nfs1.lab

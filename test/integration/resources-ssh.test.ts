@@ -1,9 +1,7 @@
 // The executor over real SSH: a throwaway OpenSSH sshd on 127.0.0.1 (random port, temp host key,
 // temp authorized key). Three-run idempotency per resource kind, host key checking, unreachable.
 import test from 'ava';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,70 +10,7 @@ import { Secret } from '../../src/secret.js';
 import { SshTransport, type SshTransportOptions } from '../../src/transports/ssh.js';
 import { threeRunsOn } from '../unit/executor-helpers.js';
 import { freePort } from '../helpers/net.js';
-
-const SSHD = '/usr/sbin/sshd';
-const skipReason = process.getuid?.() !== 0 ? 'not root' : !existsSync(SSHD) ? `${SSHD} is absent` : undefined;
-
-interface Sshd {
-  dir: string;
-  port: number;
-  key: string;
-  hostKeyLine: string;
-  knownHosts: string;
-  proc: ChildProcess;
-}
-
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const c = createConnection({ host: '127.0.0.1', port });
-    c.on('connect', () => {
-      c.destroy();
-      resolve(true);
-    });
-    c.on('error', () => resolve(false));
-  });
-}
-
-async function startSshd(): Promise<Sshd> {
-  const dir = mkdtempSync(join(tmpdir(), 'regplay-sshd-'));
-  mkdirSync('/run/sshd', { recursive: true });
-  const keygen = (path: string) => spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path], { stdio: 'ignore' });
-  keygen(join(dir, 'host_key'));
-  keygen(join(dir, 'client_key'));
-  writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'client_key.pub')));
-  const port = await freePort();
-  writeFileSync(
-    join(dir, 'sshd_config'),
-    [
-      `Port ${port}`,
-      'ListenAddress 127.0.0.1',
-      `HostKey ${join(dir, 'host_key')}`,
-      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-      `PidFile ${join(dir, 'sshd.pid')}`,
-      'PermitRootLogin prohibit-password',
-      'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no',
-      'UsePAM no',
-      'StrictModes no',
-      'MaxSessions 20',
-      'MaxStartups 100',
-      '',
-    ].join('\n'),
-  );
-  const proc = spawn(SSHD, ['-f', join(dir, 'sshd_config'), '-D', '-e'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  proc.stderr?.on('data', (b: Buffer) => (log += b.toString()));
-  for (let i = 0; i < 200 && !(await listening(port)); i++) {
-    if (proc.exitCode !== null) throw new Error(`sshd exited: ${log}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const [type, key] = readFileSync(join(dir, 'host_key.pub'), 'utf8').split(' ');
-  const hostKeyLine = `[127.0.0.1]:${port} ${type} ${key}\n`;
-  const knownHosts = join(dir, 'known_hosts');
-  writeFileSync(knownHosts, hostKeyLine);
-  return { dir, port, key: join(dir, 'client_key'), hostKeyLine, knownHosts, proc };
-}
+import { keygen, sshdSkipReason as skipReason, startSshd, type Sshd } from '../helpers/throwaway-sshd.js';
 
 let sshd: Sshd | undefined;
 const transports: SshTransport[] = [];
@@ -101,12 +36,12 @@ if (skipReason) {
 } else {
   test.before(async () => {
     delete process.env.SSH_AUTH_SOCK;
-    sshd = await startSshd();
+    sshd = await startSshd({ extra: ['MaxSessions 20', 'MaxStartups 100'] });
   });
   test.after.always(async () => {
     await Promise.all(transports.map((t) => t.close()));
-    sshd?.proc.kill();
-    for (const d of [sshd?.dir, ...workDirs]) if (d) rmSync(d, { recursive: true, force: true });
+    sshd?.stop();
+    for (const d of workDirs) rmSync(d, { recursive: true, force: true });
   });
 
   const workDirs: string[] = [];
@@ -204,7 +139,7 @@ if (skipReason) {
 
   test('a changed host key is refused even with accept-new', async (t) => {
     const other = join(sshd!.dir, 'other_key');
-    spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other], { stdio: 'ignore' });
+    keygen(other);
     const [type, key] = readFileSync(`${other}.pub`, 'utf8').split(' ');
     const wrong = join(sshd!.dir, 'wrong_known_hosts');
     writeFileSync(wrong, `[127.0.0.1]:${sshd!.port} ${type} ${key}\n`);
@@ -234,7 +169,7 @@ if (skipReason) {
 
   test('a wrong key is an UnreachableError saying authentication failed', async (t) => {
     const other = join(sshd!.dir, 'stranger_key');
-    spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other], { stdio: 'ignore' });
+    keygen(other);
     const err = await t.throwsAsync(transport({ keyPath: other }).connect(), { instanceOf: UnreachableError });
     t.regex(err!.message, /authentication failed for root@127\.0\.0\.1/);
   });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labSupport, labUp, type Lab } from '../lab/index.js';
 import { runPlay, type PlayResult } from '../helpers/play.js';
+import { registryVars } from '../helpers/lab-vars.js';
 
 const support = labSupport({ standin: true });
 const serial = (title: string, fn: (t: ExecutionContext) => Promise<void>) =>
@@ -17,20 +18,14 @@ const USER = 'alice';
 const PASSWORD = 'alice-Secrets-pw-3c9e4b';
 const env = { REG_ALICE_PW: PASSWORD };
 // As test/integration/k8s-apply.test.ts, plus what the nodes' and build host's roles need in the lab.
-const VARS = `registry_name: registry.lab
-registry_port: 5000
-registry_users:
-  - name: ${USER}
-    password: !env REG_ALICE_PW
-bcrypt_cost: 5
-kubeconfig: /root/.kube/config
-registry_storage_kind: hostpath
-registry_storage_host_path: /var/lib/registry-data
-registry_storage_size: 2Gi
-registry_pull_namespaces: [default, apps]
-registry_rollout_timeout: 60
-containerd_restart_command: [service, containerd, restart]
-`;
+const VARS = registryVars({
+  name: 'registry.lab',
+  port: 5000,
+  user: USER,
+  passwordEnv: 'REG_ALICE_PW',
+  pullNamespaces: ['default', 'apps'],
+  extra: 'containerd_restart_command: [service, containerd, restart]\n',
+});
 // The Service's cluster IP is cp1's bridge address, which the build host can reach.
 const BUILD_VARS = 'dns_hosts_ip_source: cluster_ip\n';
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UnreachableError } from '../../src/errors.js';
 import { SshTransport, type SshTransportOptions } from '../../src/transports/ssh.js';
-import { sshdSkipReason, startSshd, type Sshd } from './throwaway-sshd.js';
+import { sshdSkipReason, startSshd, type Sshd } from '../helpers/throwaway-sshd.js';
 
 let jump: Sshd;
 let target: Sshd;

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../helpers/net.js';
+import { freePort } from './net.js';
 
 const SSHD = '/usr/sbin/sshd';
 
@@ -18,6 +18,8 @@ export interface Sshd {
   key: string;
   /** `[127.0.0.1]:port type key` for a known_hosts file. */
   hostKeyLine: string;
+  /** A known_hosts file (in dir) holding only hostKeyLine. */
+  knownHosts: string;
   log: () => string;
   stop: () => void;
 }
@@ -69,11 +71,15 @@ export async function startSshd(o: { clientKey?: string; extra?: string[] } = {}
     await new Promise((r) => setTimeout(r, 50));
   }
   const [type, hostKey] = readFileSync(join(dir, 'host_key.pub'), 'utf8').split(' ');
+  const hostKeyLine = `[127.0.0.1]:${port} ${type} ${hostKey}\n`;
+  const knownHosts = join(dir, 'known_hosts');
+  writeFileSync(knownHosts, hostKeyLine);
   return {
     dir,
     port,
     key,
-    hostKeyLine: `[127.0.0.1]:${port} ${type} ${hostKey}\n`,
+    hostKeyLine,
+    knownHosts,
     log: () => log,
     stop: () => {
       proc.kill();
