@@ -5,6 +5,7 @@ import type { Transport } from '../transports/types.js';
 import { newMarker } from './script-util.js';
 import { applySteps } from './apply-steps.js';
 import type { StepStatus } from './events.js';
+import { withMarks, type Marks } from './pending-handlers.js';
 import { planResource, resourceLabel } from './plan.js';
 import type { PlanEnv, StepPlan } from './plan-types.js';
 import { readHost } from './read-state.js';
@@ -23,6 +24,8 @@ export interface ConvergeResult {
   steps: StepResult[];
   /** The error that stopped the list (also on the failed step, when there is one). */
   error?: Error;
+  /** Handlers (of marks.read) whose pending marker the read found. */
+  pending: string[];
 }
 
 function backupSuffix(now = new Date()): string {
@@ -50,20 +53,21 @@ function evaluateFacts(queries: Record<string, FactQuery>, raw: Record<string, {
 }
 
 /** Rejects only with UnreachableError (the connection is gone); every other failure is in the result. */
-export async function converge(transport: Transport, resources: Resource[], queries: Record<string, FactQuery>, check: boolean, registerPlanned = false): Promise<ConvergeResult> {
+export async function converge(transport: Transport, resources: Resource[], queries: Record<string, FactQuery>, check: boolean, registerPlanned = false, marks?: Marks): Promise<ConvergeResult> {
   const steps: StepResult[] = [];
   const started = Date.now();
   let read;
   let facts: FactValues;
   try {
-    read = await readHost(transport, resources, queries);
+    read = await readHost(transport, resources, queries, marks?.read ? { dirs: marks.dirs, names: marks.read } : undefined);
     facts = evaluateFacts(queries, read.queries);
   } catch (e) {
     if (e instanceof UnreachableError) throw e;
     const error = asError(e);
     steps.push({ label: 'read state', status: 'failed', error, durationMs: Date.now() - started });
-    return { steps, error };
+    return { steps, error, pending: [] };
   }
+  const pending = read.pending;
   const marker = newMarker();
   const env: PlanEnv = { facts, model: read.model, marker, backupSuffix: backupSuffix() };
   const planned: StepResult[] = [];
@@ -85,17 +89,24 @@ export async function converge(transport: Transport, resources: Resource[], quer
     steps.push(...planned);
   } else {
     const toApply = planned.filter((s) => s.status === 'changed');
+    const { prelude, scripts } = withMarks(
+      marks,
+      planned.map((s) => ({ script: s.plan!.script, notify: s.resource?.notify ?? [] })),
+      toApply.map((s) => planned.indexOf(s)),
+    );
     const t0 = Date.now();
     let batch: Awaited<ReturnType<typeof applySteps>>;
     try {
-      batch = await applySteps(transport, toApply.map((s) => s.plan!), marker);
+      batch = await applySteps(transport, scripts, marker, prelude);
     } catch (e) {
       if (e instanceof UnreachableError) throw e;
       const error = asError(e);
-      const first = toApply[0]!;
-      steps.push(...planned.slice(0, planned.indexOf(first)).map((s) => ({ ...s, registered: s.plan!.registered({ stdout: '' }) })));
+      const first = toApply[0];
+      steps.push(...planned.slice(0, first ? planned.indexOf(first) : undefined).map((s) => ({ ...s, registered: s.plan!.registered({ stdout: '' }) })));
+      // Nothing to apply: only markers were to be removed, which the next run can do as well.
+      if (!first) return planError ? { steps: [...steps, planError], error: planError.error, pending } : { steps, pending };
       steps.push({ ...first, status: 'failed', error, durationMs: Date.now() - t0 });
-      return { steps, error };
+      return { steps, error, pending };
     }
     const share = toApply.length ? Math.round((Date.now() - t0) / toApply.length) : 0;
     for (const s of planned) {
@@ -116,12 +127,12 @@ export async function converge(transport: Transport, resources: Resource[], quer
       s.status = 'failed';
       s.error = new CommandError(transport.host, transport.user, s.plan!.command, code, stderr);
       steps.push(s);
-      return { steps, error: s.error };
+      return { steps, error: s.error, pending };
     }
   }
   if (planError) {
     steps.push(planError);
-    return { steps, error: planError.error };
+    return { steps, error: planError.error, pending };
   }
-  return { steps };
+  return { steps, pending };
 }

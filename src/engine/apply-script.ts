@@ -17,8 +17,9 @@ export function withStdin(command: string, data: string | Buffer, marker: string
 // away: the next write to the exec's stdout). A killed script stops between steps or inside one;
 // a write it stops in leaves the old file (see apply-file.ts); the next run plans what is missing.
 // The whole script is one `{ ... }` that the shell parses before running any of it: stdin is only
-// the script (payloads and secrets included), never read by a step.
-export function buildApplyScript(snippets: string[], marker: string): string {
+// the script (payloads and secrets included), never read by a step. The prelude runs before the
+// first step, unframed: it may `exit 1` (with a message on stderr) to stop the script.
+export function buildApplyScript(snippets: string[], marker: string, prelude = ''): string {
   const parts = snippets.map(
     (snippet, i) => `o=$(mktemp) && e=$(mktemp) || exit 1
 (
@@ -35,6 +36,7 @@ rm -f -- "$o" "$e"; o= e=
     `M='${marker}'`,
     `o= e=`,
     cleanupTraps('for f in "$o" "$e"; do [ -z "$f" ] || rm -f -- "$f"; done', ['HUP', 'INT', 'PIPE', 'TERM']),
+    ...(prelude ? [`{\n${prelude}\n} </dev/null >/dev/null`] : []),
   ];
   return `{\n${head.join('\n')}\n${parts.join('')}exit 0\n} </dev/null\n`;
 }

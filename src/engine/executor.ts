@@ -1,11 +1,13 @@
 // Runs one role (or its notified handlers) on one host: read everything in one round trip,
 // plan each resource, then apply the plan in one more, or only report it in check mode.
+// Handlers a run notified but did not get to run are recorded on the host (pending-handlers.ts).
 import { CommandError, PendingFactError, StateError, UnreachableError } from '../errors.js';
 import type { Role, RoleContext } from '../resources/role.js';
 import type { FactQuery, Resource } from '../resources/types.js';
 import type { Transport } from '../transports/types.js';
 import { converge, type StepResult } from './apply-resources.js';
 import type { Emit } from './events.js';
+import { pendingDirs } from './pending-handlers.js';
 
 export interface ExecuteRoleOptions {
   transport: Transport;
@@ -22,6 +24,8 @@ export interface ExecuteRoleOptions {
   diff: boolean;
   emit: Emit;
   onPlan?: (resources: Resource[]) => void;
+  /** Directory on the host for pending-handler markers; default /var/lib/regplay/pending-handlers, else ~/.local/state/regplay/pending-handlers. */
+  stateDir?: string;
 }
 
 export interface RoleOutcome {
@@ -83,10 +87,12 @@ export async function executeRole(o: ExecuteRoleOptions): Promise<RoleOutcome> {
 
   let resources: Resource[];
   let queries: Record<string, FactQuery>;
+  let handlerNames: string[];
   const t0 = Date.now();
   try {
     queries = o.role.facts?.(o.ctx) ?? {};
     resources = o.role.plan(o.ctx);
+    handlerNames = Object.keys(o.role.handlers?.(o.ctx) ?? {});
   } catch (e) {
     const error = e instanceof Error ? e : new Error(String(e));
     if (o.check && error instanceof PendingFactError) {
@@ -102,12 +108,20 @@ export async function executeRole(o: ExecuteRoleOptions): Promise<RoleOutcome> {
   }
   o.onPlan?.(resources);
 
-  const result = await converge(o.transport, resources, queries, o.check, o.registerPlanned === true);
+  const marks = { dirs: pendingDirs(o.stateDir), read: handlerNames, record: true };
+  const result = await converge(o.transport, resources, queries, o.check, o.registerPlanned === true, marks);
   for (const s of result.steps) {
     stepEvent(s);
     count(outcome, s);
     if (s.status === 'changed') for (const n of s.resource?.notify ?? []) if (!outcome.notified.includes(n)) outcome.notified.push(n);
     if (s.resource?.register && s.status !== 'failed') outcome.registered[s.resource.register] = s.registered ?? null;
+  }
+  for (const name of result.pending) {
+    if (outcome.notified.includes(name)) continue;
+    outcome.notified.push(name);
+    const why = 'pending from an interrupted run: notified by an earlier run that ended before its handlers ran';
+    o.emit({ type: 'step', play: o.play, role: o.role.name, host, step: `handler ${name}`, status: 'ok', actions: [], why, durationMs: 0 });
+    outcome.ok++;
   }
   if (result.error) {
     const failed = result.steps.find((s) => s.status === 'failed');
@@ -142,7 +156,9 @@ export async function runHandlers(o: ExecuteRoleOptions & { names: string[] }): 
   const owners: string[] = [];
   const resources = names.flatMap((name) => handlers[name]!.map((r) => (owners.push(name), r)));
   const t0 = Date.now();
-  const result = await converge(o.transport, resources, queries, false);
+  // Each handler's marker is removed in the same exec, right after the handler succeeded.
+  const clear = names.map((name) => ({ after: owners.lastIndexOf(name), names: [name] }));
+  const result = await converge(o.transport, resources, queries, false, false, { dirs: pendingDirs(o.stateDir), clear });
   const durationMs = Date.now() - t0;
   const failed = result.steps.find((s) => s.status === 'failed');
   for (const name of names) {

@@ -1,8 +1,9 @@
-// The batched read script: one record per item (file, directory, guard, captured command),
-// all in one exec. The whole script is one `{ ... }` group so sh parses it entirely before
-// running anything: no command can swallow the rest of the script from stdin.
+// The batched read script: one record per item (file, directory, guard, captured command,
+// pending-handler markers), all in one exec. The whole script is one `{ ... }` group so sh parses
+// it entirely before running anything: no command can swallow the rest of the script from stdin.
 import { parentDir } from '../paths.js';
 import { quote, quoteArgv } from '../transports/shell.js';
+import { readMarkersSnippet } from './pending-handlers.js';
 import { heredocBase64 } from './script-util.js';
 
 export const CONTENT_CAP = 4 * 1024 * 1024;
@@ -11,7 +12,8 @@ export type ReadItem =
   | { kind: 'file'; path: string }
   | { kind: 'dir'; path: string }
   | { kind: 'guard'; unless?: string[]; onlyIf?: string[]; creates?: string }
-  | { kind: 'capture'; command: string; stdin?: string };
+  | { kind: 'capture'; command: string; stdin?: string }
+  | { kind: 'markers'; dirs: string[]; names: string[] };
 
 function fileSnippet(path: string): string {
   const p = quote(path);
@@ -61,7 +63,9 @@ export function buildReadScript(items: ReadItem[], marker: string): string {
             ? dirSnippet(item.path)
             : item.kind === 'guard'
               ? guardSnippet(item)
-              : captureSnippet(item, marker);
+              : item.kind === 'markers'
+                ? readMarkersSnippet(item.dirs, item.names)
+                : captureSnippet(item, marker);
       return `printf '%s %s %s\\n' "$M" ${i} ${item.kind}\n${snippet}\n`;
     })
     .join('');

@@ -7,6 +7,7 @@ import { quoteArgv } from '../transports/shell.js';
 import type { Transport } from '../transports/types.js';
 import { CommandError } from '../errors.js';
 import { newMarker } from './script-util.js';
+import { parseMarkers } from './pending-handlers.js';
 import { k8sReadCommand } from './plan-k8s.js';
 import type { HostModel } from './plan-types.js';
 import { buildReadScript, type ReadItem } from './read-script.js';
@@ -17,6 +18,14 @@ export interface HostRead {
   k8s: Map<number, CapturedFact>;
   /** Raw outputs of the role's fact queries. */
   queries: Record<string, CapturedFact>;
+  /** Handlers with a pending marker (of those asked about). */
+  pending: string[];
+}
+
+/** The handler names whose pending markers to look for, and where (shell words). */
+export interface PendingQuery {
+  dirs: string[];
+  names: string[];
 }
 
 export function readItems(resources: Resource[], queries: Record<string, FactQuery>): { items: ReadItem[]; guards: Map<number, number>; k8s: Map<number, number>; queries: Map<string, number> } {
@@ -51,10 +60,15 @@ export function readItems(resources: Resource[], queries: Record<string, FactQue
   return { items, guards, k8s, queries: byName };
 }
 
-export async function readHost(transport: Transport, resources: Resource[], queries: Record<string, FactQuery>): Promise<HostRead> {
+/**
+ * Markers are looked for only along with something else to read: a role with nothing to read has
+ * nothing to change either, and costs no exec; its markers wait for a run that reads.
+ */
+export async function readHost(transport: Transport, resources: Resource[], queries: Record<string, FactQuery>, pending?: PendingQuery): Promise<HostRead> {
   const plan = readItems(resources, queries);
-  const read: HostRead = { model: { files: new Map(), dirs: new Map() }, guards: new Map(), k8s: new Map(), queries: {} };
+  const read: HostRead = { model: { files: new Map(), dirs: new Map() }, guards: new Map(), k8s: new Map(), queries: {}, pending: [] };
   if (plan.items.length === 0) return read;
+  const markersAt = pending?.names.length ? plan.items.push({ kind: 'markers', ...pending }) - 1 : -1;
   const marker = newMarker();
   const res = await transport.exec('sh -s', { stdin: buildReadScript(plan.items, marker) });
   if (res.code !== 0) throw new CommandError(transport.host, transport.user, 'sh -s (read state)', res.code, res.stderr);
@@ -66,5 +80,6 @@ export async function readHost(transport: Transport, resources: Resource[], quer
   for (const [r, idx] of plan.guards) read.guards.set(r, parseGuardFact(records.get(idx)));
   for (const [r, idx] of plan.k8s) read.k8s.set(r, parseCaptured(records.get(idx)));
   for (const [name, idx] of plan.queries) read.queries[name] = parseCaptured(records.get(idx));
+  if (markersAt >= 0) read.pending = parseMarkers(records.get(markersAt)?.fields, pending!.names);
   return read;
 }

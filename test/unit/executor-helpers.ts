@@ -1,5 +1,9 @@
-// Shared helpers for executor tests: a role from a list of resources, an event log.
+// Shared helpers for executor tests: a role from a list of resources, an event log, and a
+// pending-handlers directory per transport (never the machine's /var/lib/regplay).
 import type { ExecutionContext } from 'ava';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { EngineEvent } from '../../src/engine/events.js';
 import { executeRole, runHandlers, type RoleOutcome } from '../../src/engine/executor.js';
 import type { Role, RoleContext } from '../../src/resources/role.js';
@@ -18,6 +22,17 @@ export const ctx: RoleContext = {
   template: () => '',
 };
 
+const stateRoot = mkdtempSync(join(tmpdir(), 'regplay-state-'));
+process.on('exit', () => rmSync(stateRoot, { recursive: true, force: true }));
+const stateDirs = new WeakMap<Transport, string>();
+
+/** The pending-handlers directory the helpers use for this transport (not created until a marker is). */
+export function stateDirOf(transport: Transport): string {
+  let dir = stateDirs.get(transport);
+  if (!dir) stateDirs.set(transport, (dir = mkdtempSync(join(stateRoot, 'host-'))));
+  return join(dir, 'pending-handlers');
+}
+
 export interface Run {
   outcome: RoleOutcome;
   events: EngineEvent[];
@@ -26,13 +41,13 @@ export interface Run {
 
 export async function run(transport: Transport, role: Role, check: boolean, diff = true): Promise<Run> {
   const events: EngineEvent[] = [];
-  const outcome = await executeRole({ transport, role, ctx, play: 'p', check, diff, emit: (e) => events.push(e) });
+  const outcome = await executeRole({ transport, role, ctx, play: 'p', check, diff, emit: (e) => events.push(e), stateDir: stateDirOf(transport) });
   return { outcome, events, steps: events.filter((e): e is Extract<EngineEvent, { type: 'step' }> => e.type === 'step') };
 }
 
 export async function handlers(transport: Transport, role: Role, names: string[], check: boolean): Promise<Run> {
   const events: EngineEvent[] = [];
-  const outcome = await runHandlers({ transport, role, ctx, play: 'p', check, diff: true, emit: (e) => events.push(e), names });
+  const outcome = await runHandlers({ transport, role, ctx, play: 'p', check, diff: true, emit: (e) => events.push(e), names, stateDir: stateDirOf(transport) });
   return { outcome, events, steps: [] };
 }
 
