@@ -74,7 +74,7 @@ export function renderSection(r: BenchResult): string {
     '',
     `Machine: ${r.machine.cpu}, ${r.machine.memory}, ${r.machine.os}.`,
     `Versions: ${Object.entries(r.machine.versions).map(([k, v]) => `${k} ${v}`).join(' · ')}.`,
-    `Load average (1 min) when the measurements began / ended: ${r.load.before.toFixed(2)} / ${r.load.after.toFixed(2)}.`,
+    `Load average (1 min) before the first measurement / after the last (the tools' own work included): ${r.load.before.toFixed(2)} / ${r.load.after.toFixed(2)}.`,
     '',
     '| Figure | `play` median (min–max) | Ansible median (min–max) | Ratio | Target | Met |',
     '|---|---|---|---|---|---|',
@@ -115,6 +115,8 @@ What is measured, on the same lab hosts and in one run, the two tools alternatin
 Hosts are reset to the same files before every first-converge measurement. Wall time is from spawn to
 exit (Node start-up included); peak RSS is GNU time's \`%M\`; round trips come from the per-host
 \`roundTrips\` of the \`--json\` report, divided by the plays the host was in.
+\`node --import tsx bench/profile.ts --hosts N\` times the parts of a no-op run and profiles one (see the
+last section).
 
 ${SECTIONS_END}
 `;

@@ -30,7 +30,7 @@ export async function runPlay(t: Tools, playbook: string, label: string, extra: 
   const argv = [...t.play, playbook, '-i', t.inventory, '--json', json, '--forks', String(Math.min(t.forks, 50)), ...extra];
   const r = await timed(argv, { cwd: t.repoRoot, env: { ...process.env, ...env } });
   if (r.code !== 0 || !existsSync(json)) {
-    throw new Error(`\`${argv.join(' ')}\` exited ${r.code}\n${tail(r.stdout)}\n${tail(r.stderr)}`);
+    throw new Error(`\`${argv.join(' ')}\` exited ${r.code}\n${failures(r.stdout)}${tail(r.stderr)}`);
   }
   return { ...r, report: parsePlayReport(readFileSync(json, 'utf8')) };
 }
@@ -46,7 +46,7 @@ export async function runAnsible(t: Tools): Promise<AnsibleRun> {
   const r = await timed(argv, { cwd: join(t.repoRoot, 'bench/ansible'), env });
   const recap = parseAnsibleRecap(r.stdout);
   if (r.code !== 0 || recap.failed + recap.unreachable > 0) {
-    throw new Error(`ansible-playbook exited ${r.code}\n${tail(r.stdout)}\n${tail(r.stderr)}`);
+    throw new Error(`ansible-playbook exited ${r.code}\n${failures(r.stdout)}${tail(r.stderr)}`);
   }
   return { ...r, changed: recap.changed };
 }
@@ -65,6 +65,12 @@ export function parseAnsibleRecap(stdout: string): { hosts: number; changed: num
     sum.failed += Number(m[3]);
   }
   return sum;
+}
+
+/** The first failure lines of a run's output (a 50-host recap would push them out of a tail). */
+function failures(stdout: string): string {
+  const lines = stdout.split('\n').filter((l) => /^(fatal|failed|error)\b|FAILED|error:/i.test(l)).slice(0, 8);
+  return lines.length ? `${lines.join('\n')}\n` : `${tail(stdout)}\n`;
 }
 
 function tail(text: string, lines = 30): string {

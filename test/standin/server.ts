@@ -18,6 +18,9 @@ import { unknownFields } from './unknown-fields.js';
 import { defaultAndValidate, InvalidError, quantityValue, type DefaultContext } from './validate.js';
 import { findPV, provisionPV, pvHostDir } from './volumes.js';
 
+/** The stand-in's default StorageClass (a real cluster names its own; none is created as an object). */
+export const DEFAULT_STORAGE_CLASS = 'standin-local';
+
 export interface ApiOptions {
   store: Store;
   stateDir: string;
@@ -474,6 +477,9 @@ export class Api {
       return;
     }
     const size = o.spec?.resources?.requests?.storage;
+    // Like the DefaultStorageClass admission plugin of kind/k3s/minikube clusters: a new claim that names
+    // no class and no volume gets the default class (the stand-in provisions a directory for it).
+    if (o.status?.phase !== 'Bound' && o.spec && o.spec.storageClassName === undefined && !o.spec.volumeName) o.spec.storageClassName = DEFAULT_STORAGE_CLASS;
     if (o.status?.phase === 'Bound') {
       if (quantityValue(String(size)) > quantityValue(String(o.status.capacity?.storage))) o.status = { ...o.status, capacity: { storage: size } };
       return;
