@@ -4,10 +4,11 @@ import { StateError } from '../../src/errors.js';
 import type { RoleContext, Vars } from '../../src/resources/role.js';
 import { isSecret, Secret } from '../../src/secret.js';
 import { registryCaPem, registryTls } from '../../roles/_shared/pki.js';
+import { fakePem } from '../helpers/pem.js';
 
 const CA = '-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n';
 const CRT = '-----BEGIN CERTIFICATE-----\nLEAF\n-----END CERTIFICATE-----\n';
-const KEY = new Secret('-----BEGIN PRIVATE KEY-----\nK\n-----END PRIVATE KEY-----\n');
+const KEY = new Secret(fakePem('PRIVATE KEY', 'K'));
 
 function ctx(vars: Vars, facts: Record<string, Vars>, groups: Record<string, string[]> = { control_plane: ['cp1'], workers: ['w1'] }): RoleContext {
   return { host: { name: 'w1', groups: ['workers'] }, vars, hostvars: (h) => facts[h] ?? {}, groups, template: () => '' };

@@ -10,6 +10,7 @@ import { isSecret } from '../../src/secret.js';
 import type { Content } from '../../src/resources/types.js';
 import { decidePki, pkiPaths, type PkiSpec } from '../../roles/certs/pki.js';
 import { generateKey, issueCertificate } from '../../roles/certs/x509.js';
+import { fakePem } from '../helpers/pem.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const NOW = new Date('2026-03-01T12:00:00Z');
@@ -116,7 +117,7 @@ const cases: Case[] = [
   { title: 'a CA expiring within the window is replaced, with a new certificate', now: new Date(NOW.getTime() + 3640 * DAY), expect: { ca: 'new', leaf: 'new', why: /CA expires in 10 days .*: new CA/ } },
   { title: 'a missing certificate key is re-issued under the same CA', files: (h) => ({ ...h, [P.tlsKey]: null }), expect: { ca: 'kept', leaf: 'new', why: /tls\.key is missing/ } },
   { title: 'missing certificate files are issued under the same CA', files: (h) => ({ ...h, [P.tlsKey]: null, [P.tlsCrt]: null }), expect: { ca: 'kept', leaf: 'new', why: /none yet/ } },
-  { title: 'a corrupt certificate key is refused with the recovery hint', files: (h) => ({ ...h, [P.tlsKey]: '-----BEGIN PRIVATE KEY-----\nnot base64!\n-----END PRIVATE KEY-----\n' }), expect: { error: /registry certificate on the host is unusable: \/registry\/certs\/tls\.key is not a readable private key/, hint: /-e certs_force_renew=true/ } },
+  { title: 'a corrupt certificate key is refused with the recovery hint', files: (h) => ({ ...h, [P.tlsKey]: fakePem('PRIVATE KEY', 'not base64!') }), expect: { error: /registry certificate on the host is unusable: \/registry\/certs\/tls\.key is not a readable private key/, hint: /-e certs_force_renew=true/ } },
   { title: 'a corrupt CA certificate is refused with the recovery hint', files: (h) => ({ ...h, [P.caCrt]: 'garbage\n' }), expect: { error: /registry CA on the host is unusable: \/registry\/certs\/ca\.crt is not a readable PEM certificate/, hint: /certs_force_renew=true/ } },
   { title: 'a CA key that is not the CA certificate\'s is refused', files: (h) => ({ ...h, [P.caKey]: other[P.caKey]! }), expect: { error: /ca\.key does not belong to \/registry\/certs\/ca\.crt/ } },
   { title: 'a CA certificate without its key is refused', files: (h) => ({ ...h, [P.caKey]: null }), expect: { error: /ca\.crt exists but \/registry\/certs\/ca\.key is missing/ } },

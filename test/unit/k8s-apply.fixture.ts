@@ -9,13 +9,14 @@ import type { K8sObject } from '../../src/resources/types.js';
 import { isSecret, Secret } from '../../src/secret.js';
 import { registryObjects, type RegistryInputs } from '../../roles/k8s-apply/objects.js';
 import { k8sApplyVars } from '../../roles/k8s-apply/vars.js';
+import { fakePem } from '../helpers/pem.js';
 
 export const render = templateRenderer();
 // registry_name and registry_port have no default (one inventory variable for every role).
 export const defaults = { ...(loadYamlFile(join(repoRoot(), 'roles/k8s-apply/defaults.yaml')) as Vars), registry_name: 'registry.local', registry_port: 5000 };
 
 export const password = 'Tr0ub4dor-alice-pw';
-export const keyPem = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC-fake-key-material\n-----END PRIVATE KEY-----\n';
+export const keyPem = fakePem('PRIVATE KEY', 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC-fake-key-material');
 export const crtPem = '-----BEGIN CERTIFICATE-----\nMIIDfake-certificate\n-----END CERTIFICATE-----\n';
 export const htpasswdAlice = 'alice:$2y$10$0123456789012345678901uQ3yYkq1w1m8KJx0ZkZ9c0Zt1c9qv2u\n';
 export const htpasswdAliceBob = `${htpasswdAlice}bob:$2y$10$abcdefghijklmnopqrstuu5Lq0yR3yQqQ3tTt8m0d3o0b2o9o1b2K\n`;
