@@ -1,11 +1,12 @@
 // certs: a small CA and the registry's server certificate, kept on the control-plane host and
 // reused while valid, so a run from a fresh clone changes nothing. Nodes trust the CA (fact
 // `registry_pki`, read through roles/_shared/pki.ts), so the certificate renews without re-trusting.
-import type { Role, Vars } from '../../src/resources/role.js';
+import type { Vars } from '../../src/resources/role.js';
 import type { Resource } from '../../src/resources/types.js';
 import { parseVars } from '../_shared/vars.js';
 import { decidePki, pkiPaths, type PkiSpec } from './pki.js';
 import { certsVars } from './vars.js';
+import { defineRole } from '../_shared/role.js';
 
 export function pkiSpec(vars: Vars): PkiSpec {
   const v = parseVars('certs', certsVars, vars);
@@ -41,14 +42,10 @@ export function certsResources(spec: PkiSpec, now: () => Date = () => new Date()
   ];
 }
 
-const certs: Role = {
+const certs = defineRole({
   name: 'certs',
-  validate(vars) {
-    pkiSpec(vars);
-  },
-  plan(ctx) {
-    return certsResources(pkiSpec(ctx.vars));
-  },
-};
+  vars: pkiSpec,
+  plan: (spec) => certsResources(spec),
+});
 
 export default certs;

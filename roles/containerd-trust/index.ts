@@ -2,13 +2,13 @@
 // only when it changed) and certs.d/<name:port>/{ca.crt,hosts.toml} (read on every pull).
 import { posix } from 'node:path';
 import { StateError } from '../../src/errors.js';
-import type { Role } from '../../src/resources/role.js';
 import type { FactQuery, FactValues, Resource } from '../../src/resources/types.js';
 import { registryCaPem } from '../_shared/pki.js';
 import { registryAddress } from '../_shared/vars.js';
 import { hostsToml, parseContainerdVersion } from './hosts-toml.js';
 import { setRegistryConfigPath } from './toml-edit.js';
 import { readContainerdTrustVars, type ContainerdTrustVars } from './vars.js';
+import { defineRole } from '../_shared/role.js';
 
 const RESTART = 'restart containerd';
 
@@ -26,20 +26,16 @@ function newFileVersion(v: ContainerdTrustVars, facts: FactValues): () => 2 | 3 
   };
 }
 
-const role: Role = {
+const role = defineRole({
   name: 'containerd-trust',
-  validate(vars) {
-    readContainerdTrustVars(vars);
-  },
-  facts(ctx): Record<string, FactQuery> {
-    const v = readContainerdTrustVars(ctx.vars);
+  vars: readContainerdTrustVars,
+  facts(v): Record<string, FactQuery> {
     if (v.containerd_config_version !== 'auto') return {};
     // The version only matters for a missing or empty config.toml: skip starting containerd otherwise.
     const argv = ['sh', '-c', 'test -s "$1" || containerd --version', 'sh', v.containerd_config_file];
     return { containerd_version: { argv, parse: parseContainerdVersion } };
   },
-  plan(ctx) {
-    const v = readContainerdTrustVars(ctx.vars);
+  plan(v, ctx) {
     const address = registryAddress(v);
     const dir = posix.join(v.containerd_certs_dir, address);
     const ca = posix.join(dir, 'ca.crt');
@@ -62,10 +58,9 @@ const role: Role = {
     ];
     return resources;
   },
-  handlers(ctx) {
-    const v = readContainerdTrustVars(ctx.vars);
+  handlers(v, ctx) {
     return { [RESTART]: [{ kind: 'command', name: RESTART, argv: v.containerd_restart_command }] };
   },
-};
+});
 
 export default role;

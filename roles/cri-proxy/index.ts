@@ -2,11 +2,11 @@
 // that always includes the registry name (the private registry must never go through the proxy).
 // No proxy variables, no resources: drop-ins written by hand are left alone.
 import { posix } from 'node:path';
-import type { Role } from '../../src/resources/role.js';
 import type { Content, Resource } from '../../src/resources/types.js';
 import { isSecret, reveal, Secret } from '../../src/secret.js';
 import { noProxyList, proxyDropIn } from './dropin.js';
 import { readCriProxyVars, type CriProxyVars } from './vars.js';
+import { defineRole } from '../_shared/role.js';
 
 // Own handler names (not plain "restart containerd"): each must reload systemd before restarting,
 // whichever role's handler of the same name would otherwise run first.
@@ -27,13 +27,10 @@ function services(v: CriProxyVars, groups: string[]): Array<'containerd' | 'dock
   return [...(member(v.cri_proxy_containerd_groups) ? ['containerd' as const] : []), ...(member(v.cri_proxy_docker_groups) ? ['docker' as const] : [])];
 }
 
-const role: Role = {
+const role = defineRole({
   name: 'cri-proxy',
-  validate(vars) {
-    readCriProxyVars(vars);
-  },
-  plan(ctx) {
-    const v = readCriProxyVars(ctx.vars);
+  vars: readCriProxyVars,
+  plan(v, ctx) {
     if (!enabled(v)) return [];
     return services(v, ctx.host.groups).flatMap((service): Resource[] => {
       const dir = posix.join(v.cri_proxy_dropin_dir, `${service}.service.d`);
@@ -43,8 +40,7 @@ const role: Role = {
       ];
     });
   },
-  handlers(ctx) {
-    const v = readCriProxyVars(ctx.vars);
+  handlers(v, ctx) {
     const restart = { containerd: v.containerd_restart_command, docker: v.docker_restart_command };
     return Object.fromEntries(
       services(v, ctx.host.groups).map((service) => [
@@ -56,6 +52,6 @@ const role: Role = {
       ]),
     );
   },
-};
+});
 
 export default role;

@@ -1,17 +1,14 @@
 // Nodes resolve image names with their own resolver, not CoreDNS: an /etc/hosts line maps the
 // registry name to the registry's address on every node.
-import type { Role } from '../../src/resources/role.js';
 import { registryAddressFor } from './address.js';
 import { setHostsEntry } from './hosts-file.js';
 import { readDnsHostsVars } from './vars.js';
+import { defineRole } from '../_shared/role.js';
 
-const role: Role = {
+const role = defineRole({
   name: 'dns-hosts',
-  validate(vars) {
-    readDnsHostsVars(vars);
-  },
-  plan(ctx) {
-    const v = readDnsHostsVars(ctx.vars);
+  vars: readDnsHostsVars,
+  plan(v, ctx) {
     const address = registryAddressFor(ctx, v);
     return [
       {
@@ -22,6 +19,6 @@ const role: Role = {
       },
     ];
   },
-};
+});
 
 export default role;

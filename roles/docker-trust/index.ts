@@ -2,13 +2,13 @@
 // podman read it, no restart) and, optionally, log in to it: an auths entry in the build user's
 // ~/.docker/config.json.
 import { posix } from 'node:path';
-import type { Role } from '../../src/resources/role.js';
 import type { Resource } from '../../src/resources/types.js';
 import { markSecretText, Secret } from '../../src/secret.js';
 import { registryCaPem } from '../_shared/pki.js';
 import { registryAddress } from '../_shared/vars.js';
 import { dockerAuth, mergeDockerAuth } from './docker-config.js';
 import { readDockerTrustVars, type DockerTrustVars } from './vars.js';
+import { defineRole } from '../_shared/role.js';
 
 function login(v: DockerTrustVars): { user: string; password: Secret } {
   if (v.docker_login_user && v.docker_login_password) return { user: v.docker_login_user, password: v.docker_login_password };
@@ -16,13 +16,10 @@ function login(v: DockerTrustVars): { user: string; password: Secret } {
   return { user: first.name, password: first.password };
 }
 
-const role: Role = {
+const role = defineRole({
   name: 'docker-trust',
-  validate(vars) {
-    readDockerTrustVars(vars);
-  },
-  plan(ctx) {
-    const v = readDockerTrustVars(ctx.vars);
+  vars: readDockerTrustVars,
+  plan(v, ctx) {
     const address = registryAddress(v);
     const dir = posix.join(v.docker_certs_dir, address);
     const resources: Resource[] = [
@@ -52,6 +49,6 @@ const role: Role = {
     }
     return resources;
   },
-};
+});
 
 export default role;

@@ -1,18 +1,15 @@
 // Workers mount the registry's NFS export from /etc/fstab (the seeds did this by hand on every
 // worker): the mountpoint, one fstab line for it (checked with findmnt before it replaces the old
 // file), then `mount` when it is not mounted yet.
-import type { Role } from '../../src/resources/role.js';
 import type { Resource } from '../../src/resources/types.js';
 import { setFstabEntry } from './fstab.js';
 import { readFstabNfsVars } from './vars.js';
+import { defineRole } from '../_shared/role.js';
 
-const role: Role = {
+const role = defineRole({
   name: 'fstab-nfs',
-  validate(vars) {
-    readFstabNfsVars(vars);
-  },
-  plan(ctx) {
-    const v = readFstabNfsVars(ctx.vars);
+  vars: readFstabNfsVars,
+  plan(v, ctx) {
     if (!v) return [];
     const mountpoint = v.fstab_nfs_mountpoint.replace(/\/+$/, '');
     const entry = {
@@ -37,6 +34,6 @@ const role: Role = {
     ];
     return resources;
   },
-};
+});
 
 export default role;

@@ -1,10 +1,10 @@
 // htpasswd: the registry's users as a bcrypt htpasswd file that only changes when a user is
 // added or removed or a password changes.
-import type { Role, Vars } from '../../src/resources/role.js';
 import type { Resource } from '../../src/resources/types.js';
 import { parseVars } from '../_shared/vars.js';
 import { editHtpasswd } from './htpasswd.js';
 import { htpasswdVars, type HtpasswdVars } from './vars.js';
+import { defineRole } from '../_shared/role.js';
 
 export function htpasswdPath(vars: Pick<HtpasswdVars, 'registry_auth_dir'>): string {
   return `${vars.registry_auth_dir.replace(/\/+$/, '')}/htpasswd`;
@@ -25,14 +25,10 @@ export function htpasswdResources(v: HtpasswdVars): Resource[] {
   ];
 }
 
-const htpasswd: Role = {
+const htpasswd = defineRole({
   name: 'htpasswd',
-  validate(vars: Vars) {
-    parseVars('htpasswd', htpasswdVars, vars);
-  },
-  plan(ctx) {
-    return htpasswdResources(parseVars('htpasswd', htpasswdVars, ctx.vars));
-  },
-};
+  vars: (all) => parseVars('htpasswd', htpasswdVars, all),
+  plan: htpasswdResources,
+});
 
 export default htpasswd;

@@ -1,7 +1,7 @@
 // k8s-apply: the registry in the cluster (namespace, TLS and htpasswd Secrets, config, storage,
 // Deployment, Service, optional Ingress, pull Secrets), applied with kubectl from the first
 // control-plane host. The engine reads them all in one call and applies only what differs.
-import type { Role, RoleContext, Vars } from '../../src/resources/role.js';
+import type { RoleContext, Vars } from '../../src/resources/role.js';
 import type { K8sState, Resource } from '../../src/resources/types.js';
 import { PendingFactError } from '../../src/errors.js';
 import type { Secret } from '../../src/secret.js';
@@ -12,6 +12,7 @@ import { parseVars } from '../_shared/vars.js';
 import { configLocation } from './image.js';
 import { registryObjects, type RegistryInputs } from './objects.js';
 import { k8sApplyVars, type K8sApplyVars } from './vars.js';
+import { defineRole } from '../_shared/role.js';
 
 export const FIELD_MANAGER = 'regplay';
 
@@ -42,17 +43,14 @@ export function k8sResource(v: K8sApplyVars, objects: K8sState['objects']): K8sS
   };
 }
 
-const k8sApply: Role = {
+const k8sApply = defineRole({
   name: 'k8s-apply',
-  validate(all) {
-    vars(all);
-  },
-  plan(ctx): Resource[] {
+  vars,
+  plan(v, ctx): Resource[] {
     // one kubectl client is enough: other control-plane hosts have nothing to do
     if (ctx.host.groups.includes(K8S_GROUP) && ctx.host.name !== k8sHost(ctx)) return [];
-    const v = vars(ctx.vars);
     return [k8sResource(v, registryObjects(ctx.template, v, registryInputs(ctx)))];
   },
-};
+});
 
 export default k8sApply;
