@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { labSupport, labUp, labDown, type Lab } from '../lab/index.js';
 import { makeTestImage } from '../lab/image.js';
 import { run } from '../lab/run.js';
+import { nsName } from '../lab/paths.js';
 import { runPlay } from '../helpers/play.js';
 import { loadInventory } from '../../src/engine/inventory.js';
 
@@ -159,7 +160,7 @@ function register(): void {
     t.true(up.some((l) => l.startsWith('mounts ')), `the check sees the lab's mounts while it is up: ${up.join('; ')}`);
     await small.down();
     const netns = (await run('ip', ['netns', 'list'])).stdout;
-    t.false(netns.includes(`rp-${small.name}.`), netns);
+    t.false(netns.includes(nsName(small.name, '')), netns);
     t.false(pids.some((p) => isLiveProcess(p)), `left behind: ${pids.filter(isLiveProcess).join(' ')}`);
     t.deepEqual(initPids.filter(isLiveProcess), [], 'host init processes are gone');
     t.deepEqual(labTraces(small.dir, netnsIds), [], 'no process in its netns or dir, no mount under its dir, in any mount namespace');
@@ -177,7 +178,7 @@ function register(): void {
     try {
       t.false(isLiveProcess(Number(oldPid)));
       t.is((await second.ssh('y2', 'hostname')).stdout, 'y2\n');
-      const netns = (await run('ip', ['netns', 'list'])).stdout.split('\n').filter((l) => l.startsWith(`rp-${name}.`));
+      const netns = (await run('ip', ['netns', 'list'])).stdout.split('\n').filter((l) => l.startsWith(nsName(name, '')));
       t.is(netns.length, 2);
     } finally {
       await labDown(name);

@@ -1,7 +1,7 @@
 // The lab's own network: one bridge in the machine's namespace with .1, a veth per host (eth0 inside,
 // .10 and up). No forwarding, NAT, routes or firewall changes: only this /24 exists on the bridge.
 import { writeFileSync } from 'node:fs';
-import { bridgeAddress, bridgeName } from './paths.js';
+import { bridgeAddress, bridgeName, nsPrefix } from './paths.js';
 import { must, run } from './run.js';
 import type { HostState } from './state.js';
 
@@ -48,10 +48,14 @@ export async function labNamespaces(lab: string): Promise<string[]> {
   return out
     .split('\n')
     .map((l) => l.split(' ')[0] ?? '')
-    .filter((ns) => ns.startsWith(`rp-${lab}.`) && !ns.slice(`rp-${lab}.`.length).includes('.'));
+    .filter((ns) => ns.startsWith(`${nsPrefix}${lab}.`) && !ns.slice(`${nsPrefix}${lab}.`.length).includes('.'));
 }
 
+/** Every lab namespace of this checkout's RP_LAB_TAG (untagged: every lab namespace on the machine). */
 export async function allLabNamespaces(): Promise<string[]> {
   const out = (await run('ip', ['netns', 'list'])).stdout;
-  return out.split('\n').map((l) => l.split(' ')[0] ?? '').filter((ns) => /^rp-[^.]+\.[^.]+$/.test(ns));
+  return out
+    .split('\n')
+    .map((l) => l.split(' ')[0] ?? '')
+    .filter((ns) => ns.startsWith(nsPrefix) && /^rp-[^.]+\.[^.]+$/.test(ns));
 }

@@ -1,12 +1,13 @@
-// Each lab gets its own 10.213.N.0/24: N from the lab name, claimed atomically (mkdir) so parallel
-// labs never share one, and never one that overlaps a route the machine already has.
+// Each lab gets its own 10.213.N.0/24: N from the lab name, claimed atomically (mkdir) in a machine-wide
+// directory so parallel labs, of this checkout or another, never share one, and never one that overlaps
+// a route the machine already has. A claim's owner is the lab's directory (absolute path).
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { labDir, labsRoot } from './paths.js';
+import { labDir, subnetClaimsDir } from './paths.js';
 import { runSync } from './run.js';
 
-const claimsDir = join(labsRoot, '.subnets');
+const claimsDir = subnetClaimsDir;
 const first = 20;
 const count = 230;
 
@@ -20,13 +21,13 @@ export function claimSubnet(name: string): number {
     const claim = join(claimsDir, String(n));
     try {
       mkdirSync(claim);
-      writeFileSync(join(claim, 'owner'), name);
+      writeFileSync(join(claim, 'owner'), labDir(name));
       return n;
     } catch {
       const owner = readOwner(claim);
-      if (owner === name) return n;
-      if (owner !== undefined && !existsSync(labDir(owner))) {
-        writeFileSync(join(claim, 'owner'), name);
+      if (owner === labDir(name)) return n;
+      if (owner !== undefined && !existsSync(owner)) {
+        writeFileSync(join(claim, 'owner'), labDir(name));
         return n;
       }
     }
@@ -38,13 +39,24 @@ export function releaseSubnet(name: string, n?: number): void {
   const dirs = n === undefined ? claimsOf(name) : [String(n)];
   for (const d of dirs) {
     const claim = join(claimsDir, d);
-    if (readOwner(claim) === name) rmSync(claim, { recursive: true, force: true });
+    if (readOwner(claim) === labDir(name)) rmSync(claim, { recursive: true, force: true });
   }
+}
+
+/** Drops claims whose lab directory is gone; returns the subnets still claimed by a live lab. */
+export function releaseUnownedSubnets(): Set<number> {
+  const live = new Set<number>();
+  for (const d of runSync('ls', [claimsDir]).stdout.split('\n').filter(Boolean)) {
+    const owner = readOwner(join(claimsDir, d));
+    if (owner !== undefined && existsSync(owner)) live.add(Number(d));
+    else rmSync(join(claimsDir, d), { recursive: true, force: true });
+  }
+  return live;
 }
 
 function claimsOf(name: string): string[] {
   const r = runSync('ls', [claimsDir]);
-  return r.stdout.split('\n').filter((d) => d && readOwner(join(claimsDir, d)) === name);
+  return r.stdout.split('\n').filter((d) => d && readOwner(join(claimsDir, d)) === labDir(name));
 }
 
 function readOwner(claim: string): string | undefined {

@@ -2,9 +2,9 @@
 // mounts die with the last process in them), veths, bridge, state directory and subnet claim.
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { allLabNamespaces, labNamespaces, removeNetwork } from './net.js';
-import { labDir, labsRoot } from './paths.js';
+import { labDir, labsRoot, nsPrefix } from './paths.js';
 import { inUse, readState, statePath } from './state.js';
-import { releaseSubnet } from './subnet.js';
+import { releaseSubnet, releaseUnownedSubnets } from './subnet.js';
 import { run, sleep } from './run.js';
 
 export async function labDown(name: string): Promise<void> {
@@ -25,14 +25,15 @@ export async function labDown(name: string): Promise<void> {
 export async function labDownAll(opts: { force?: boolean } = {}): Promise<{ down: string[]; skipped: string[] }> {
   const names = new Set<string>();
   if (existsSync(labsRoot)) for (const d of readdirSync(labsRoot)) if (existsSync(statePath(d))) names.add(d);
-  for (const ns of await allLabNamespaces()) names.add(ns.slice(3, ns.indexOf('.')));
+  for (const ns of await allLabNamespaces()) names.add(ns.slice(nsPrefix.length, ns.indexOf('.')));
   const skipped = opts.force ? [] : [...names].filter((n) => inUse(readState(n)));
   const down = [...names].filter((n) => !skipped.includes(n));
   for (const name of down) await labDown(name);
   if (!skipped.length) {
+    // Bridges whose subnet no live lab of any checkout claims are leftovers of a crash.
+    const claimed = releaseUnownedSubnets();
     const bridges = (await run('ip', ['-o', 'link', 'show', 'type', 'bridge'])).stdout.match(/\brplab\d+\b/g) ?? [];
-    for (const br of new Set(bridges)) await run('ip', ['link', 'del', br]);
-    rmSync(`${labsRoot}/.subnets`, { recursive: true, force: true });
+    for (const br of new Set(bridges)) if (!claimed.has(Number(br.slice('rplab'.length)))) await run('ip', ['link', 'del', br]);
   }
   return { down, skipped };
 }
