@@ -4,21 +4,20 @@
 // root-owned files (/etc/hosts, a secret /root/.docker/config.json); without become the same run
 // fails with a permission error. The sudo log proves the secret never was on a command line.
 // Then the same inventory without ssh_key: the key comes from an ssh-agent (SSH_AUTH_SOCK) only.
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { labSupport, labUp, type Lab } from '../lab/index.js';
+import { missing, serialUnless } from '../helpers/lab-test.js';
 import { run as runProgram } from '../lab/run.js';
 import { runPlay, type PlayResult } from '../helpers/play.js';
 
 const support = labSupport();
-// Without lab support every test is registered as skipped, the reason in its title (never a silent pass).
-const serial: (title: string, fn: (t: ExecutionContext) => Promise<void>) => void = support.ok
-  ? (title, fn) => test.serial(title, fn)
-  : (title, fn) => test.skip(`${title} (skipped: ${support.reason})`, fn);
+// Without lab support every test is skipped (in CI: failed) with the reason in its title (test/helpers/lab-test.ts).
+const serial = serialUnless(missing(support));
 
 const NAME = 'registry.lab';
 const PORT = 5000;

@@ -1,19 +1,19 @@
 // certs + htpasswd on a lab control-plane host through the real CLI: check → apply → apply
 // (changed=0) → a fresh copy of the repository (changed=0), then renewal, a password change,
 // a corrupt key refused and recovered with certs_force_renew. Asserts on the host's files.
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { labSupport, labUp, type Lab } from '../lab/index.js';
+import { missing, serialUnless } from '../helpers/lab-test.js';
 import { repoRoot, runPlay, type PlayResult } from '../helpers/play.js';
 import { fingerprint } from '../helpers/host-state.js';
 import { issueCertificate, generateKey, publicKeyDer, subjectKeyId } from '../../roles/certs/x509.js';
 
 const support = labSupport();
-const serial = (title: string, fn: (t: ExecutionContext) => Promise<void>) =>
-  support.ok ? test.serial(title, fn) : test.skip(`${title} (lab unavailable: ${support.reason})`, fn);
+const serial = serialUnless(missing(support));
 
 const DIR = '/registry/certs';
 const HTPASSWD = '/registry/auth/htpasswd';

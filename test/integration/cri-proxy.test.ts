@@ -7,12 +7,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { labSupport, labUp, type Lab } from '../lab/index.js';
+import { missing, serialUnless } from '../helpers/lab-test.js';
 import { runPlay, type PlayResult } from '../helpers/play.js';
 import { fingerprint } from '../helpers/host-state.js';
 
 const support = labSupport();
-const serial = (title: string, fn: (t: ExecutionContext) => Promise<void>) =>
-  support.ok ? test.serial(title, fn) : test.skip(`${title} (lab unavailable: ${support.reason})`, fn);
+const serial = serialUnless(missing(support));
 
 const PROXY = 'http://proxy.lab.invalid:3128';
 const PROXY2 = 'http://proxy2.lab.invalid:3128';

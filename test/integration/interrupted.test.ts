@@ -11,11 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hostsToml } from '../../roles/containerd-trust/hosts-toml.js';
 import { labSupport, labUp, type Lab } from '../lab/index.js';
+import { missing, serialUnless } from '../helpers/lab-test.js';
 import { repoRoot, runPlay, type PlayResult } from '../helpers/play.js';
 
 const support = labSupport();
-const serial = (title: string, fn: (t: ExecutionContext) => Promise<void>) =>
-  support.ok ? test.serial(title, fn) : test.skip(`${title} (lab unavailable: ${support.reason})`, fn);
+const serial = serialUnless(missing(support));
 
 const HOSTS = ['w1', 'w2'] as const;
 const NAME = 'registry.lab';

@@ -2,19 +2,19 @@
 // control-plane host: check lists every object as create → apply → apply again (nothing applied),
 // then the registry that the stand-in runs from our Deployment answers a worker over TLS:
 // 401 without credentials, 200 with them; the pull Secret in the cluster decodes right.
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { labSupport, labUp, type Lab } from '../lab/index.js';
+import { missing, serialUnless } from '../helpers/lab-test.js';
 import { runPlay, type PlayResult } from '../helpers/play.js';
 import { registryVars } from '../helpers/lab-vars.js';
 import { fingerprint } from '../helpers/host-state.js';
 
 // root, namespaces, the stand-in, kubectl and docker-registry; otherwise every test is skipped with the reason
 const support = labSupport({ standin: true });
-const serial = (title: string, fn: (t: ExecutionContext) => Promise<void>) =>
-  support.ok ? test.serial(title, fn) : test.skip(`${title} (lab unavailable: ${support.reason})`, fn);
+const serial = serialUnless(missing(support));
 
 const NAME = 'registry.lab';
 const PORT = 5000;

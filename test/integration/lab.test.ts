@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { labSupport, labUp, labDown, type Lab } from '../lab/index.js';
+import { unavailable } from '../helpers/lab-test.js';
 import { makeTestImage } from '../lab/image.js';
 import { run } from '../lab/run.js';
 import { nsName } from '../lab/paths.js';
@@ -28,7 +29,7 @@ const titles = [
 ];
 
 if (!support.ok) {
-  for (const t of titles) test.skip(`${t} (lab unavailable: ${support.reason})`, () => {});
+  for (const t of titles) unavailable(t, support.reason);
 } else {
   register();
 }

@@ -8,21 +8,21 @@
 // - a re-run changes nothing and restarts nothing; `--limit workers` repairs one worker only.
 // The lab kernel has no NFS: fstab-nfs runs with fstab_nfs_fstype: tmpfs (the same role, a type
 // that mounts here); the NFS-shaped `server:export` line itself is what is checked.
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labSupport, labUp, type Lab } from '../lab/index.js';
+import { missing, serialUnless } from '../helpers/lab-test.js';
 import { repoRoot, runPlay, type PlayResult } from '../helpers/play.js';
 import { registryVars } from '../helpers/lab-vars.js';
 import { fingerprint as hostFingerprint } from '../helpers/host-state.js';
 
 // root, namespaces, the stand-in, kubectl and docker-registry; otherwise every test is skipped with the reason
 const support = labSupport({ standin: true });
-const serial = (title: string, fn: (t: ExecutionContext) => Promise<void>) =>
-  support.ok ? test.serial(title, fn) : test.skip(`${title} (lab unavailable: ${support.reason})`, fn);
+const serial = serialUnless(missing(support));
 
 const NAME = 'registry.lab';
 const PORT = 5000;

@@ -11,6 +11,7 @@ import { SshTransport, type SshTransportOptions } from '../../src/transports/ssh
 import { threeRunsOn } from '../unit/executor-helpers.js';
 import { freePort } from '../helpers/net.js';
 import { keygen, sshdSkipReason as skipReason, startSshd, type Sshd } from '../helpers/throwaway-sshd.js';
+import { unavailable } from '../helpers/lab-test.js';
 
 let sshd: Sshd | undefined;
 const transports: SshTransport[] = [];
@@ -32,7 +33,7 @@ function transport(extra: Partial<SshTransportOptions> = {}): SshTransport {
 
 if (skipReason) {
   console.log(`resources-ssh: skipped (${skipReason})`);
-  test.skip(`executor over SSH (skipped: ${skipReason})`, () => {});
+  unavailable('executor over SSH', skipReason);
 } else {
   test.before(async () => {
     delete process.env.SSH_AUTH_SOCK;

@@ -7,12 +7,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labSupport, labUp, type Lab } from '../lab/index.js';
+import { missing, serialUnless } from '../helpers/lab-test.js';
 import { runPlay, type PlayResult } from '../helpers/play.js';
 import { registryVars } from '../helpers/lab-vars.js';
 
 const support = labSupport({ standin: true });
-const serial = (title: string, fn: (t: ExecutionContext) => Promise<void>) =>
-  support.ok ? test.serial(title, fn) : test.skip(`${title} (lab unavailable: ${support.reason})`, fn);
+const serial = serialUnless(missing(support));
 
 const USER = 'alice';
 const PASSWORD = 'alice-Secrets-pw-3c9e4b';

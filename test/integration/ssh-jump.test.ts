@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { UnreachableError } from '../../src/errors.js';
 import { SshTransport, type SshTransportOptions } from '../../src/transports/ssh.js';
 import { sshdSkipReason, startSshd, type Sshd } from '../helpers/throwaway-sshd.js';
+import { unavailable } from '../helpers/lab-test.js';
 
 let jump: Sshd;
 let target: Sshd;
@@ -26,7 +27,7 @@ function transport(o: Partial<SshTransportOptions>): SshTransport {
 }
 
 if (sshdSkipReason) {
-  test.skip(`ProxyJump over real sshd (skipped: ${sshdSkipReason})`, () => {});
+  unavailable('ProxyJump over real sshd', sshdSkipReason);
 } else {
   test.before(async () => {
     delete process.env.SSH_AUTH_SOCK;

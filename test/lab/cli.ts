@@ -1,4 +1,4 @@
-// npm run lab:up [-- name [--standin]] · lab:down [-- name | --all] · lab:status [-- name]
+// npm run lab:up [-- name [--standin]] · lab:down [-- name | --all] · lab:status [-- name] · lab:support
 // lab:down without a name removes every lab except those a running test still uses; --all removes those too.
 import { labDown, labDownAll, labSupport, labUp } from './index.js';
 import { labStatus } from './status.js';
@@ -34,11 +34,17 @@ async function main(): Promise<number> {
       }
       return 0;
     }
+    case 'support': {
+      // Everything the lab tests need (the stand-in's too); .ci/run tells a skip for want of it from any other.
+      const support = labSupport({ standin: true });
+      process.stdout.write(support.ok ? '' : `${support.reason}\n`);
+      return support.ok ? 0 : 1;
+    }
     case 'status':
       process.stdout.write(await labStatus(name));
       return 0;
     default:
-      process.stderr.write('usage: cli.ts up [name] [--standin] | down [name|--all] | status [name]\n');
+      process.stderr.write('usage: cli.ts up [name] [--standin] | down [name|--all] | status [name] | support\n');
       return 3;
   }
 }
