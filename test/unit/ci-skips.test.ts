@@ -14,7 +14,7 @@ const dir = mkdtempSync(join(tmpdir(), 'regplay-ci-skips-'));
 test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 
 const baseEnv = (): NodeJS.ProcessEnv => {
-  const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
   delete env.CI;
   delete env.REGPLAY_ALLOW_SKIP;
   delete env.LAB_MISSING;
