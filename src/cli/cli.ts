@@ -7,6 +7,7 @@ import { CommandError, InputError, StateError, UnreachableError } from '../error
 import { defaultDeps } from '../engine/defaults.js';
 import type { EngineDeps } from '../engine/deps.js';
 import type { EngineEvent } from '../engine/events.js';
+import { listPlays } from '../engine/list.js';
 import { findPlaybook } from '../engine/playbook.js';
 import { prepare } from '../engine/prepare.js';
 import { repoRoot } from '../engine/repo.js';
@@ -17,6 +18,7 @@ import { humanReporter } from '../reporters/human.js';
 import { jsonReporter } from '../reporters/json.js';
 import { junitReporter } from '../reporters/junit.js';
 import { redact } from '../secret.js';
+import { formatListing } from './listing.js';
 import { buildProgram, readOptions, type CliOptions } from './program.js';
 
 export interface CliIO {
@@ -68,7 +70,16 @@ async function play(opts: CliOptions, io: CliIO, deps: CliDeps): Promise<number>
     cwd: io.cwd,
     env: io.env,
     catalog: deps.catalog,
+    connection: { user: opts.user, privateKey: opts.privateKey, become: opts.become || undefined },
   });
+  if (opts.syntaxCheck) {
+    io.stdout.write(`playbook: ${playbook}\nsyntax OK: inventory, playbook, roles and variables loaded and validated (no host contacted)\n`);
+    return EXIT.ok;
+  }
+  if (opts.listHosts || opts.listTasks) {
+    io.stdout.write(formatListing(playbook, listPlays(prepared), { hosts: opts.listHosts, tasks: opts.listTasks }));
+    return EXIT.ok;
+  }
   const engine: EngineDeps = { ...defaultDeps, ...definedOnly(deps) };
   const reporters: Array<(e: EngineEvent) => void> = [
     humanReporter({ write: (s) => io.stdout.write(s), tty: Boolean(io.stdout.isTTY) && !io.env.NO_COLOR, verbose: opts.verbose > 0, diff: opts.diff, columns: io.stdout.columns }),

@@ -17,6 +17,12 @@ export interface CliOptions {
   verbose: number;
   render?: string;
   renderSecrets: boolean;
+  listHosts: boolean;
+  listTasks: boolean;
+  syntaxCheck: boolean;
+  user?: string;
+  privateKey?: string;
+  become: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -45,6 +51,12 @@ export function buildProgram(): Command {
     .addOption(new Option('-v, --verbose', 'show planned actions').argParser((_v: string, prev: number) => prev + 1).default(0))
     .option('--render <dir>', 'implies --check: write every planned Kubernetes object as YAML into DIR')
     .option('--render-secrets', 'with --render: write Secret values instead of ***')
+    .option('--list-hosts', 'list each play\'s hosts (after --limit) and exit; no connection')
+    .option('--list-tasks', 'list each play\'s roles and their steps and exit; no connection')
+    .option('--syntax-check', 'load and validate everything and exit (0, or 3 on bad input); no connection')
+    .option('-u, --user <user>', 'remote user for every host (overrides the inventory)')
+    .option('--private-key <file>', 'private key file for every host (overrides the inventory\'s ssh_key)')
+    .option('-b, --become', 'run commands through sudo on every host (overrides the inventory)')
     .exitOverride()
     .showSuggestionAfterError(true);
 }
@@ -67,5 +79,11 @@ export function readOptions(program: Command): CliOptions {
     verbose: o.verbose as number,
     render: o.render as string | undefined,
     renderSecrets: Boolean(o.renderSecrets),
+    listHosts: Boolean(o.listHosts),
+    listTasks: Boolean(o.listTasks),
+    syntaxCheck: Boolean(o.syntaxCheck),
+    user: o.user as string | undefined,
+    privateKey: o.privateKey as string | undefined,
+    become: Boolean(o.become),
   };
 }

@@ -26,6 +26,14 @@ export interface ConnectionParams {
   transport: 'ssh' | 'local';
 }
 
+/** Connection settings given on the command line (-u, --private-key, -b): they win over the inventory. */
+export interface ConnectionOverrides {
+  user?: string;
+  /** As typed; resolved against the working directory. */
+  privateKey?: string;
+  become?: boolean;
+}
+
 export interface GroupDef {
   name: string;
   parents: string[];

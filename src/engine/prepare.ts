@@ -1,12 +1,13 @@
 // Everything that happens before any host is touched: load inventory, playbook, roles and
 // extra vars, resolve --limit and each play's hosts, compute every host's variables and call
 // every role's validate(). Any problem is an InputError (exit 3) and no connection is made.
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { InputError } from '../errors.js';
+import { expandHome } from '../paths.js';
 import type { Vars } from '../resources/role.js';
 import { parseExtraVars } from './extra-vars.js';
-import { connectionOf, inventoryVars, loadInventory, type ConnectionParams, type Inventory } from './inventory.js';
+import { connectionOf, inventoryVars, loadInventory, type ConnectionOverrides, type ConnectionParams, type Inventory } from './inventory.js';
 import { matchHosts, resolveLimit } from './pattern.js';
 import { loadPlaybook, type Play, type Playbook, type RoleEntry } from './playbook.js';
 import { roleCatalog, type LoadedRole, type RoleCatalog } from './roles.js';
@@ -24,6 +25,8 @@ export interface PrepareOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   catalog?: RoleCatalog;
+  /** -u, --private-key, -b: over every host's inventory settings. */
+  connection?: ConnectionOverrides;
 }
 
 export interface PreparedRole {
@@ -81,11 +84,31 @@ export async function prepare(o: PrepareOptions): Promise<Prepared> {
   const used = new Set(plays.filter((p) => p.roles.length).flatMap((p) => [...p.targets, ...p.readOnly]));
   const hosts = [...inventory.hosts.keys()].filter((h) => used.has(h));
   const connections = new Map<string, ConnectionParams>();
-  for (const h of hosts) connections.set(h, connectionOf(inventory, h, env));
+  const override = connectionOverride(o.connection ?? {}, o.cwd ?? process.cwd(), env);
+  for (const h of hosts) connections.set(h, override(connectionOf(inventory, h, env)));
 
   const prepared: Prepared = { playbook, inventory, plays, extraVars, connections, hosts };
   validateAll(prepared);
   return prepared;
+}
+
+/** Applies the command line's connection flags over the inventory's (the key file checked readable). */
+function connectionOverride(o: ConnectionOverrides, cwd: string, env: NodeJS.ProcessEnv): (c: ConnectionParams) => ConnectionParams {
+  let sshKey: string | undefined;
+  if (o.privateKey !== undefined) {
+    sshKey = resolve(cwd, expandHome(o.privateKey, env));
+    try {
+      accessSync(sshKey, constants.R_OK);
+    } catch (e) {
+      throw new InputError(`--private-key ${o.privateKey}: ${sshKey} is not readable (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  return (c) => ({
+    ...c,
+    ...(o.user !== undefined ? { user: o.user } : {}),
+    ...(sshKey !== undefined ? { sshKey } : {}),
+    ...(o.become !== undefined ? { become: o.become } : {}),
+  });
 }
 
 /** `--limit @file`: one pattern per line (Ansible's retry files). */

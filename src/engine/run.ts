@@ -7,7 +7,8 @@ import type { Resource } from '../resources/types.js';
 import type { Transport } from '../transports/types.js';
 import type { EngineDeps, RoleOutcome } from './deps.js';
 import type { Emit, HostRecap } from './events.js';
-import { groupMembers, inventoryVars } from './inventory.js';
+import { roleContext } from './context.js';
+import { groupMembers } from './inventory.js';
 import { varsFor, type Prepared, type PreparedPlay, type PreparedRole } from './prepare.js';
 import { templateRenderer, type TemplateRenderer } from './templates.js';
 import { withVarOrigin } from './vars.js';
@@ -223,14 +224,7 @@ class RunState {
   }
 
   private context(pp: PreparedPlay, host: string, role: PreparedRole): RoleContext {
-    const def = this.p.inventory.hosts.get(host)!;
-    return {
-      host: { name: host, groups: def.groups },
-      vars: varsFor(this.p, host, pp.play, role, this.registered.get(host)).vars,
-      hostvars: (other) => ({ ...inventoryVars(this.p.inventory, other).vars, ...this.registered.get(other), ...this.p.extraVars.vars }),
-      groups: this.groups,
-      template: this.template,
-    };
+    return roleContext({ prepared: this.p, groups: this.groups, template: this.template, registered: (h) => this.registered.get(h) }, pp, host, role);
   }
 
   private planHook(host: string): ((resources: Resource[]) => void) | undefined {
