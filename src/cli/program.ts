@@ -1,5 +1,6 @@
 // The command line (commander). Parsing only; cli.ts acts on the result.
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { packageVersion } from '../engine/repo.js';
 
 export interface CliOptions {
   playbook: string;
@@ -36,6 +37,7 @@ const positiveInt = (value: string) => {
 export function buildProgram(): Command {
   return new Command('play')
     .description('Run a playbook: converge hosts to the state its roles declare (Ansible-style).')
+    .version(packageVersion(), '-V, --version', 'print the regplay version')
     .argument('[playbook]', 'playbook file; a bare name is also looked up in playbooks/', 'site.yaml')
     .option('-i, --inventory <file>', 'inventory file (YAML, Ansible shape)', 'inventory.yaml')
     .option('-l, --limit <pattern>', "only these hosts: a:b, a,b union; &b intersection; !b exclusion; * globs; ~regex")

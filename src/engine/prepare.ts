@@ -60,7 +60,7 @@ export async function prepare(o: PrepareOptions): Promise<Prepared> {
   const inventory = loadInventory(o.inventory, yamlOpts);
   const playbook = loadPlaybook(o.playbook, yamlOpts);
   const extraVars = parseExtraVars(o.extraVars ?? [], o.cwd ?? process.cwd(), yamlOpts);
-  const catalog = o.catalog ?? roleCatalog(dirname(o.playbook), yamlOpts);
+  const catalog = o.catalog ?? roleCatalog([dirname(o.playbook), o.cwd ?? process.cwd()], yamlOpts);
   const limit = o.limit ? resolveLimit(inventory, limitPattern(o.limit, o.cwd ?? process.cwd())) : undefined;
 
   if (!playbook.plays.length) throw new InputError('the playbook has no plays', { file: playbook.file });

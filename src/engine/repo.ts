@@ -1,6 +1,6 @@
 // The repository root (where package.json is), found from this module's own location so it
 // works both under tsx (src/engine) and compiled (dist/src/engine).
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,4 +19,9 @@ export function repoRoot(): string {
 /** True when running the compiled JavaScript in dist/ (roles are then imported from dist/roles). */
 export function runningCompiled(): boolean {
   return import.meta.url.endsWith('.js');
+}
+
+/** The version in this package's package.json (`play --version`). */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 }

@@ -1,13 +1,17 @@
-// Finding and importing roles: roles/<name>/index.ts (default export Role) with defaults.yaml.
-// Searched beside the playbook first (as Ansible does), then in the repository's roles/.
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+// Finding and importing roles: roles/<name>/index.{js,ts} (default export Role) with defaults.yaml.
+// Searched beside the playbook first (as Ansible does), then in the project directory (the user's
+// infra repo, where play runs), then the built-in roles/ of this package: the user's role wins.
+// A TypeScript role runs through tsx (a dependency) as an ES module when play itself runs compiled.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InputError } from '../errors.js';
 import type { Role } from '../resources/role.js';
 import { repoRoot, runningCompiled } from './repo.js';
 import { layerFrom, type VarLayer } from './vars.js';
 import { loadYamlFile, originOfNode, type YamlOptions } from './yaml.js';
+
+const ROLE_FILES = ['index.js', 'index.mjs', 'index.ts', 'index.mts'];
 
 export interface LoadedRole {
   name: string;
@@ -22,16 +26,17 @@ export interface RoleCatalog {
   load(name: string): Promise<LoadedRole | undefined>;
 }
 
-export function roleCatalog(playbookDir: string | undefined, opts: YamlOptions = {}): RoleCatalog {
+/** `userDirs`: directories whose roles/ are searched, in order, before the built-in roles. */
+export function roleCatalog(userDirs: string[], opts: YamlOptions = {}): RoleCatalog {
   const root = repoRoot();
-  const dirs = [...(playbookDir ? [join(playbookDir, 'roles')] : []), join(root, 'roles')];
+  const dirs = [...new Set([...userDirs.map((d) => join(d, 'roles')), join(root, 'roles')])];
   const cache = new Map<string, Promise<LoadedRole | undefined>>();
   const locate = (name: string): { dir: string; module: string } | undefined => {
     if (!/^[A-Za-z0-9][\w.-]*$/.test(name)) return undefined;
     for (const dir of dirs) {
       const roleDir = join(dir, name);
       const compiled = runningCompiled() && dir === join(root, 'roles') ? join(root, 'dist', 'roles', name, 'index.js') : undefined;
-      const candidates = [compiled, join(roleDir, 'index.js'), join(roleDir, 'index.ts')].filter((f): f is string => !!f);
+      const candidates = [compiled, ...ROLE_FILES.map((f) => join(roleDir, f))].filter((f): f is string => !!f);
       const module = candidates.find((f) => existsSync(f));
       if (module) return { dir: roleDir, module };
     }
@@ -54,12 +59,10 @@ export function roleCatalog(playbookDir: string | undefined, opts: YamlOptions =
         p = (async () => {
           const where = locate(name);
           if (!where) return undefined;
-          if (where.module.endsWith('.ts') && runningCompiled()) {
-            throw new InputError(`role ${name} is TypeScript (${where.module}) and play runs compiled`, undefined, 'run `npm run build`, or run play through tsx');
+          const role = defaultExport(await importRole(where.module));
+          if (!isRole(role)) {
+            throw new InputError(`${where.module} does not export a role`, { file: where.module }, 'export default an object with name and plan(ctx) (docs/roles.md)');
           }
-          const mod = (await import(pathToFileURL(where.module).href)) as { default?: Role };
-          const role = mod.default;
-          if (!role || typeof role.plan !== 'function') throw new Error(`${where.module} does not export default a Role (with plan())`);
           const defaultsFile = join(where.dir, 'defaults.yaml');
           let defaults: VarLayer = { vars: {}, origins: {} };
           if (existsSync(defaultsFile)) {
@@ -76,4 +79,42 @@ export function roleCatalog(playbookDir: string | undefined, opts: YamlOptions =
       return p;
     },
   };
+}
+
+let tsxRegistered = false;
+
+async function importRole(file: string): Promise<unknown> {
+  if (/\.m?ts$/.test(file) && runningCompiled()) {
+    if (file.endsWith('.ts') && packageType(dirname(file)) !== 'module') {
+      // tsx would compile it as CommonJS, whose require('regplay') gets a second copy of the
+      // error and Secret classes: the engine's instanceof would no longer recognise them.
+      throw new InputError('a TypeScript role in a CommonJS package (its package.json has no "type": "module")', { file }, 'add "type": "module" to your package.json (`npm pkg set type=module`), or name the file index.mts');
+    }
+    if (!tsxRegistered) {
+      // Once for the whole process, not tsImport's private namespace: a role's own
+      // `import { StateError } from 'regplay'` must get the very classes the engine checks.
+      (await import('tsx/esm/api')).register();
+      tsxRegistered = true;
+    }
+  }
+  return import(pathToFileURL(file).href);
+}
+
+/** The "type" of the package.json nearest above `dir` ('commonjs' when there is none). */
+function packageType(dir: string): string {
+  for (let d = dir; ; d = dirname(d)) {
+    const file = join(d, 'package.json');
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { type?: string }).type ?? 'commonjs';
+    if (dirname(d) === d) return 'commonjs';
+  }
+}
+
+/** `export default role` as ESM, or as CommonJS (module.exports = role, or a compiled `exports.default`). */
+function defaultExport(mod: unknown): unknown {
+  const d = (mod as { default?: unknown }).default;
+  return !isRole(d) && d && typeof d === 'object' && 'default' in d ? (d as { default: unknown }).default : d;
+}
+
+function isRole(r: unknown): r is Role {
+  return !!r && typeof r === 'object' && typeof (r as Role).name === 'string' && typeof (r as Role).plan === 'function';
 }

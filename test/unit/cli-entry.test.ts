@@ -2,7 +2,7 @@
 // build is warned about; and flags that only make sense together are checked.
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli/cli.js';
 import { fakeCatalog, fakeRole, fakeWorld, labInventory, tempTree } from '../helpers/fakes.js';
@@ -55,4 +55,14 @@ test('--detailed-exitcode without --check is bad input (exit 3) with a hint; no 
   t.is(code, 3);
   t.regex(stderr, /--detailed-exitcode needs --check\n\s+-> add --check/);
   t.deepEqual(w.connects, []);
+});
+
+test('--version (and -V) prints the version in package.json and exits 0', async (t) => {
+  const { version } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+  for (const flag of ['--version', '-V']) {
+    let stdout = '';
+    const code = await runCli([flag], { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: () => {} }, cwd: repoRoot, env: {} });
+    t.is(code, 0);
+    t.is(stdout, `${version}\n`);
+  }
 });
