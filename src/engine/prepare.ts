@@ -1,7 +1,7 @@
 // Everything that happens before any host is touched: load inventory, playbook, roles and
 // extra vars, resolve --limit and each play's hosts, compute every host's variables and call
 // every role's validate(). Any problem is an InputError (exit 3) and no connection is made.
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { expandHome } from '../paths.js';
@@ -9,6 +9,7 @@ import type { Vars } from '../resources/role.js';
 import { parseExtraVars } from './extra-vars.js';
 import { connectionOf, inventoryVars, loadInventory, type ConnectionOverrides, type ConnectionParams, type Inventory } from './inventory.js';
 import { matchHosts, resolveLimit } from './pattern.js';
+import { MAX_YAML_BYTES, readInputFile } from './read-input.js';
 import { loadPlaybook, type Play, type Playbook, type RoleEntry } from './playbook.js';
 import { roleCatalog, type LoadedRole, type RoleCatalog } from './roles.js';
 import { tagSelected } from './tags.js';
@@ -115,11 +116,7 @@ function connectionOverride(o: ConnectionOverrides, cwd: string, env: NodeJS.Pro
 function limitPattern(limit: string, cwd: string): string {
   if (!limit.startsWith('@')) return limit;
   const file = resolve(cwd, limit.slice(1));
-  try {
-    return readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean).join(',');
-  } catch (e) {
-    throw new InputError(`--limit ${limit}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
+  return readInputFile(file, MAX_YAML_BYTES, `--limit ${limit}`).split('\n').map((l) => l.trim()).filter(Boolean).join(',');
 }
 
 /** The variables of `host` for one role of one play, lowest precedence first. */
