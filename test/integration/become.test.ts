@@ -181,6 +181,30 @@ serial('ssh_key with a stale SSH_AUTH_SOCK (dead socket): the key file still log
   t.regex((await lab.readFile('b1', '/etc/hosts'))!, hostsLine('192.0.2.30'));
 });
 
+serial('docker_config_owner: deploy\'s own docker login is owned by deploy (not root), and a wrong owner is repaired alone', async (t) => {
+  const inv = inventory('inv-owner.yaml', deployHost({ ssh_key: lab.keyPath, become: true }));
+  const path = '/srv/deploy/.docker/config.json';
+  const args = ['-e', 'registry_ip=192.0.2.30', '-e', `docker_config_path=${path}`, '-e', 'docker_config_owner=deploy', '-e', 'docker_config_group=deploy'];
+  const first = await play(inv, args);
+  t.is(first.code, 0, output(first));
+  t.is(await stat(path), 'deploy:deploy 600');
+  t.is(await stat('/srv/deploy/.docker'), 'deploy:deploy 755');
+  // deploy itself, without sudo, reads its login.
+  const asDeploy = await lab.exec('b1', `runuser -u deploy -- cat ${path}`);
+  t.is(asDeploy.code, 0, asDeploy.stderr);
+  t.is(JSON.parse(asDeploy.stdout).auths['registry.lab:5000'].auth, AUTH);
+
+  const content = await lab.sh('b1', `sha256sum ${path}`);
+  await lab.sh('b1', `chown root:root ${path}`);
+  const repair = await play(inv, args);
+  t.is(repair.code, 0, output(repair));
+  t.is(repair.report.recap.b1?.changed, 1, output(repair));
+  t.is(await stat(path), 'deploy:deploy 600');
+  t.is(await lab.sh('b1', `sha256sum ${path}`), content, 'only the owner was changed');
+  const again = await play(inv, args);
+  t.is(again.report.recap.b1?.changed, 0, output(again));
+});
+
 serial('become where sudo wants a password: exit 2 with sudo\'s own refusal, nothing changed', async (t) => {
   await lab.writeFile('b1', '/etc/sudoers.d/deploy', 'deploy ALL=(ALL) ALL\n', 0o440);
   await lab.sh('b1', 'visudo -cf /etc/sudoers.d/deploy');

@@ -133,26 +133,46 @@ async function expectConverged(t: ExecutionContext, r: Run, configBefore: Record
 
 const restarts = async (h: string) => (await lab.serviceLog(h)).filter((l) => l.endsWith(' containerd restart')).length;
 
-/** Kills a run at the first line matching `at`, logs what it left, reruns (converged), runs once more (changed=0). */
-async function interruptThenRerun(t: ExecutionContext, at: RegExp): Promise<void> {
+const CONFIG_PATH_SET = /^\s*config_path = "\/etc\/containerd\/certs\.d"$/m;
+
+/**
+ * Kills a run at the first line matching `at`, logs what it left, reruns (converged), runs once more
+ * (changed=0). With `restartPending`, `at` captures the host whose config.toml the killed run had
+ * just written: that host's restart must be left pending by the kill and done by the rerun.
+ */
+async function interruptThenRerun(t: ExecutionContext, at: RegExp, o: { restartPending?: boolean } = {}): Promise<void> {
   const configBefore = Object.fromEntries(await Promise.all(HOSTS.map(async (h) => [h, await lab.readFile(h, '/etc/containerd/config.toml')] as const)));
+  // config.toml lacks config_path on every host: some run must write it, and then restart containerd.
+  for (const h of HOSTS) t.notRegex(configBefore[h] ?? '', CONFIG_PATH_SET, `${h}: config_path not set before the killed run`);
   const restartsBefore = Object.fromEntries(await Promise.all(HOSTS.map(async (h) => [h, await restarts(h)] as const)));
   const killed = await playKilledAt(at);
   t.true(killed.killedAtLine, `killed at ${at}:\n${killed.stdout}`);
   const configChanged: Record<string, boolean> = {};
+  const restartsAfterKill: Record<string, number> = {};
   for (const h of HOSTS) {
     // What the kill left (logged): the next run must cope with any of it.
     configChanged[h] = (await lab.readFile(h, '/etc/containerd/config.toml')) !== configBefore[h];
-    t.log(`${h} after the kill: config.toml ${configChanged[h] ? 'changed' : 'unchanged'}, ca.crt ${(await lab.readFile(h, CA_PATH)) === null ? 'absent' : 'present'}, restarts ${(await restarts(h)) - restartsBefore[h]!}, temp files: ${(await tempFiles(h)).join(' ') || 'none'}`);
+    restartsAfterKill[h] = await restarts(h);
+    t.log(`${h} after the kill: config.toml ${configChanged[h] ? 'changed' : 'unchanged'}, ca.crt ${(await lab.readFile(h, CA_PATH)) === null ? 'absent' : 'present'}, restarts ${restartsAfterKill[h]! - restartsBefore[h]!}, temp files: ${(await tempFiles(h)).join(' ') || 'none'}`);
+  }
+  const pendingOn = o.restartPending ? at.exec(killed.stdout)?.[1] : undefined;
+  if (o.restartPending) {
+    t.true(pendingOn !== undefined && (HOSTS as readonly string[]).includes(pendingOn), `the kill line names a host:\n${killed.stdout}`);
+    t.true(configChanged[pendingOn!], `${pendingOn}: the killed run wrote config.toml`);
+    t.is(restartsAfterKill[pendingOn!], restartsBefore[pendingOn!], `${pendingOn}: the killed run did not restart containerd (the restart is pending)`);
   }
 
   const second = await play();
   await expectConverged(t, second, configBefore);
   for (const h of HOSTS) {
+    // Whichever run wrote config_path (the killed one, or this one), containerd on h was restarted.
+    t.true((await restarts(h)) - restartsBefore[h]! >= 1, `${h}: containerd restarted since its config.toml changed\n${output(second)}`);
+  }
+  if (pendingOn !== undefined) {
     // The killed run recorded its handler on the host before writing config.toml: the rerun, with
     // config.toml already right, still restarts containerd.
-    const n = (await restarts(h)) - restartsBefore[h]!;
-    if (configChanged[h]) t.true(n >= 1, `${h}: containerd restarted after the killed run changed its config.toml\n${output(second)}`);
+    t.true((await restarts(pendingOn)) - restartsAfterKill[pendingOn]! >= 1, `${pendingOn}: the rerun ran the restart the killed run left pending\n${output(second)}`);
+    t.regex(output(second), new RegExp(`RUNNING HANDLER changed: \\[${pendingOn}\\] restart containerd`), output(second));
   }
 
   const restartsBeforeThird = Object.fromEntries(await Promise.all(HOSTS.map(async (h) => [h, await restarts(h)] as const)));
@@ -173,7 +193,7 @@ serial('the same when it is killed at the first containerd-trust change (config.
     await lab.sh(h, `rm -rf ${CERTS_DIR} /etc/containerd/config.toml.*~ && sed -i '/ ${NAME.replace('.', '\\.')}$/d' /etc/hosts`);
     await lab.sh(h, `sed -i '/config_path = /d; /\\.registry\\]$/d' /etc/containerd/config.toml`);
   }
-  await interruptThenRerun(t, /^changed: \[[^\]]+\] containerd-trust /m);
+  await interruptThenRerun(t, /^changed: \[([^\]]+)\] containerd-trust \| containerd config_path in /m, { restartPending: true });
 });
 
 serial('a temp file a SIGKILLed write left beside /etc/hosts is removed by the next write into /etc', async (t) => {

@@ -2,7 +2,7 @@
 // env and volume resolution, and the mount-namespace root plan (test/standin/{image,pod-inputs,root-plan}.ts).
 import test from 'ava';
 import { ContainerStartError, REGISTRY_BINARY, containerArgv, imageProfile } from '../standin/image.js';
-import { containerEnv, podVolumes, type Lookup, type PodInfo } from '../standin/pod-inputs.js';
+import { containerEnv, podVolumes, type Lookup, type PodInfo, type VolumeSource } from '../standin/pod-inputs.js';
 import { planRoot, renderScript, rootDir, type HostType, type Step } from '../standin/root-plan.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -58,7 +58,13 @@ test('env resolves secretKeyRef and refuses a missing key like a kubelet', (t) =
   t.is((err as ContainerStartError).reason, 'CreateContainerConfigError');
 });
 
-test('secret volumes project items with their modes; a missing key fails the mount', (t) => {
+/** A projected volume's files as [path, content, mode]; anything else fails the test. */
+function filesOf(v: VolumeSource | undefined): Array<[string, string, number]> {
+  if (v?.type !== 'files') throw new Error(`expected a projected (files) volume, got ${JSON.stringify(v)}`);
+  return v.files.map((f) => [f.path, f.content.toString(), f.mode]);
+}
+
+test('secret and configMap volumes project items with their modes; a missing key fails the mount', (t) => {
   const vols = podVolumes(
     {
       volumes: [
@@ -69,11 +75,9 @@ test('secret volumes project items with their modes; a missing key fails the mou
     pod,
     lookup,
   );
-  const tls = vols.get('tls');
-  t.is(tls?.type, 'files');
-  if (tls?.type === 'files') t.deepEqual(tls.files.map((f) => [f.path, f.content.toString(), f.mode]), [['domain.crt', 'CERT', 0o600], ['domain.key', 'KEY', 0o400]]);
-  const cfg = vols.get('config');
-  if (cfg?.type === 'files') t.deepEqual(cfg.files.map((f) => [f.path, f.mode]), [['config.yml', 0o644]]);
+  t.deepEqual(filesOf(vols.get('tls')), [['domain.crt', 'CERT', 0o600], ['domain.key', 'KEY', 0o400]]);
+  t.deepEqual(filesOf(vols.get('config')), [['config.yml', 'version: 0.1\n', 0o644]], 'the ConfigMap volume projects its key with the default mode');
+  t.deepEqual([...vols.keys()], ['tls', 'config']);
   const err = t.throws(() => podVolumes({ volumes: [{ name: 'tls', secret: { secretName: 'registry-tls', items: [{ key: 'ca.crt', path: 'ca.crt' }] } }] }, pod, lookup));
   t.is((err as ContainerStartError).reason, 'FailedMount');
   t.throws(() => podVolumes({ volumes: [{ name: 'a', secret: { secretName: 'nope' } }] }, pod, lookup), { message: /secret "nope" not found/ });
