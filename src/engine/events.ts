@@ -28,6 +28,8 @@ export type EngineEvent =
       diffs?: Diff[];
       error?: string;
       durationMs: number;
+      /** The role ran only to read facts (host outside --limit, role filtered out by --tags): nothing was changed. */
+      readOnly?: boolean;
     }
   | {
       type: 'handler';

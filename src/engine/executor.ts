@@ -21,6 +21,8 @@ export interface ExecuteRoleOptions {
    * whose facts must be what the host really has.
    */
   registerPlanned?: boolean;
+  /** A role run only to read facts (host outside --limit, role filtered out by --tags): marked on its steps. */
+  readOnly?: boolean;
   diff: boolean;
   emit: Emit;
   onPlan?: (resources: Resource[]) => void;
@@ -83,6 +85,7 @@ export async function executeRole(o: ExecuteRoleOptions): Promise<RoleOutcome> {
       ...(o.diff && s.plan?.diffs.length && s.status !== 'failed' ? { diffs: s.plan.diffs } : {}),
       ...(s.error ? { error: stepMessage(s.error) } : {}),
       durationMs: s.durationMs,
+      ...(o.readOnly ? { readOnly: true } : {}),
     });
 
   let resources: Resource[];
@@ -97,7 +100,7 @@ export async function executeRole(o: ExecuteRoleOptions): Promise<RoleOutcome> {
     const error = e instanceof Error ? e : new Error(String(e));
     if (o.check && error instanceof PendingFactError) {
       // Under --check the producer of the fact is itself only planned: nothing to plan against yet.
-      o.emit({ type: 'step', play: o.play, role: o.role.name, host, step: 'plan', status: 'skipped', actions: [], why: `waits for another host: ${error.message}`, durationMs: Date.now() - t0 });
+      o.emit({ type: 'step', play: o.play, role: o.role.name, host, step: 'plan', status: 'skipped', actions: [], why: `waits for another host: ${error.message}`, durationMs: Date.now() - t0, ...(o.readOnly ? { readOnly: true } : {}) });
       outcome.skipped++;
       return outcome;
     }

@@ -32,7 +32,7 @@ export function listPlays(p: Prepared): PlayListing[] {
   const source = { prepared: p, groups: groupMembers(p.inventory), template: templateRenderer(), registered: () => undefined };
   return p.plays.map((pp, i) => {
     const host = pp.targets[0] ?? pp.readOnly[0];
-    const roles = pp.roles.map((role): RoleListing => {
+    const roles = pp.roles.filter((role) => role.mode === 'run').map((role): RoleListing => {
       const listing: RoleListing = { name: role.entry.name, tags: [...pp.play.tags, ...role.entry.tags], steps: [] };
       if (!host) return listing;
       listing.host = host;

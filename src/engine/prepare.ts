@@ -12,7 +12,7 @@ import { matchHosts, resolveLimit } from './pattern.js';
 import { MAX_YAML_BYTES, readInputFile } from './read-input.js';
 import { loadPlaybook, type Play, type Playbook, type RoleEntry } from './playbook.js';
 import { roleCatalog, type LoadedRole, type RoleCatalog } from './roles.js';
-import { tagSelected } from './tags.js';
+import { checkTagsKnown, tagSelected } from './tags.js';
 import { layerFrom, mergeLayers, withVarOrigin, type VarLayer } from './vars.js';
 
 export interface PrepareOptions {
@@ -30,9 +30,17 @@ export interface PrepareOptions {
   connection?: ConnectionOverrides;
 }
 
+/**
+ * `run`: selected by --tags/--skip-tags (or no tags given). `read`: filtered out, but a selected role
+ * comes later in the playbook and may need its facts, so it runs read-only where it registers any
+ * (like a host outside --limit). `skip`: filtered out and nothing selected comes after it.
+ */
+export type RoleMode = 'run' | 'read' | 'skip';
+
 export interface PreparedRole {
   entry: RoleEntry;
   loaded: LoadedRole;
+  mode: RoleMode;
 }
 
 export interface PreparedPlay {
@@ -41,7 +49,7 @@ export interface PreparedPlay {
   targets: string[];
   /** Hosts in the play but outside --limit: they run read-only so their facts exist. */
   readOnly: string[];
-  /** Role entries selected by --tags/--skip-tags. */
+  /** Every role entry of the play, in order, with what --tags/--skip-tags make of it. */
   roles: PreparedRole[];
 }
 
@@ -65,6 +73,7 @@ export async function prepare(o: PrepareOptions): Promise<Prepared> {
   const limit = o.limit ? resolveLimit(inventory, limitPattern(o.limit, o.cwd ?? process.cwd())) : undefined;
 
   if (!playbook.plays.length) throw new InputError('the playbook has no plays', { file: playbook.file });
+  checkTagsKnown(playbook, o.tags ?? [], o.skipTags ?? []);
   const plays: PreparedPlay[] = [];
   for (const play of playbook.plays) {
     const what = `play '${play.name}': hosts ${JSON.stringify(play.hosts)}`;
@@ -75,14 +84,15 @@ export async function prepare(o: PrepareOptions): Promise<Prepared> {
       if (!loaded) {
         throw new InputError(`unknown role '${entry.name}'`, entry.origin, `known roles: ${catalog.known().join(', ') || '(none)'}`);
       }
-      if (tagSelected([...play.tags, ...entry.tags], o.tags ?? [], o.skipTags ?? [])) roles.push({ entry, loaded });
+      roles.push({ entry, loaded, mode: tagSelected([...play.tags, ...entry.tags], o.tags ?? [], o.skipTags ?? []) ? 'run' : 'skip' });
     }
     const targets = limit ? matched.filter((h) => limit.has(h)) : matched;
     const readOnly = limit ? matched.filter((h) => !limit.has(h)) : [];
     plays.push({ play, targets, readOnly, roles });
   }
+  markReadRoles(plays);
 
-  const used = new Set(plays.filter((p) => p.roles.length).flatMap((p) => [...p.targets, ...p.readOnly]));
+  const used = new Set(plays.filter((p) => p.roles.some((r) => r.mode !== 'skip')).flatMap((p) => [...p.targets, ...p.readOnly]));
   const hosts = [...inventory.hosts.keys()].filter((h) => used.has(h));
   const connections = new Map<string, ConnectionParams>();
   const override = connectionOverride(o.connection ?? {}, o.cwd ?? process.cwd(), env);
@@ -112,6 +122,15 @@ function connectionOverride(o: ConnectionOverrides, cwd: string, env: NodeJS.Pro
   });
 }
 
+/** A filtered-out role before the last selected one is read (its facts may be needed); after it, skipped. */
+function markReadRoles(plays: PreparedPlay[]): void {
+  const all = plays.flatMap((p) => p.roles);
+  const lastRun = all.map((r) => r.mode).lastIndexOf('run');
+  all.forEach((r, i) => {
+    if (r.mode === 'skip' && i < lastRun) r.mode = 'read';
+  });
+}
+
 /** `--limit @file`: one pattern per line (Ansible's retry files). */
 function limitPattern(limit: string, cwd: string): string {
   if (!limit.startsWith('@')) return limit;
@@ -137,7 +156,7 @@ function validateAll(p: Prepared): void {
   for (const pp of p.plays) {
     for (const host of [...pp.targets, ...pp.readOnly]) {
       for (const role of pp.roles) {
-        if (!role.loaded.role.validate) continue;
+        if (role.mode === 'skip' || !role.loaded.role.validate) continue;
         const layer = varsFor(p, host, pp.play, role);
         try {
           role.loaded.role.validate(layer.vars);

@@ -72,50 +72,61 @@ class RunState {
   }
 
   async play(pp: PreparedPlay): Promise<void> {
+    if (pp.roles.every((r) => r.mode === 'skip')) return;
     const name = pp.play.name;
-    const targets = pp.roles.length ? pp.targets.filter((h) => !this.isOut(h)) : [];
-    // Outside --limit a host only runs the roles that register facts, and skips the play without any.
-    const readOnlyRoles = new Map<string, PreparedRole[]>();
-    for (const h of pp.readOnly) {
-      if (this.isOut(h)) continue;
-      const roles = pp.roles.filter((r) => this.registersFacts(pp, h, r));
-      if (roles.length) readOnlyRoles.set(h, roles);
-    }
-    const readOnly = [...readOnlyRoles.keys()];
-    for (const h of [...targets, ...readOnly]) this.involved.add(h);
+    const work = [...pp.targets, ...pp.readOnly].filter((h) => !this.isOut(h)).map((h) => ({ host: h, roles: this.rolesOn(pp, h) })).filter((w) => w.roles.length);
+    const readOnly = work.filter((w) => w.roles.every((r) => r.readOnly)).map((w) => w.host);
+    const targets = work.map((w) => w.host).filter((h) => !readOnly.includes(h));
+    for (const w of work) this.involved.add(w.host);
     this.o.emit({ type: 'play-start', play: name, hosts: targets, readOnlyHosts: readOnly });
-    const work = [...targets.map((h) => ({ host: h, roles: pp.roles, readOnly: false })), ...readOnly.map((h) => ({ host: h, roles: readOnlyRoles.get(h)!, readOnly: true }))];
     const forks = Math.max(1, this.o.forks ?? Math.min(work.length || 1, 50));
-    await pool(work, forks, (w) => this.hostPlay(pp, w.host, w.roles, w.readOnly));
+    await pool(work, forks, (w) => this.hostPlay(pp, w.host, w.roles));
     this.o.emit({ type: 'play-end', play: name });
   }
 
-  private async hostPlay(pp: PreparedPlay, host: string, roles: PreparedRole[], readOnly: boolean): Promise<void> {
+  /**
+   * The roles a host runs in this play. Selected roles run; a host outside --limit, or a role filtered
+   * out by --tags/--skip-tags, only runs the roles that register facts, read-only (later roles need them).
+   */
+  private rolesOn(pp: PreparedPlay, host: string): HostRole[] {
+    const outsideLimit = pp.readOnly.includes(host);
+    return pp.roles.flatMap((role): HostRole[] => {
+      if (role.mode === 'skip') return [];
+      if (role.mode === 'run' && !outsideLimit) return [{ role, readOnly: false }];
+      return this.registersFacts(pp, host, role) ? [{ role, readOnly: true }] : [];
+    });
+  }
+
+  private async hostPlay(pp: PreparedPlay, host: string, roles: HostRole[]): Promise<void> {
     const play = pp.play.name;
-    const check = this.o.check || readOnly;
     const transport = await this.transport(play, host);
     if (!transport) return;
 
-    const notified: string[] = [];
+    // Handlers notified by a read-only role are only reported (check), never run.
+    const notified = { run: [] as string[], read: [] as string[] };
     const ran: PreparedRole[] = [];
-    for (const role of roles) {
+    for (const { role, readOnly } of roles) {
       const ctx = this.context(pp, host, role);
       this.o.emit({ type: 'role-start', play, role: role.entry.name, host });
       ran.push(role);
+      const check = this.o.check || readOnly;
       const outcome = await this.guard(play, host, () =>
-        this.deps.executeRole({ transport, role: role.loaded.role, ctx, play, check, registerPlanned: this.o.check, diff: this.o.diff, emit: this.o.emit, onPlan: this.planHook(host) }),
+        this.deps.executeRole({ transport, role: role.loaded.role, ctx, play, check, readOnly, registerPlanned: this.o.check && !readOnly, diff: this.o.diff, emit: this.o.emit, onPlan: this.planHook(host) }),
       );
       if (outcome === 'unreachable') return;
       this.count(host, outcome, readOnly);
       this.registered.set(host, { ...this.registered.get(host), ...outcome.registered });
-      for (const n of outcome.notified) if (!notified.includes(n)) notified.push(n);
+      const list = readOnly ? notified.read : notified.run;
+      for (const n of outcome.notified) if (!list.includes(n)) list.push(n);
       if (outcome.error) {
         const error = outcome.error instanceof InputError ? withVarOrigin(outcome.error, varsFor(this.p, host, pp.play, role, this.registered.get(host))) : outcome.error;
         this.fail(play, host, role.entry.name, error instanceof InputError ? new Error(error.describe()) : error);
         break;
       }
     }
-    if (notified.length) await this.handlers(pp, host, ran, notified, transport, check, readOnly);
+    if (notified.run.length) await this.handlers(pp, host, ran, notified.run, transport, this.o.check, false);
+    const readOnlyOnly = notified.read.filter((n) => !notified.run.includes(n));
+    if (readOnlyOnly.length && !this.isOut(host)) await this.handlers(pp, host, ran, readOnlyOnly, transport, true, true);
   }
 
   private async handlers(pp: PreparedPlay, host: string, ran: PreparedRole[], notified: string[], transport: Transport, check: boolean, readOnly: boolean): Promise<void> {
@@ -257,6 +268,12 @@ class RunState {
       }
     }
   }
+}
+
+interface HostRole {
+  role: PreparedRole;
+  /** Forced check, changes not counted, facts as the host really has them. */
+  readOnly: boolean;
 }
 
 async function pool<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {

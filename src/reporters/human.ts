@@ -35,7 +35,7 @@ export function humanReporter(o: HumanOptions): (e: EngineEvent) => void {
   };
   const readOnly = new Set<string>();
   let check = false;
-  const hostTag = (host: string) => (readOnly.has(host) ? `[${host} read-only]` : `[${host}]`);
+  const hostTag = (host: string, readOnlyRole = false) => (readOnlyRole || readOnly.has(host) ? `[${host} read-only]` : `[${host}]`);
   const statusWord = (s: StepStatus) => (s === 'skipped' ? 'skipping' : s === 'failed' ? 'failed' : s);
 
   return (e) => {
@@ -57,17 +57,17 @@ export function humanReporter(o: HumanOptions): (e: EngineEvent) => void {
         e.readOnlyHosts.forEach((h) => readOnly.add(h));
         out(`\n${paint('title', `PLAY [${e.play}] ${'*'.repeat(Math.max(3, 60 - e.play.length))}`)}`);
         if (!e.hosts.length && !e.readOnlyHosts.length) out(paint('skipped', 'skipping: no hosts matched'));
-        if (e.readOnlyHosts.length) out(paint('dim', `read-only (outside --limit, facts only): ${e.readOnlyHosts.join(', ')}`));
+        if (e.readOnlyHosts.length) out(paint('dim', `read-only (outside --limit or --tags, facts only): ${e.readOnlyHosts.join(', ')}`));
         break;
       }
       case 'role-start':
         if (o.verbose) out(paint('dim', `${hostTag(e.host)} role ${e.role}`));
         break;
       case 'step': {
-        const word = e.status === 'changed' && (check || readOnly.has(e.host)) ? 'changed (check)' : statusWord(e.status);
+        const word = e.status === 'changed' && (check || e.readOnly || readOnly.has(e.host)) ? 'changed (check)' : statusWord(e.status);
         const why = e.why ? ` (${e.why})` : '';
         const err = e.error ? `: ${e.error}` : '';
-        out(`${paint(e.status, `${word}: ${hostTag(e.host)}`)} ${e.role} | ${e.step}${why}${err}`);
+        out(`${paint(e.status, `${word}: ${hostTag(e.host, e.readOnly)}`)} ${e.role} | ${e.step}${why}${err}`);
         if (o.verbose) for (const a of e.actions) out(paint('dim', `    - ${a}`));
         if (o.diff) for (const d of e.diffs ?? []) out(colorDiff(unifiedDiff(d), paint));
         break;

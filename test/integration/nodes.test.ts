@@ -262,3 +262,60 @@ serial('--limit workers after deleting w2 certs.d: only w2 changes, cp1/b1/w1 un
   const again = await pull('w2');
   t.is(again.code, 0, again.stderr);
 });
+
+serial('--tags: each tag of site.yaml runs on the converged lab (filtered-out producers read, never changed); a misspelled tag is exit 3', async (t) => {
+  const all = ['cp1', 'w1', 'w2', 'b1'];
+  const files = [...containerdFiles, ...buildFiles, '/registry/certs/ca.crt', '/registry/auth/htpasswd'];
+  const before = Object.fromEntries(await Promise.all(all.map(async (h) => [h, await fingerprint(h, files)] as const)));
+  for (const tag of ['containerd', 'dns', 'docker', 'trust', 'k8s', 'pki', 'users', 'nfs', 'proxy']) {
+    const r = await play(['--tags', tag, '--check', '--detailed-exitcode']);
+    t.is(r.code, 0, `--tags ${tag}: ${output(r)}\n${failures(r).join('\n')}`);
+    t.deepEqual(failures(r), [], tag);
+  }
+  const typo = await play(['--tags', 'contianerd']);
+  t.is(typo.code, 3);
+  t.regex(typo.stderr, /--tags contianerd: no play or role in the playbook has this tag/);
+  t.regex(typo.stderr, /known tags: certs, containerd, dns, docker, htpasswd, k8s, nfs, pki, proxy, registry, storage, trust, users/);
+  for (const host of all) t.is(await fingerprint(host, files), before[host], `${host} untouched`);
+});
+
+serial('--tags containerd as a CI drift gate: drift on w1 exits 8 (nothing written), the tagged apply heals only w1, roles outside the tag change nothing', async (t) => {
+  const hostsToml = `/etc/containerd/certs.d/${ADDRESS}/hosts.toml`;
+  const good = (await lab.readFile('w1', hostsToml))!;
+  await lab.sh('w1', `rm -f ${hostsToml}`);
+  const cp1Files = [...containerdFiles, '/registry/certs/ca.crt', '/registry/certs/registry.crt', '/registry/auth/htpasswd'];
+  const w1Others = ['/etc/containerd/config.toml', `/etc/containerd/certs.d/${ADDRESS}/ca.crt`, '/etc/hosts', '/etc/fstab'];
+  const untouched = {
+    cp1: await fingerprint('cp1', cp1Files),
+    w1: await fingerprint('w1', w1Others),
+    w2: await fingerprint('w2', [...containerdFiles, '/etc/fstab']),
+    b1: await fingerprint('b1', buildFiles),
+  };
+  const restartsBefore = Object.fromEntries(await Promise.all(CONTAINERD_HOSTS.map(async (h) => [h, await restarts(h)] as const)));
+  const isReadOnly = (e: StepEvent) => (e as { readOnly?: boolean }).readOnly === true;
+
+  const gate = await play(['--tags', 'containerd', '--check', '--detailed-exitcode']);
+  t.is(gate.code, 8, `${output(gate)}\n${failures(gate).join('\n')}`);
+  t.true(gate.report.recap.w1!.changed > 0);
+  for (const host of ['cp1', 'w2']) t.is(gate.report.recap[host]?.changed, 0, host);
+  t.is(await lab.readFile('w1', hostsToml), null, 'check wrote nothing');
+  // The producers outside the tag (certs, htpasswd, k8s-apply on cp1) were read, not run.
+  const producerSteps = gate.report.events.filter((e) => e.type === 'step' && e.host === 'cp1' && ['certs', 'htpasswd', 'k8s-apply'].includes(e.role ?? ''));
+  t.true(producerSteps.length > 0);
+  t.true(producerSteps.every(isReadOnly));
+  t.false(gate.report.events.some((e) => e.type === 'step' && ['dns-hosts', 'fstab-nfs', 'docker-trust', 'cri-proxy'].includes(e.role ?? '')), 'roles outside the tag that register nothing are not even read');
+
+  const apply = await play(['--tags', 'containerd']);
+  t.is(apply.code, 0, `${output(apply)}\n${failures(apply).join('\n')}`);
+  t.is(await lab.readFile('w1', hostsToml), good, 'hosts.toml is back, byte for byte');
+  const changed = apply.report.events.filter((e) => e.type === 'step' && e.status === 'changed' && !isReadOnly(e));
+  t.deepEqual(changed.map((e) => `${e.host} ${e.role}`), ['w1 containerd-trust'], changed.map((e) => e.step).join(', '));
+  t.is(await fingerprint('cp1', cp1Files), untouched.cp1);
+  t.is(await fingerprint('w1', w1Others), untouched.w1, 'w1: only hosts.toml was written');
+  t.is(await fingerprint('w2', [...containerdFiles, '/etc/fstab']), untouched.w2);
+  t.is(await fingerprint('b1', buildFiles), untouched.b1);
+  for (const host of CONTAINERD_HOSTS) t.is(await restarts(host), restartsBefore[host]!, `${host}: no containerd restart`);
+
+  const after = await play(['--tags', 'containerd', '--check', '--detailed-exitcode']);
+  t.is(after.code, 0, output(after));
+});

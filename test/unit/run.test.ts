@@ -253,10 +253,63 @@ test('with --limit, hosts outside it run read-only (forced check, no changes cou
 test('--tags and --skip-tags select role entries by play and entry tags', async (t) => {
   const roles = [fakeRole('a'), fakeRole('b'), fakeRole('c')];
   const pb = '- hosts: w1\n  tags: [p]\n  roles:\n    - {role: a, tags: [ta]}\n    - {role: b, tags: [tb]}\n- hosts: w1\n  roles: [c]\n';
-  const names = (p: Awaited<ReturnType<typeof setup>>) => p.plays.map((pp) => pp.roles.map((r) => r.entry.name));
-  t.deepEqual(names(await setup(pb, roles, { tags: ['tb'] })), [['b'], []]);
-  t.deepEqual(names(await setup(pb, roles, { tags: ['p'] })), [['a', 'b'], []]);
-  t.deepEqual(names(await setup(pb, roles, { skipTags: ['ta'] })), [['b'], ['c']]);
+  const modes = (p: Awaited<ReturnType<typeof setup>>) => p.plays.map((pp) => pp.roles.map((r) => `${r.entry.name}:${r.mode}`));
+  t.deepEqual(modes(await setup(pb, roles, { tags: ['tb'] })), [['a:read', 'b:run'], ['c:skip']]);
+  t.deepEqual(modes(await setup(pb, roles, { tags: ['p'] })), [['a:run', 'b:run'], ['c:skip']]);
+  t.deepEqual(modes(await setup(pb, roles, { skipTags: ['ta'] })), [['a:read', 'b:run'], ['c:run']]);
+});
+
+test('an unknown tag is bad input naming the known tags; special tags are always known', async (t) => {
+  const pb = '- hosts: w1\n  tags: [p]\n  roles:\n    - {role: a, tags: [containerd, trust]}\n';
+  for (const o of [{ tags: ['contianerd'] }, { skipTags: ['nope'] }]) {
+    const e = await t.throwsAsync(setup(pb, [fakeRole('a')], o), { instanceOf: InputError });
+    t.regex(e!.describe(), /pb\.yaml: --(skip-)?tags (contianerd|nope): no play or role in the playbook has this tag\n  -> known tags: containerd, p, trust \(and the special tags all, always, never, tagged, untagged\)/);
+  }
+  await t.notThrowsAsync(setup(pb, [fakeRole('a')], { tags: ['all', 'containerd'], skipTags: ['never'] }));
+});
+
+test('--tags: a filtered-out role before a selected one runs read-only where it registers facts (like a host outside --limit)', async (t) => {
+  const producer = fakeRole('producer', { plan: () => [{ kind: 'file', path: '/ca.crt', register: 'ca' }] });
+  const other = fakeRole('other', { plan: () => [{ kind: 'file', path: '/x' }] });
+  const after = fakeRole('after', { plan: () => [{ kind: 'file', path: '/y', register: 'y' }] });
+  let seen: unknown;
+  const w = fakeWorld({
+    script(o) {
+      if (o.role.name === 'producer') return { changed: 1, registered: { ca: 'PEM' } };
+      if (o.role.name === 'consumer') {
+        seen = o.ctx.hostvars('cp1').ca;
+        return { changed: 1 };
+      }
+      return { ok: 1 };
+    },
+  });
+  const pb = '- hosts: control_plane\n  roles: [{role: producer, tags: [pki]}, {role: other, tags: [x]}]\n- hosts: control_plane:workers\n  roles: [{role: consumer, tags: [trust]}]\n- hosts: all\n  roles: [{role: after, tags: [late]}]\n';
+  const p = await setup(pb, [producer, other, fakeRole('consumer'), after], { tags: ['trust'] });
+  const c = collector();
+  const r = await runPrepared(p, { check: true, diff: false, detailedExitcode: true, emit: c.emit, template: noTemplate }, w.deps);
+  t.deepEqual(w.calls.map((x) => `${x.host}/${x.role}/${x.check}`).sort(), ['cp1/consumer/true', 'cp1/producer/true', 'w1/consumer/true', 'w2/consumer/true']);
+  t.is(seen, 'PEM');
+  t.like(r.recap.cp1, { changed: 1, ok: 1 }, 'the read-only producer changes nothing: its planned change is only ok');
+  t.is(r.exitCode, 8, 'the drift gate sees the selected role\'s changes');
+  t.truthy(c.events.find((e) => e.type === 'play-start' && e.readOnlyHosts.includes('cp1') && e.hosts.length === 0));
+  t.false(c.events.some((e) => e.type === 'play-start' && e.play === 'all'), 'a play with every role filtered out (and nothing selected after it) is not run');
+
+  // Apply: the read-only producer is still forced into check and registers the real state.
+  const applied = fakeWorld({ script: (o) => (o.role.name === 'producer' ? { changed: 1, registered: { ca: 'PEM' } } : { ok: 1 }) });
+  const opts: Array<{ role: string; check: boolean; registerPlanned?: boolean; readOnly?: boolean }> = [];
+  const deps = { ...applied.deps, executeRole: (o: Parameters<typeof applied.deps.executeRole>[0]) => (opts.push({ role: o.role.name, check: o.check, registerPlanned: o.registerPlanned, readOnly: o.readOnly }), applied.deps.executeRole(o)) };
+  const ra = await runPrepared(p, { check: false, diff: false, emit: () => {}, template: noTemplate }, deps);
+  t.deepEqual(opts.find((x) => x.role === 'producer'), { role: 'producer', check: true, registerPlanned: false, readOnly: true });
+  t.like(opts.find((x) => x.role === 'consumer'), { check: false, readOnly: false });
+  t.is(ra.exitCode, 0);
+});
+
+test('--tags with drift only in a read-only role: the drift gate stays 0', async (t) => {
+  const producer = fakeRole('producer', { plan: () => [{ kind: 'file', path: '/ca.crt', register: 'ca' }] });
+  const w = fakeWorld({ script: (o) => (o.role.name === 'producer' ? { changed: 1, registered: { ca: 'PEM' } } : { ok: 1 }) });
+  const p = await setup('- hosts: control_plane\n  roles: [{role: producer, tags: [pki]}, {role: consumer, tags: [trust]}]\n', [producer, fakeRole('consumer')], { tags: ['trust'] });
+  const r = await runPrepared(p, { check: true, diff: false, detailedExitcode: true, emit: () => {}, template: noTemplate }, w.deps);
+  t.is(r.exitCode, 0);
 });
 
 test('an executor that throws fails only that host', async (t) => {
