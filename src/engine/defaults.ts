@@ -7,7 +7,7 @@ import { executeRole, runHandlers } from './executor.js';
 import type { ConnectionParams } from './inventory.js';
 
 export function connectTransport(c: ConnectionParams): Transport {
-  if (c.transport === 'local') return new LocalTransport({ host: c.name, become: c.become });
+  if (c.transport === 'local') return new LocalTransport({ host: c.name, become: c.become, becomePassword: c.becomePassword });
   return new SshTransport({
     host: c.name,
     address: c.host,
@@ -17,6 +17,7 @@ export function connectTransport(c: ConnectionParams): Transport {
     knownHostsPath: c.knownHosts,
     hostKeyChecking: c.hostKeyChecking,
     become: c.become,
+    becomePassword: c.becomePassword,
   });
 }
 

@@ -3,6 +3,7 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InputError, type Origin } from '../errors.js';
 import { expandHome } from '../paths.js';
+import { isSecret, type Secret } from '../secret.js';
 import { layerFrom, mergeLayers, type VarLayer } from './vars.js';
 import { loadYamlFile, originOf, originOfNode, type YamlOptions } from './yaml.js';
 
@@ -23,6 +24,8 @@ export interface ConnectionParams {
   knownHosts?: string;
   hostKeyChecking: HostKeyChecking;
   become: boolean;
+  /** sudo's password, when sudo asks for one (reaches the host on stdin only). */
+  becomePassword?: Secret;
   transport: 'ssh' | 'local';
 }
 
@@ -72,6 +75,9 @@ const connectionKeys: Record<string, keyof Omit<ConnectionParams, 'name'>> = {
   host_key_checking: 'hostKeyChecking',
   ansible_become: 'become',
   become: 'become',
+  ansible_become_password: 'becomePassword',
+  ansible_become_pass: 'becomePassword',
+  become_password: 'becomePassword',
   ansible_connection: 'transport',
   transport: 'transport',
 };
@@ -298,6 +304,13 @@ export function connectionOf(inv: Inventory, host: string, env: NodeJS.ProcessEn
     }
     become = bc.value === true || bc.value === 'true' || bc.value === 'yes';
   }
+  const pwV = pick('becomePassword');
+  if (pwV && !isSecret(pwV.value)) {
+    throw new InputError(`host ${host}: ${pwV.key} must be a secret, not plain text`, where(pwV), `write it as \`${pwV.key}: !env NAME\` or \`${pwV.key}: !file path\``);
+  }
+  if (pwV && /[\r\n]/.test((pwV.value as Secret).reveal())) {
+    throw new InputError(`host ${host}: ${pwV.key} must be one line (sudo reads one line)`, where(pwV), 'remove the line break (a !file keeps its trailing newline out already)');
+  }
   const keyV = pick('sshKey');
   let sshKey: string | undefined;
   if (keyV) {
@@ -325,6 +338,7 @@ export function connectionOf(inv: Inventory, host: string, env: NodeJS.ProcessEn
     knownHosts,
     hostKeyChecking,
     become,
+    ...(pwV ? { becomePassword: pwV.value as Secret } : {}),
     transport,
   };
 }

@@ -1,21 +1,32 @@
-// The local transport: runs commands with `sh -c` on this machine.
-import { spawn } from 'node:child_process';
+// The local transport: runs commands on this machine (the controller) through zx. zx is told to
+// use /bin/sh with POSIX quoting (its default is bash with $'...' quoting and `set -euo pipefail;`),
+// never to throw on a non-zero exit and never to print: the engine reads the result.
 import { userInfo } from 'node:os';
-import { becomeRoot } from './shell.js';
+import { $, type ProcessOutput } from 'zx/core';
+import type { Secret } from '../secret.js';
+import { becomeRoot, quote, withStdinPrefix } from './shell.js';
 import type { ExecOptions, ExecResult, Transport } from './types.js';
 
 export interface LocalTransportOptions {
   host: string;
   become?: boolean;
+  /** sudo's password; sent on stdin ahead of the command's input (see becomeRoot). */
+  becomePassword?: Secret;
+  /** Extra environment for every command (e.g. KUBECONFIG). */
+  env?: NodeJS.ProcessEnv;
 }
+
+const sh = $({ shell: '/bin/sh', prefix: '', postfix: '', quote, nothrow: true, quiet: true, verbose: false, preferLocal: false });
 
 export class LocalTransport implements Transport {
   readonly host: string;
   readonly user: string;
   #roundTrips = 0;
+  readonly #o: LocalTransportOptions;
   readonly #become: boolean;
 
   constructor(o: LocalTransportOptions) {
+    this.#o = o;
     this.host = o.host;
     this.#become = o.become === true && process.getuid?.() !== 0;
     this.user = userInfo().username; // with become, commands run through sudo as root
@@ -27,26 +38,21 @@ export class LocalTransport implements Transport {
 
   async connect(): Promise<void> {}
 
-  exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+  async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
     this.#roundTrips++;
-    const line = this.#become ? becomeRoot(command) : command;
-    return new Promise((resolve) => {
-      const child = spawn('sh', ['-c', line], { stdio: ['pipe', 'pipe', 'pipe'] });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      child.stdout.on('data', (b: Buffer) => out.push(b));
-      child.stderr.on('data', (b: Buffer) => err.push(b));
-      child.stdin.on('error', () => {});
-      child.on('error', (e) => resolve({ code: 127, stdout: '', stderr: e.message }));
-      child.on('close', (code, signal) =>
-        resolve({
-          code: code ?? (signal ? 128 : 1),
-          stdout: Buffer.concat(out).toString('utf8'),
-          stderr: Buffer.concat(err).toString('utf8') + (signal ? `killed by ${signal}` : ''),
-        }),
-      );
-      child.stdin.end(opts.stdin ?? '');
-    });
+    const { line, stdinPrefix } = this.#become ? becomeRoot(command, this.#o.becomePassword?.reveal()) : { line: command, stdinPrefix: '' };
+    const input = withStdinPrefix(stdinPrefix, opts.stdin);
+    let out: ProcessOutput;
+    try {
+      out = await sh({ input, env: { ...process.env, ...this.#o.env } })`sh -c ${line}`;
+    } catch (e) {
+      return { code: 127, stdout: '', stderr: (e as Error).message };
+    }
+    return {
+      code: out.exitCode ?? (out.signal ? 128 : 1),
+      stdout: out.stdout,
+      stderr: out.stderr + (out.signal ? `killed by ${out.signal}` : ''),
+    };
   }
 
   async close(): Promise<void> {}

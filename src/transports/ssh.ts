@@ -4,7 +4,8 @@
 import type { NodeSSH } from 'node-ssh';
 import { UnreachableError } from '../errors.js';
 import { knownHostName } from '../facts/known-hosts.js';
-import { becomeRoot } from './shell.js';
+import type { Secret } from '../secret.js';
+import { becomeRoot, withStdinPrefix } from './shell.js';
 import { forwardThrough, normalizeChecking, openHop, type HostKeyChecking } from './ssh-connect.js';
 import { resolveRoute, type Route, type RouteOptions } from './ssh-route.js';
 import type { ExecOptions, ExecResult, Transport } from './types.js';
@@ -15,6 +16,8 @@ export interface SshTransportOptions extends RouteOptions {
   /** Default strict. `true`/'yes' mean strict, `false`/'no' mean off (Ansible spellings); others throw. */
   hostKeyChecking?: HostKeyChecking | 'yes' | 'no' | boolean;
   become?: boolean;
+  /** sudo's password; sent on stdin ahead of the command's input (see becomeRoot). */
+  becomePassword?: Secret;
   connectTimeoutMs?: number;
 }
 
@@ -73,7 +76,7 @@ export class SshTransport implements Transport {
     const connection = this.#ssh?.connection;
     if (!connection) throw new UnreachableError(this.host, 'connection lost');
     this.#roundTrips++;
-    const line = this.#o.become ? becomeRoot(command) : command;
+    const { line, stdinPrefix } = this.#o.become ? becomeRoot(command, this.#o.becomePassword?.reveal()) : { line: command, stdinPrefix: '' };
     return new Promise((resolvePromise, reject) => {
       connection.exec(line, (err, channel) => {
         if (err) return reject(new UnreachableError(this.host, `cannot open a channel: ${err.message}`));
@@ -95,7 +98,7 @@ export class SshTransport implements Transport {
             stderr: Buffer.concat(errOut).toString('utf8') + (signal ? `killed by signal ${signal}` : ''),
           });
         });
-        channel.end(opts.stdin ?? '');
+        channel.end(withStdinPrefix(stdinPrefix, opts.stdin));
       });
     });
   }

@@ -7,6 +7,7 @@
 import test from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -213,4 +214,106 @@ serial('become where sudo wants a password: exit 2 with sudo\'s own refusal, not
   t.is(r.code, 2, output(r));
   t.regex(output(r), /sudo: a password is required/);
   t.is(await lab.sh('b1', 'stat -c %Y.%i /etc/hosts; sha256sum /etc/hosts'), before);
+});
+
+// sudo with a password: deploy gets one (its sudoers rule is `ALL` without NOPASSWD since the test above).
+const SUDO_PW = "deploy's Sudo-pw 7c1e $x";
+
+/** Every distinct command line of the machine's processes while `fn` runs (lab hosts share the process table). */
+async function argvDuring<T>(fn: () => Promise<T>): Promise<{ result: T; argvs: Set<string> }> {
+  const argvs = new Set<string>();
+  let running = true;
+  const sample = async () => {
+    while (running) {
+      for (const pid of await readdir('/proc').catch(() => [] as string[])) {
+        if (!/^\d+$/.test(pid)) continue;
+        const argv = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+        if (argv) argvs.add(argv.replaceAll('\0', ' '));
+      }
+    }
+  };
+  const sampler = sample();
+  try {
+    return { result: await fn(), argvs };
+  } finally {
+    running = false;
+    await sampler;
+  }
+}
+
+function sudoPwInventory(file: string, b1: Record<string, unknown>, password = '!env SUDO_PW'): string {
+  const path = inventory(file, b1);
+  writeFileSync(path, readFileSync(path, 'utf8').replace(/^(\s+)become: true\n/m, `$1become: true\n$1become_password: ${password}\n`));
+  return path;
+}
+
+serial('become_password (!env): sudo -S gets it on stdin; converges, second run changed=0; the password is in no argv, log or output', async (t) => {
+  await lab.sh('b1', `printf '%s\\n' ${JSON.stringify(`deploy:${SUDO_PW}`).replaceAll('$', '\\$')} | chpasswd`);
+  const direct = await runProgram('ssh', [...lab.sshOptions(), `deploy@${lab.address('b1')}`, 'sudo -n true']);
+  t.not(direct.code, 0, 'sudo really wants a password now');
+  const inv = sudoPwInventory('inv-sudo-pw-ok.yaml', deployHost({ ssh_key: lab.keyPath, become: true }));
+  t.regex(readFileSync(inv, 'utf8'), /become_password: !env SUDO_PW/);
+  const pwEnv = { SUDO_PW };
+  const { result: first, argvs } = await argvDuring(() => play(inv, ['-e', 'registry_ip=192.0.2.41'], pwEnv));
+  t.is(first.code, 0, output(first));
+  t.is(first.report.recap.b1?.changed, 1, output(first));
+  t.regex((await lab.readFile('b1', '/etc/hosts'))!, hostsLine('192.0.2.41'));
+  t.is(await stat('/etc/hosts'), 'root:root 644');
+  const second = await play(inv, ['-e', 'registry_ip=192.0.2.41'], pwEnv);
+  t.is(second.code, 0, output(second));
+  t.is(second.report.recap.b1?.changed, 0, output(second));
+
+  // The sampler saw the sudo command lines (so it would have seen a password in one).
+  t.true([...argvs].some((a) => a.startsWith("sudo -S -p  sh -c ")), [...argvs].filter((a) => a.includes('sudo')).join('\n'));
+  t.false([...argvs].some((a) => a.includes(SUDO_PW) || a.includes('Sudo-pw')), 'the password is in no process argv');
+  const log = (await lab.readFile('b1', '/var/log/sudo.log')) ?? '';
+  t.regex(log, /deploy : .*USER=root ; COMMAND=\/usr\/bin\/sh -c /);
+  t.false(log.includes('Sudo-pw'), 'not in the sudo log');
+  t.false(((await lab.readFile('b1', '/var/log/sshd.log')) ?? '').includes('Sudo-pw'), 'not in the sshd log');
+  t.false((first.stdout + first.stderr + second.stdout + second.stderr).includes('Sudo-pw'), 'not in the output');
+});
+
+serial('become_password with a NOPASSWD rule: sudo does not read it, the run still converges', async (t) => {
+  await lab.writeFile('b1', '/etc/sudoers.d/deploy', 'deploy ALL=(ALL) NOPASSWD: ALL\n', 0o440);
+  try {
+    const inv = sudoPwInventory('inv-sudo-pw-nopasswd.yaml', deployHost({ ssh_key: lab.keyPath, become: true }));
+    const r = await play(inv, ['-e', 'registry_ip=192.0.2.42'], { SUDO_PW });
+    t.is(r.code, 0, output(r));
+    t.regex((await lab.readFile('b1', '/etc/hosts'))!, hostsLine('192.0.2.42'));
+  } finally {
+    await lab.writeFile('b1', '/etc/sudoers.d/deploy', 'deploy ALL=(ALL) ALL\n', 0o440);
+  }
+});
+
+serial('a wrong become_password: exit 2 with sudo\'s own refusal, nothing changed, the wrong password nowhere', async (t) => {
+  const before = await lab.sh('b1', 'stat -c %Y.%i /etc/hosts; sha256sum /etc/hosts');
+  const inv = sudoPwInventory('inv-sudo-pw-wrong.yaml', deployHost({ ssh_key: lab.keyPath, become: true }));
+  const r = await play(inv, ['-e', 'registry_ip=192.0.2.43'], { SUDO_PW: 'Wrong-sudo-pw-51' });
+  t.is(r.code, 2, output(r));
+  t.regex(output(r), /incorrect password attempt/);
+  t.false(output(r).includes('Wrong-sudo-pw-51'));
+  t.is(await lab.sh('b1', 'stat -c %Y.%i /etc/hosts; sha256sum /etc/hosts'), before);
+});
+
+serial('become_password in plain text is bad input: exit 3, no connection', async (t) => {
+  const sessions = async () => ((await lab.readFile('b1', '/var/log/sshd.log')) ?? '').split('\n').filter((l) => /Accepted publickey/.test(l)).length;
+  const before = await sessions();
+  const inv = sudoPwInventory('inv-sudo-pw-plain.yaml', deployHost({ ssh_key: lab.keyPath, become: true }), 'plain-text-pw');
+  const r = await play(inv);
+  t.is(r.code, 3, output(r));
+  t.regex(r.stderr, /inv-sudo-pw-plain\.yaml:\d+:\d+: host b1: become_password must be a secret, not plain text\n\s+-> write it as `become_password: !env NAME`/);
+  t.false(output(r).includes('plain-text-pw'));
+  t.is(await sessions(), before);
+});
+
+serial('-u, --private-key and -b override the inventory: root without key or become in the file, deploy through sudo on the command line', async (t) => {
+  const path = join(work, 'inv-root.yaml');
+  writeFileSync(path, readFileSync(inventory('inv-root-base.yaml', { host: lab.address('b1'), port: 22, user: 'root', known_hosts: lab.knownHostsPath, become: false, become_password: 'SENTINEL' }), 'utf8').replace("become_password: SENTINEL", 'become_password: !env SUDO_PW'));
+  t.notRegex(readFileSync(path, 'utf8'), /ssh_key/);
+  const logBefore = ((await lab.readFile('b1', '/var/log/sudo.log')) ?? '').length;
+  const r = await play(path, ['-u', 'deploy', '--private-key', lab.keyPath, '-b', '-e', 'registry_ip=192.0.2.44'], { SUDO_PW, SSH_AUTH_SOCK: '' });
+  t.is(r.code, 0, output(r));
+  t.regex((await lab.readFile('b1', '/etc/hosts'))!, hostsLine('192.0.2.44'));
+  const log = ((await lab.readFile('b1', '/var/log/sudo.log')) ?? '').slice(logBefore);
+  t.regex(log, /deploy : .*USER=root ; COMMAND=\/usr\/bin\/sh -c /, 'logged in as deploy, commands through sudo');
 });
