@@ -12,7 +12,14 @@ export interface Diff {
 
 export type EngineEvent =
   | { type: 'run-start'; playbook: string; check: boolean; hosts: string[] }
-  | { type: 'play-start'; play: string; hosts: string[]; readOnlyHosts: string[] }
+  | {
+      type: 'play-start';
+      play: string;
+      hosts: string[];
+      readOnlyHosts: string[];
+      /** Names in the play's hosts: that the inventory lacks: skipped (a cluster without build hosts). */
+      absent?: string[];
+    }
   | { type: 'role-start'; play: string; role: string; host: string }
   | {
       type: 'step';

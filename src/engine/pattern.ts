@@ -4,6 +4,7 @@
 // As in Ansible, unions are taken first, then intersections, then exclusions.
 import { InputError, type Origin } from '../errors.js';
 import { groupMembers, type Inventory } from './inventory.js';
+import { didYouMean, suggestion } from './suggest.js';
 
 export interface PatternTerm {
   op: '' | '&' | '!';
@@ -45,8 +46,25 @@ export interface MatchOptions {
   /** For error messages: `--limit 'x'` or the play's hosts: line. */
   what: string;
   origin?: Origin;
-  /** Plain names that are neither a group nor a host are errors (plays); --limit only fails on no match. */
-  strictNames?: boolean;
+}
+
+const SUBSCRIPT = /^(.*)\[(-?\d*)(?::(-?\d*))?\]$/;
+
+/** The plain group or host names a pattern mentions (not `all`, globs or regexes; `g[0]` names `g`). */
+export function namesIn(pattern: string | string[]): string[] {
+  const names = new Set<string>();
+  for (const { text } of splitPattern(pattern)) {
+    if (text.startsWith('~')) continue;
+    const name = SUBSCRIPT.exec(text)?.[1] ?? text;
+    if (name === 'all' || /[*?]/.test(name)) continue;
+    names.add(name);
+  }
+  return [...names];
+}
+
+/** The names a pattern mentions that are neither a group nor a host of the inventory. */
+export function absentNames(inv: Inventory, pattern: string | string[]): string[] {
+  return namesIn(pattern).filter((n) => !inv.groups.has(n) && !inv.hosts.has(n));
 }
 
 /** Host names matched by `pattern`, in inventory order. */
@@ -66,7 +84,7 @@ export function matchHosts(inv: Inventory, pattern: string | string[], opts: Mat
 }
 
 function matchTerm(inv: Inventory, members: Record<string, string[]>, allHosts: string[], text: string, opts: MatchOptions): string[] {
-  const sub = /^(.*)\[(-?\d*)(?::(-?\d*))?\]$/.exec(text);
+  const sub = SUBSCRIPT.exec(text);
   if (sub && !text.startsWith('~')) {
     const base = matchTerm(inv, members, allHosts, sub[1]!, opts);
     const idx = (s: string | undefined, dflt: number) => (s === undefined || s === '' ? dflt : Number(s) < 0 ? base.length + Number(s) : Number(s));
@@ -93,9 +111,6 @@ function matchTerm(inv: Inventory, members: Record<string, string[]>, allHosts: 
   }
   if (members[text]) return members[text]!;
   if (inv.hosts.has(text)) return [text];
-  if (opts.strictNames) {
-    throw new InputError(`${opts.what}: unknown group or host '${text}'`, opts.origin, `known groups: ${knownGroups(inv)}`);
-  }
   return [];
 }
 
@@ -116,16 +131,33 @@ function globToRegex(glob: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
-export function knownGroups(inv: Inventory): string {
-  return [...inv.groups.keys()].filter((g) => g !== 'all' && g !== 'ungrouped').join(', ') || '(none)';
+/** The inventory's own groups (not the implicit `all` and `ungrouped`). */
+export function userGroups(inv: Inventory): string[] {
+  return [...inv.groups.keys()].filter((g) => g !== 'all' && g !== 'ungrouped');
 }
 
-/** --limit: the hosts it selects; matching nothing is an error, not a silent success. */
+export function knownGroups(inv: Inventory): string {
+  return userGroups(inv).join(', ') || '(none)';
+}
+
+/**
+ * --limit: the hosts it selects. Matching nothing is an error, not a silent success, and so is a
+ * name that is a near miss of a group (`--limit worker`): the user meant some hosts.
+ */
 export function resolveLimit(inv: Inventory, limit: string): Set<string> {
   const what = `--limit '${limit}'`;
+  const groups = userGroups(inv);
+  for (const name of absentNames(inv, limit)) {
+    const meant = suggestion(name, groups);
+    if (meant !== undefined) {
+      throw new InputError(`${what}: the inventory has no group or host '${name}';${didYouMean(name, groups)}`, undefined, `known groups: ${knownGroups(inv)}`);
+    }
+  }
   const hosts = matchHosts(inv, limit, { what });
   if (!hosts.length) {
-    throw new InputError(`${what} matches no host; known groups: ${knownGroups(inv)}; known hosts: ${[...inv.hosts.keys()].join(', ') || '(none)'}`);
+    const absent = absentNames(inv, limit);
+    const why = absent.length ? `the inventory has no group or host ${absent.map((n) => `'${n}'`).join(', ')}, so there are none to run on` : 'it matches no host';
+    throw new InputError(`${what}: ${why}; known groups: ${knownGroups(inv)}; known hosts: ${[...inv.hosts.keys()].join(', ') || '(none)'}`);
   }
   return new Set(hosts);
 }

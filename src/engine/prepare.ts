@@ -7,6 +7,7 @@ import { InputError } from '../errors.js';
 import { expandHome } from '../paths.js';
 import type { Vars } from '../resources/role.js';
 import { parseExtraVars } from './extra-vars.js';
+import { checkGroupNames } from './group-names.js';
 import { connectionOf, inventoryVars, loadInventory, type ConnectionOverrides, type ConnectionParams, type Inventory } from './inventory.js';
 import { matchHosts, resolveLimit } from './pattern.js';
 import { MAX_YAML_BYTES, readInputFile } from './read-input.js';
@@ -51,6 +52,8 @@ export interface PreparedPlay {
   readOnly: string[];
   /** Every role entry of the play, in order, with what --tags/--skip-tags make of it. */
   roles: PreparedRole[];
+  /** Names in the play's hosts: that the inventory lacks (no build group): skipped with a notice. */
+  absent: string[];
 }
 
 export interface Prepared {
@@ -70,14 +73,14 @@ export async function prepare(o: PrepareOptions): Promise<Prepared> {
   const playbook = loadPlaybook(o.playbook, yamlOpts);
   const extraVars = parseExtraVars(o.extraVars ?? [], o.cwd ?? process.cwd(), yamlOpts);
   const catalog = o.catalog ?? roleCatalog([dirname(o.playbook), o.cwd ?? process.cwd()], yamlOpts);
-  const limit = o.limit ? resolveLimit(inventory, limitPattern(o.limit, o.cwd ?? process.cwd())) : undefined;
-
   if (!playbook.plays.length) throw new InputError('the playbook has no plays', { file: playbook.file });
+  const absent = checkGroupNames(inventory, playbook);
+  const limit = o.limit ? resolveLimit(inventory, limitPattern(o.limit, o.cwd ?? process.cwd())) : undefined;
   checkTagsKnown(playbook, o.tags ?? [], o.skipTags ?? []);
   const plays: PreparedPlay[] = [];
-  for (const play of playbook.plays) {
+  for (const [i, play] of playbook.plays.entries()) {
     const what = `play '${play.name}': hosts ${JSON.stringify(play.hosts)}`;
-    const matched = matchHosts(inventory, play.hosts, { what, origin: play.hostsOrigin, strictNames: true });
+    const matched = matchHosts(inventory, play.hosts, { what, origin: play.hostsOrigin });
     const roles: PreparedRole[] = [];
     for (const entry of play.roles) {
       const loaded = await catalog.load(entry.name);
@@ -88,7 +91,7 @@ export async function prepare(o: PrepareOptions): Promise<Prepared> {
     }
     const targets = limit ? matched.filter((h) => limit.has(h)) : matched;
     const readOnly = limit ? matched.filter((h) => !limit.has(h)) : [];
-    plays.push({ play, targets, readOnly, roles });
+    plays.push({ play, targets, readOnly, roles, absent: absent[i]! });
   }
   markReadRoles(plays);
 

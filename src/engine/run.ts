@@ -78,7 +78,7 @@ class RunState {
     const readOnly = work.filter((w) => w.roles.every((r) => r.readOnly)).map((w) => w.host);
     const targets = work.map((w) => w.host).filter((h) => !readOnly.includes(h));
     for (const w of work) this.involved.add(w.host);
-    this.o.emit({ type: 'play-start', play: name, hosts: targets, readOnlyHosts: readOnly });
+    this.o.emit({ type: 'play-start', play: name, hosts: targets, readOnlyHosts: readOnly, ...(pp.absent.length ? { absent: pp.absent } : {}) });
     const forks = Math.max(1, this.o.forks ?? Math.min(work.length || 1, 50));
     await pool(work, forks, (w) => this.hostPlay(pp, w.host, w.roles));
     this.o.emit({ type: 'play-end', play: name });

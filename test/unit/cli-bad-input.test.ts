@@ -93,8 +93,22 @@ test.serial('invalid registry name (not RFC 1123): exit 3 naming the variable an
   await badInput(t, dir, [], /site\.yaml:3:5: .*variable registry_name = "-bad-"/);
 });
 
-test.serial('unknown group in a play: exit 3 with file:line and the known groups', async (t) => {
-  await badInput(t, project({ playbook: '- hosts: wrokers\n  roles: [registry-fixture]\n' }), [], /site\.yaml:1:3: .*unknown group or host 'wrokers'\n\s+-> known groups: control_plane, workers/);
+test.serial('a misspelled group in a play: exit 3 with file:line and the group it was meant to be', async (t) => {
+  await badInput(t, project({ playbook: '- hosts: wrokers\n  roles: [registry-fixture]\n' }), [], /site\.yaml:1:3: play 'wrokers': .*the inventory has no group 'wrokers' but has 'workers' \(.*inventory\.yaml:\d+:\d+\): did you mean `workers`\?/);
+});
+
+test.serial('a misspelled group in the inventory (worker, control-plane, controlplane, builds): exit 3 "did you mean"', async (t) => {
+  const playbook = '- hosts: control_plane:workers:build\n  roles: [registry-fixture]\n- hosts: workers\n  roles: [registry-fixture]\n- hosts: control_plane\n  roles: [registry-fixture]\n- hosts: build\n  roles: [registry-fixture]\n';
+  const groups = (cp: string, w: string, b: string) =>
+    `all:\n  vars: {registry_name: registry.lab, registry_port: 5000}\n  children:\n    ${cp}:\n      hosts:\n        cp1: {host: 127.0.0.1, port: ${port}}\n    ${w}:\n      hosts:\n        w1: {host: 127.0.0.1, port: ${port}}\n    ${b}:\n      hosts:\n        b1: {host: 127.0.0.1, port: ${port}}\n`;
+  for (const [inventory, typo, meant] of [
+    [groups('control_plane', 'worker', 'build'), 'worker', 'workers'],
+    [groups('control-plane', 'workers', 'build'), 'control-plane', 'control_plane'],
+    [groups('controlplane', 'workers', 'build'), 'controlplane', 'control_plane'],
+    [groups('control_plane', 'workers', 'builds'), 'builds', 'build'],
+  ] as const) {
+    await badInput(t, project({ inventory, playbook }), [], new RegExp(`inventory\\.yaml:\\d+:\\d+: inventory group '${typo}' is not a group the playbook uses, but '${meant}' is .*: did you mean \`${meant}\`\\?`));
+  }
 });
 
 test.serial('duplicate host with conflicting connection params: exit 3 with file:line', async (t) => {
@@ -112,8 +126,9 @@ test.serial('unreadable key file: exit 3 with file:line', async (t) => {
   await badInput(t, project({ inventory }), [], /inventory\.yaml:6:7: host cp1: ssh key .*keys\/missing is not readable/);
 });
 
-test.serial('--limit that matches no host: exit 3 listing the known groups', async (t) => {
-  await badInput(t, project(), ['--limit', 'wokers'], /--limit 'wokers' matches no host; known groups: control_plane, workers/);
+test.serial('--limit that matches no host: exit 3 saying there are none, listing the known groups; a near miss: "did you mean"', async (t) => {
+  await badInput(t, project(), ['--limit', 'build'], /--limit 'build': the inventory has no group or host 'build', so there are none to run on; known groups: control_plane, workers/);
+  await badInput(t, project(), ['--limit', 'wokers'], /--limit 'wokers': the inventory has no group or host 'wokers'; did you mean `workers`\?/);
 });
 
 test.serial('unset !env variable: exit 3 with file:line', async (t) => {

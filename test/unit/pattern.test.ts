@@ -2,7 +2,7 @@ import test from 'ava';
 import { join } from 'node:path';
 import { InputError } from '../../src/errors.js';
 import { loadInventory } from '../../src/engine/inventory.js';
-import { matchHosts, resolveLimit, splitPattern } from '../../src/engine/pattern.js';
+import { absentNames, matchHosts, namesIn, resolveLimit, splitPattern } from '../../src/engine/pattern.js';
 import { tempTree, labInventory } from '../helpers/fakes.js';
 
 const inv = loadInventory(join(tempTree({ 'inv.yaml': labInventory }), 'inv.yaml'));
@@ -65,17 +65,33 @@ test('a list of patterns is a union', (t) => {
   t.deepEqual(matchHosts(inv, ['build', 'control_plane'], { what: 'test' }), ['cp1', 'b1']);
 });
 
-test('--limit that matches no host is an InputError listing the known groups', (t) => {
-  const e = t.throws(() => resolveLimit(inv, 'wokers'), { instanceOf: InputError });
-  t.is(e!.message, "--limit 'wokers' matches no host; known groups: control_plane, workers, build; known hosts: cp1, w1, w2, b1");
-  t.throws(() => resolveLimit(inv, 'workers:&build'), { instanceOf: InputError, message: /matches no host/ });
+test('--limit that matches no host is an InputError saying there are none, listing the known groups', (t) => {
+  const e = t.throws(() => resolveLimit(inv, 'storage'), { instanceOf: InputError });
+  t.is(e!.message, "--limit 'storage': the inventory has no group or host 'storage', so there are none to run on; known groups: control_plane, workers, build; known hosts: cp1, w1, w2, b1");
+  t.throws(() => resolveLimit(inv, 'workers:&build'), { instanceOf: InputError, message: /it matches no host/ });
 });
 
-test('in a play, an unknown plain name is an InputError at the hosts: line', (t) => {
-  const e = t.throws(() => matchHosts(inv, 'control_plane:wrokers', { what: "play 'x'", origin: { file: 'pb.yaml', line: 3, col: 3 }, strictNames: true }), {
-    instanceOf: InputError,
-  });
-  t.is(e!.describe(), "pb.yaml:3:3: play 'x': unknown group or host 'wrokers'\n  -> known groups: control_plane, workers, build");
+test('--limit with a near miss of a group is an InputError with "did you mean", even next to names that match', (t) => {
+  for (const typo of ['wokers', 'worker', 'Workers', 'cp1:builds']) {
+    const e = t.throws(() => resolveLimit(inv, typo), { instanceOf: InputError });
+    t.regex(e!.message, /did you mean `(workers|build)`\?/, typo);
+  }
+});
+
+test('--limit workers on an inventory without workers says there are none', (t) => {
+  const single = loadInventory(join(tempTree({ 'inv.yaml': 'all:\n  children:\n    control_plane:\n      hosts:\n        cp1: {host: 127.0.0.1}\n' }), 'inv.yaml'));
+  const e = t.throws(() => resolveLimit(single, 'workers'), { instanceOf: InputError });
+  t.is(e!.message, "--limit 'workers': the inventory has no group or host 'workers', so there are none to run on; known groups: control_plane; known hosts: cp1");
+});
+
+test('in a play, a name the inventory lacks matches nothing (the play decides whether that is an error)', (t) => {
+  t.deepEqual(m('control_plane:storage'), ['cp1']);
+  t.deepEqual(m('storage'), []);
+});
+
+test('namesIn lists the plain names of a pattern, absentNames those the inventory lacks', (t) => {
+  t.deepEqual(namesIn('control_plane:workers[0]:&build:!w2:all:web*:~db.*'), ['control_plane', 'workers', 'build', 'w2']);
+  t.deepEqual(absentNames(inv, ['control_plane', 'storage:!cp9']), ['storage', 'cp9']);
 });
 
 test('a bad regex is an InputError', (t) => {

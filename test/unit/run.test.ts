@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { InputError, StateError, UnreachableError } from '../../src/errors.js';
 import { prepare, varsFor } from '../../src/engine/prepare.js';
 import { runPrepared } from '../../src/engine/run.js';
+import { humanReporter } from '../../src/reporters/human.js';
 import type { Role, Vars } from '../../src/resources/role.js';
 import { collector, fakeCatalog, fakeRole, fakeWorld, labInventory, tempTree } from '../helpers/fakes.js';
 
@@ -355,4 +356,38 @@ test('the recap lists only hosts some play ran on', async (t) => {
   const p = await setup('- hosts: all\n  roles: [other]\n', [other], { limit: 'w1' });
   const r = await runPrepared(p, { check: false, diff: false, emit: () => {}, template: noTemplate }, fakeWorld().deps);
   t.deepEqual(Object.keys(r.recap), ['w1']);
+});
+
+test('a host in several groups runs each role once per play; the recap (and its PLAY RECAP line) counts it once', async (t) => {
+  const files = {
+    'inv.yaml': 'all:\n  children:\n    control_plane:\n      hosts:\n        cp1: {host: 127.0.0.1}\n    workers:\n      hosts:\n        cp1:\n        w1: {host: 127.0.0.2}\n    build:\n      hosts:\n        cp1:\n',
+  };
+  const w = fakeWorld();
+  const p = await setup('- name: p1\n  hosts: control_plane:workers:build\n  roles: [a, b]\n- name: p2\n  hosts: workers:all\n  roles: [a]\n', [fakeRole('a'), fakeRole('b')], { files });
+  const lines: string[] = [];
+  const human = humanReporter({ write: (s) => lines.push(s), tty: false, verbose: false, diff: false });
+  const r = await runPrepared(p, { check: false, diff: false, emit: human, template: noTemplate }, w.deps);
+  t.is(r.exitCode, 0);
+  t.deepEqual(w.calls.filter((c) => c.host === 'cp1').map((c) => `${c.play}/${c.role}`), ['p1/a', 'p1/b', 'p2/a']);
+  t.deepEqual(w.connects, ['cp1', 'w1']);
+  t.deepEqual(Object.keys(r.recap), ['cp1', 'w1']);
+  t.like(r.recap.cp1, { ok: 3, changed: 0, failed: 0 });
+  t.is(lines.join('').split('\n').filter((l) => l.startsWith('cp1 : ')).length, 1);
+});
+
+test('a play naming a group the inventory lacks skips it with a one-line notice; a play left without hosts is skipped', async (t) => {
+  const files = { 'inv.yaml': 'all:\n  children:\n    control_plane:\n      hosts:\n        cp1: {host: 127.0.0.1}\n' };
+  const w = fakeWorld();
+  const p = await setup('- name: nodes\n  hosts: control_plane:workers:build\n  roles: [a]\n- name: builders\n  hosts: build\n  roles: [a]\n', [fakeRole('a')], { files });
+  t.deepEqual(p.plays.map((pp) => pp.absent), [['workers', 'build'], ['build']]);
+  const c = collector();
+  const lines: string[] = [];
+  const human = humanReporter({ write: (s) => lines.push(s), tty: false, verbose: false, diff: false });
+  const r = await runPrepared(p, { check: false, diff: false, emit: (e) => (c.emit(e), human(e)), template: noTemplate }, w.deps);
+  t.is(r.exitCode, 0);
+  t.deepEqual(w.calls.map((x) => `${x.play}/${x.host}`), ['nodes/cp1']);
+  t.like(c.events.filter((e) => e.type === 'play-start'), [{ hosts: ['cp1'], absent: ['workers', 'build'] }, { hosts: [], absent: ['build'] }]);
+  const out = lines.join('');
+  t.regex(out, /PLAY \[nodes\] \*+\nskipping workers, build: the inventory has no 'workers', 'build'\n/);
+  t.regex(out, /PLAY \[builders\] \*+\nskipping: no hosts matched \(the inventory has no 'build'\)\n\n/);
 });
