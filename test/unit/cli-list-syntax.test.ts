@@ -100,7 +100,7 @@ test.serial('--syntax-check: bad variables are exit 3 naming file:line, no conne
   t.regex(r.stderr, /nothing was changed on any host/);
   const limit = await noConnection(t, ['--syntax-check', '--limit', 'wrokers']);
   t.is(limit.code, 3);
-  t.regex(limit.stderr, /--limit 'wrokers' matches no host/);
+  t.regex(limit.stderr, /--limit 'wrokers': the inventory has no group or host 'wrokers'; did you mean `workers`\?/);
 });
 
 test.serial('--private-key that is not readable: exit 3 before any connection', async (t) => {
