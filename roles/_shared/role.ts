@@ -1,23 +1,46 @@
 // A role written against its own typed variables: `vars` reads and checks them (InputError naming the
-// variable), once for validation before any host is touched and again for each plan.
-import type { Role, RoleContext, Vars } from '../../src/resources/role.js';
+// variable), once for validation before any host is touched and again for each plan. A role that
+// declares `files` is held to it: a plan writing a file it did not declare is a bug in the role.
+import { posix } from 'node:path';
+import type { HostRef, Role, RoleContext, Vars } from '../../src/resources/role.js';
 import type { FactQuery, Resource } from '../../src/resources/types.js';
 
 export interface TypedRole<V> {
   name: string;
   vars(all: Vars): V;
+  /** Every file path `plan` may write on this host, from the variables alone (see Role.files). */
+  files?(v: V, host: HostRef): string[];
   facts?(v: V, ctx: RoleContext): Record<string, FactQuery>;
   plan(v: V, ctx: RoleContext): Resource[];
   handlers?(v: V, ctx: RoleContext): Record<string, Resource[]>;
 }
 
 export function defineRole<V>(d: TypedRole<V>): Role {
-  const { facts, handlers } = d;
+  const { files, facts, handlers } = d;
   return {
     name: d.name,
     validate: (all) => void d.vars(all),
-    plan: (ctx) => d.plan(d.vars(ctx.vars), ctx),
+    plan: (ctx) => {
+      const v = d.vars(ctx.vars);
+      const resources = d.plan(v, ctx);
+      if (files) checkDeclared(d.name, files(v, ctx.host), resources);
+      return resources;
+    },
+    ...(files ? { files: (all: Vars, host: HostRef) => files(d.vars(all), host) } : {}),
     ...(facts ? { facts: (ctx: RoleContext) => facts(d.vars(ctx.vars), ctx) } : {}),
     ...(handlers ? { handlers: (ctx: RoleContext) => handlers(d.vars(ctx.vars), ctx) } : {}),
   };
+}
+
+/** The file paths a plan writes (file and fileset resources). */
+export function plannedFiles(resources: Resource[]): string[] {
+  return resources.flatMap((r) => (r.kind === 'file' ? [r.path] : r.kind === 'fileset' ? r.files.map((f) => f.path) : []));
+}
+
+function checkDeclared(role: string, declared: string[], resources: Resource[]): void {
+  const known = new Set(declared.map((p) => posix.normalize(p)));
+  const undeclared = plannedFiles(resources).filter((p) => !known.has(posix.normalize(p)));
+  if (undeclared.length) {
+    throw new Error(`role ${role} plans ${undeclared.join(', ')} but does not declare it in files(): a bug in the role (the check that no two roles manage one file would miss it)`);
+  }
 }

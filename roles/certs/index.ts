@@ -45,6 +45,7 @@ export function certsResources(spec: PkiSpec, now: () => Date = () => new Date()
 const certs = defineRole({
   name: 'certs',
   vars: pkiSpec,
+  files: (spec) => Object.values(pkiPaths(spec.dir)),
   plan: (spec) => certsResources(spec),
 });
 

@@ -26,9 +26,19 @@ function newFileVersion(v: ContainerdTrustVars, facts: FactValues): () => 2 | 3 
   };
 }
 
+/** The trust directory for the registry and its two files. */
+function trustPaths(v: ContainerdTrustVars): { dir: string; ca: string; hostsToml: string } {
+  const dir = posix.join(v.containerd_certs_dir, registryAddress(v));
+  return { dir, ca: posix.join(dir, 'ca.crt'), hostsToml: posix.join(dir, 'hosts.toml') };
+}
+
 const role = defineRole({
   name: 'containerd-trust',
   vars: readContainerdTrustVars,
+  files(v) {
+    const { ca, hostsToml } = trustPaths(v);
+    return [v.containerd_config_file, ca, hostsToml];
+  },
   facts(v): Record<string, FactQuery> {
     if (v.containerd_config_version !== 'auto') return {};
     // The version only matters for a missing or empty config.toml: skip starting containerd otherwise.
@@ -37,8 +47,7 @@ const role = defineRole({
   },
   plan(v, ctx) {
     const address = registryAddress(v);
-    const dir = posix.join(v.containerd_certs_dir, address);
-    const ca = posix.join(dir, 'ca.crt');
+    const { dir, ca, hostsToml: hostsTomlPath } = trustPaths(v);
     const resources: Resource[] = [
       // A node without /etc/containerd yet (containerd installed from a tarball) still gets its config.
       { kind: 'directory', path: posix.dirname(v.containerd_config_file) },
@@ -54,7 +63,7 @@ const role = defineRole({
       { kind: 'directory', path: v.containerd_certs_dir, mode: '0755' },
       { kind: 'directory', path: dir, mode: '0755' },
       { kind: 'file', name: `containerd CA for ${address}`, path: ca, content: registryCaPem(ctx), mode: '0644' },
-      { kind: 'file', name: `containerd hosts.toml for ${address}`, path: posix.join(dir, 'hosts.toml'), content: hostsToml(address, ca), mode: '0644' },
+      { kind: 'file', name: `containerd hosts.toml for ${address}`, path: hostsTomlPath, content: hostsToml(address, ca), mode: '0644' },
     ];
     return resources;
   },

@@ -27,18 +27,19 @@ function services(v: CriProxyVars, groups: string[]): Array<'containerd' | 'dock
   return [...(member(v.cri_proxy_containerd_groups) ? ['containerd' as const] : []), ...(member(v.cri_proxy_docker_groups) ? ['docker' as const] : [])];
 }
 
+const dropInDir = (v: CriProxyVars, service: string) => posix.join(v.cri_proxy_dropin_dir, `${service}.service.d`);
+const dropInPath = (v: CriProxyVars, service: string) => posix.join(dropInDir(v, service), 'http-proxy.conf');
+
 const role = defineRole({
   name: 'cri-proxy',
   vars: readCriProxyVars,
+  files: (v, host) => (enabled(v) ? services(v, host.groups).map((service) => dropInPath(v, service)) : []),
   plan(v, ctx) {
     if (!enabled(v)) return [];
-    return services(v, ctx.host.groups).flatMap((service): Resource[] => {
-      const dir = posix.join(v.cri_proxy_dropin_dir, `${service}.service.d`);
-      return [
-        { kind: 'directory', path: dir, mode: '0755' },
-        { kind: 'file', name: `${service} proxy drop-in`, path: posix.join(dir, 'http-proxy.conf'), content: content(v), mode: '0644', notify: [handlerFor(service)] },
-      ];
-    });
+    return services(v, ctx.host.groups).flatMap((service): Resource[] => [
+      { kind: 'directory', path: dropInDir(v, service), mode: '0755' },
+      { kind: 'file', name: `${service} proxy drop-in`, path: dropInPath(v, service), content: content(v), mode: '0644', notify: [handlerFor(service)] },
+    ]);
   },
   handlers(v, ctx) {
     const restart = { containerd: v.containerd_restart_command, docker: v.docker_restart_command };

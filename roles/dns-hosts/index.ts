@@ -8,6 +8,7 @@ import { defineRole } from '../_shared/role.js';
 const role = defineRole({
   name: 'dns-hosts',
   vars: readDnsHostsVars,
+  files: (v) => [v.dns_hosts_file],
   plan(v, ctx) {
     const address = registryAddressFor(ctx, v);
     return [

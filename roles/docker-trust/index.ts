@@ -16,16 +16,19 @@ function login(v: DockerTrustVars): { user: string; password: Secret } {
   return { user: first.name, password: first.password };
 }
 
+const caPath = (v: DockerTrustVars) => posix.join(v.docker_certs_dir, registryAddress(v), 'ca.crt');
+
 const role = defineRole({
   name: 'docker-trust',
   vars: readDockerTrustVars,
+  files: (v) => [caPath(v), ...(v.docker_login_enabled ? [v.docker_config_path] : [])],
   plan(v, ctx) {
     const address = registryAddress(v);
-    const dir = posix.join(v.docker_certs_dir, address);
+    const dir = posix.dirname(caPath(v));
     const resources: Resource[] = [
       { kind: 'directory', path: v.docker_certs_dir, mode: '0755' },
       { kind: 'directory', path: dir, mode: '0755' },
-      { kind: 'file', name: `docker CA for ${address}`, path: posix.join(dir, 'ca.crt'), content: registryCaPem(ctx), mode: '0644' },
+      { kind: 'file', name: `docker CA for ${address}`, path: caPath(v), content: registryCaPem(ctx), mode: '0644' },
     ];
     if (v.docker_login_enabled) {
       const { user, password } = login(v);

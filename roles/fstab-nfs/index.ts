@@ -9,7 +9,8 @@ import { defineRole } from '../_shared/role.js';
 const role = defineRole({
   name: 'fstab-nfs',
   vars: readFstabNfsVars,
-  plan(v, ctx) {
+  files: (v) => (v ? [v.fstab_nfs_fstab] : []),
+  plan(v) {
     if (!v) return [];
     const mountpoint = v.fstab_nfs_mountpoint.replace(/\/+$/, '');
     const entry = {

@@ -28,6 +28,7 @@ export function htpasswdResources(v: HtpasswdVars): Resource[] {
 const htpasswd = defineRole({
   name: 'htpasswd',
   vars: (all) => parseVars('htpasswd', htpasswdVars, all),
+  files: (v) => [htpasswdPath(v)],
   plan: htpasswdResources,
 });
 

@@ -46,6 +46,8 @@ export function k8sResource(v: K8sApplyVars, objects: K8sState['objects']): K8sS
 const k8sApply = defineRole({
   name: 'k8s-apply',
   vars,
+  // Kubernetes objects only: no file on the host.
+  files: () => [],
   plan(v, ctx): Resource[] {
     // one kubectl client is enough: other control-plane hosts have nothing to do
     if (ctx.host.groups.includes(K8S_GROUP) && ctx.host.name !== k8sHost(ctx)) return [];

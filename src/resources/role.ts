@@ -29,6 +29,12 @@ export interface Role {
    * Called once per host with that host's static variables (no registered facts yet).
    */
   validate?(vars: Vars): void;
+  /**
+   * The files the role writes on the host (file and fileset paths), from its variables alone: no
+   * facts, no connection. Checked before any host is touched: two roles managing one file on one
+   * host would undo each other on every run, so that is bad input naming both.
+   */
+  files?(vars: Vars, host: HostRef): string[];
   /** Fact queries run in the same batched read as the resources; values reach `edit` functions. */
   facts?(ctx: RoleContext): Record<string, FactQuery>;
   /** The desired state. May throw InputError/StateError (e.g. a fact from another host is missing). */
