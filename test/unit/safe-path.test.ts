@@ -1,0 +1,202 @@
+// Links planted by others are never followed as root (src/engine/safe-path.ts), on this machine
+// through the real engine and LocalTransport (root): `home` is a directory of the unprivileged user
+// nobody (as a home is), `etc` one of root's. Owner, mode, content and entries of `etc` prove that
+// a refused step touched nothing through the link. The lab test (test/integration/planted-links)
+// does the same with a real user on a lab host through the CLI.
+import test from 'ava';
+import { existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, chownSync, lchownSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Resource } from '../../src/resources/types.js';
+import { LocalTransport } from '../../src/transports/local.js';
+import { roleOf, run, threeRunsOn } from './executor-helpers.js';
+
+const NOBODY = 65534;
+const dirs: string[] = [];
+test.after.always(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+const local = () => new LocalTransport({ host: 'local' });
+const root = process.getuid?.() === 0;
+const rootTest = root ? test : test.skip;
+
+interface Scene {
+  dir: string;
+  home: string;
+  etc: string;
+}
+
+/** A root-only directory (mkdtemp: 0700) holding nobody's `home` (0755) and root's `etc` with one file. */
+function scene(): Scene {
+  const dir = mkdtempSync(join(tmpdir(), 'regplay-planted-'));
+  dirs.push(dir);
+  const home = join(dir, 'home');
+  const etc = join(dir, 'etc');
+  mkdirSync(home, { mode: 0o755 });
+  chownSync(home, NOBODY, NOBODY);
+  mkdirSync(etc, { mode: 0o755 });
+  writeFileSync(join(etc, 'passwd'), 'root:x:0:0::/root:/bin/sh\n', { mode: 0o644 });
+  return { dir, home, etc };
+}
+
+/** A symlink owned by nobody, as nobody would plant it. */
+function plant(target: string, link: string): void {
+  symlinkSync(target, link);
+  lchownSync(link, NOBODY, NOBODY);
+}
+
+/** Owner, mode, entries and file contents of a directory: equal before and after = untouched. */
+function snapshot(dir: string): string {
+  const s = statSync(dir);
+  const entries = readdirSync(dir).map((n) => {
+    const e = lstatSync(join(dir, n));
+    return `${n} ${e.uid}:${e.gid} ${e.mode.toString(8)} ${e.isFile() ? readFileSync(join(dir, n), 'utf8') : ''}`;
+  });
+  return `${s.uid}:${s.gid} ${s.mode.toString(8)}\n${entries.join('\n')}`;
+}
+
+const dockerConfig = (s: Scene): Resource[] => [
+  { kind: 'directory', path: join(s.home, '.docker'), owner: 'nobody', group: 'nogroup' },
+  { kind: 'file', path: join(s.home, '.docker', 'config.json'), content: '{"auths":{}}\n', mode: '0600', owner: 'nobody', group: 'nogroup' },
+];
+
+rootTest('ln -s etc ~/.docker by the user: chown and write are refused naming the path and the link; etc untouched', async (t) => {
+  const s = scene();
+  plant(s.etc, join(s.home, '.docker'));
+  const before = snapshot(s.etc);
+  const r = await run(local(), roleOf(() => dockerConfig(s)), false);
+  t.is(r.outcome.failed, 1, JSON.stringify(r.steps));
+  const error = r.steps.find((x) => x.status === 'failed')?.error ?? '';
+  t.true(error.includes(`refusing ${s.home}/.docker: ${s.home}/.docker is a symbolic link (to ${s.etc}) in ${s.home}`), error);
+  t.regex(error, /users other than root can change/);
+  t.is(snapshot(s.etc), before, 'etc: same owner, mode and entries; no config.json');
+  t.false(existsSync(join(s.etc, 'config.json')));
+});
+
+rootTest('the same link, with the directory already right: the file write alone is refused (a link on the way)', async (t) => {
+  const s = scene();
+  plant(s.etc, join(s.home, '.docker'));
+  const before = snapshot(s.etc);
+  const r = await run(local(), roleOf(() => [dockerConfig(s)[1]!]), false);
+  t.is(r.outcome.failed, 1);
+  t.true((r.steps[0]?.error ?? '').includes(`refusing ${s.home}/.docker/config.json: ${s.home}/.docker is a symbolic link (to ${s.etc})`), r.steps[0]?.error);
+  t.is(snapshot(s.etc), before);
+});
+
+rootTest('a link as the file itself in the user directory: neither its target nor a new file behind it is written', async (t) => {
+  const s = scene();
+  const docker = join(s.home, '.docker');
+  mkdirSync(docker);
+  chownSync(docker, NOBODY, NOBODY);
+  plant(join(s.etc, 'passwd'), join(docker, 'config.json'));
+  plant(join(s.etc, 'new.json'), join(docker, 'other.json'));
+  const before = snapshot(s.etc);
+  const write = (name: string) => run(local(), roleOf(() => [{ kind: 'file', path: join(docker, name), content: 'x\n', mode: '0600', owner: 'nobody' }]), false);
+  const toFile = await write('config.json');
+  t.is(toFile.outcome.failed, 1);
+  t.true((toFile.steps[0]?.error ?? '').includes(`${docker}/config.json is a symbolic link (to ${s.etc}/passwd) in ${docker}`), toFile.steps[0]?.error);
+  // A dangling link is refused already by the plan: it is not a regular file.
+  const dangling = await write('other.json');
+  t.is(dangling.outcome.failed, 1);
+  t.regex(dangling.steps[0]?.error ?? '', /other\.json exists but is not a regular file/);
+  t.is(snapshot(s.etc), before, 'passwd unchanged, new.json not created');
+  t.true(lstatSync(join(docker, 'config.json')).isSymbolicLink(), 'the link itself is left as it is');
+});
+
+rootTest('chmod/chown alone (content already equal) through a link, or of a hard link to root’s file: refused, nothing changed', async (t) => {
+  const s = scene();
+  const docker = join(s.home, '.docker');
+  mkdirSync(docker);
+  chownSync(docker, NOBODY, NOBODY);
+  const same = readFileSync(join(s.etc, 'passwd'), 'utf8');
+  plant(join(s.etc, 'passwd'), join(docker, 'linked.json'));
+  linkSync(join(s.etc, 'passwd'), join(docker, 'hard.json'));
+  const before = snapshot(s.etc);
+  const linked = await run(local(), roleOf(() => [{ kind: 'file', path: join(docker, 'linked.json'), content: same, mode: '0600', owner: 'nobody' }]), false);
+  t.deepEqual(linked.steps[0]?.actions, ['chmod 0600', 'chown nobody'], 'the plan is attributes only');
+  t.is(linked.outcome.failed, 1);
+  t.true((linked.steps[0]?.error ?? '').includes(`${docker}/linked.json is a symbolic link (to ${s.etc}/passwd)`), linked.steps[0]?.error);
+  const hard = await run(local(), roleOf(() => [{ kind: 'file', path: join(docker, 'hard.json'), content: same, mode: '0600', owner: 'nobody' }]), false);
+  t.deepEqual(hard.steps[0]?.actions, ['chmod 0600', 'chown nobody']);
+  t.is(hard.outcome.failed, 1);
+  t.regex(hard.steps[0]?.error ?? '', /hard\.json was replaced, or is a hard link/);
+  t.is(snapshot(s.etc), before, 'passwd keeps owner root and mode 0644');
+});
+
+for (const [what, mode, owner] of [
+  ['a group-writable directory of root', 0o775, 0],
+  ['a sticky world-writable directory (like /tmp)', 0o1777, 0],
+  ['a directory of another user', 0o755, NOBODY],
+] as const) {
+  rootTest(`a link in ${what} is refused, even one root owns`, async (t) => {
+    const s = scene();
+    const shared = join(s.dir, 'shared');
+    mkdirSync(shared);
+    chmodSync(shared, mode);
+    chownSync(shared, owner, owner);
+    symlinkSync(s.etc, join(shared, 'conf'));
+    const before = snapshot(s.etc);
+    const r = await run(local(), roleOf(() => [{ kind: 'file', path: join(shared, 'conf', 'x.conf'), content: 'x\n' }]), false);
+    t.is(r.outcome.failed, 1);
+    t.true((r.steps[0]?.error ?? '').includes(`${shared}/conf is a symbolic link (to ${s.etc}) in ${shared}`), r.steps[0]?.error);
+    t.is(snapshot(s.etc), before);
+  });
+}
+
+rootTest('root’s link into a user directory is followed, and the walk goes on under the user directory’s rule', async (t) => {
+  const s = scene();
+  symlinkSync(s.home, join(s.etc, 'docker-home')); // root's link in root's directory: followed
+  plant(s.etc, join(s.home, '.docker')); // the user's link in the user's directory: refused
+  const before = snapshot(s.etc);
+  const r = await run(local(), roleOf(() => [{ kind: 'file', path: join(s.etc, 'docker-home', '.docker', 'config.json'), content: 'x\n' }]), false);
+  t.is(r.outcome.failed, 1);
+  t.true((r.steps[0]?.error ?? '').includes(`${s.home}/.docker is a symbolic link (to ${s.etc}) in ${s.home}`), r.steps[0]?.error);
+  t.is(snapshot(s.etc), before);
+});
+
+rootTest('the directory checked is the one written: swapping it for a link while the write runs does not redirect it', async (t) => {
+  const s = scene();
+  const docker = join(s.home, '.docker');
+  mkdirSync(docker);
+  chownSync(docker, NOBODY, NOBODY);
+  const before = snapshot(s.etc);
+  // validate runs between the checks and the rename: it moves the directory away and plants the link.
+  const swap = ['sh', '-c', 'mv "$1" "$1.moved" && ln -s "$2" "$1"', 'swap', docker, s.etc];
+  const r = await run(local(), roleOf(() => [{ kind: 'file', path: join(docker, 'config.json'), content: 'x\n', mode: '0600', validate: swap }]), false);
+  t.is(r.outcome.failed, 0, r.steps[0]?.error);
+  t.is(snapshot(s.etc), before, 'nothing renamed into etc');
+  t.is(readFileSync(join(`${docker}.moved`, 'config.json'), 'utf8'), 'x\n', 'the file landed in the directory that was checked');
+  t.deepEqual(readdirSync(`${docker}.moved`), ['config.json'], 'no temp file left');
+});
+
+rootTest('a user’s own docker config the normal way: three runs (check touches nothing, apply, apply again changes nothing)', async (t) => {
+  const s = scene();
+  const docker = join(s.home, 'a', '.docker');
+  await threeRunsOn(
+    t,
+    local(),
+    [
+      { kind: 'directory', path: docker, owner: 'nobody', group: 'nogroup', mode: '0700' },
+      { kind: 'file', path: join(docker, 'config.json'), content: '{"auths":{}}\n', mode: '0600', owner: 'nobody', group: 'nogroup' },
+    ],
+    () => t.false(existsSync(join(s.home, 'a'))),
+    () => {
+      const d = statSync(docker);
+      t.is(`${d.uid} ${(d.mode & 0o7777).toString(8)}`, `${NOBODY} 700`);
+      t.is(statSync(join(s.home, 'a')).uid, 0, 'a missing parent is made by root, 0755');
+      const f = statSync(join(docker, 'config.json'));
+      t.is(`${f.uid}:${f.gid} ${(f.mode & 0o7777).toString(8)}`, `${NOBODY}:${NOBODY} 600`);
+      t.deepEqual(readdirSync(docker), ['config.json']);
+    },
+  );
+});
+
+rootTest('chmod/chown alone of a plain file in the user directory still works (through the checked open file)', async (t) => {
+  const s = scene();
+  const path = join(s.home, 'config.json');
+  writeFileSync(path, 'x\n', { mode: 0o644 });
+  const r = await run(local(), roleOf(() => [{ kind: 'file', path, content: 'x\n', mode: '0600', owner: 'nobody' }]), false);
+  t.is(r.outcome.failed, 0, r.steps[0]?.error);
+  t.deepEqual(r.steps[0]?.actions, ['chmod 0600', 'chown nobody']);
+  const f = statSync(path);
+  t.is(`${f.uid} ${(f.mode & 0o7777).toString(8)}`, `${NOBODY} 600`);
+});
