@@ -67,7 +67,13 @@ const read = async (file: string) => (await lab.readFile('cp1', file)) ?? '';
 const pki = async () => Object.fromEntries(await Promise.all(['ca.crt', 'ca.key', 'tls.crt', 'tls.key'].map(async (f) => [f, await read(`${DIR}/${f}`)])));
 /** mtime, inode and sha256 of every file the roles manage: a rewrite of identical bytes shows too. */
 const files = async () => fingerprint(lab, 'cp1', [DIR, ...['ca.crt', 'ca.key', 'tls.crt', 'tls.key'].map((f) => `${DIR}/${f}`), '/registry/auth', HTPASSWD]);
-const verifies = async (user: string, password: string) => (await lab.exec('cp1', `htpasswd -iv ${HTPASSWD} ${user}`, { stdin: password })).code === 0;
+/** apache htpasswd on cp1: true if it verifies, false only for its own refusal (exit 3); anything else throws. */
+async function verifies(user: string, password: string): Promise<boolean> {
+  const r = await lab.exec('cp1', `htpasswd -iv ${HTPASSWD} ${user}`, { stdin: password });
+  if (r.code === 0 && /^Password for user \S+ correct\.$/m.test(r.stderr)) return true;
+  if (r.code === 3 && /^password verification failed$/m.test(r.stderr)) return false;
+  throw new Error(`htpasswd -iv ${user} on cp1: exit ${r.code} ${r.stderr}`);
+}
 
 test.before(async () => {
   if (!support.ok) return;

@@ -1,7 +1,7 @@
 // htpasswd role: bcrypt entries that apache's htpasswd accepts, and a file that only changes
 // where a user or a password changed.
 import test from 'ava';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,14 +18,19 @@ const users = (pairs: Record<string, string>): User[] => Object.entries(pairs).m
 const edit = (current: string | null, pairs: Record<string, string>) => editHtpasswd(current, users(pairs), COST).reveal();
 const lines = (text: string) => text.split('\n').filter(Boolean);
 
+/**
+ * apache `htpasswd -vb`: true when it verifies the password, false only for its own refusal (exit 3,
+ * "password verification failed"). Anything else — no htpasswd binary, user not found (exit 6), an
+ * unreadable file — throws, so it can never pass for a refusal.
+ */
 function htpasswdVerifies(file: string, user: string, password: string): boolean {
   const dir = mkdtempSync(join(tmpdir(), 'htpasswd-test-'));
   try {
     writeFileSync(join(dir, 'htpasswd'), file);
-    execFileSync('htpasswd', ['-vb', join(dir, 'htpasswd'), user, password], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
+    const r = spawnSync('htpasswd', ['-vb', join(dir, 'htpasswd'), user, password], { encoding: 'utf8' });
+    if (r.status === 0 && /^Password for user \S+ correct\.$/m.test(r.stderr)) return true;
+    if (r.status === 3 && /^password verification failed$/m.test(r.stderr)) return false;
+    throw new Error(`htpasswd -vb ${user}: ${r.error?.message ?? `exit ${r.status}`} ${r.stderr}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -42,6 +47,8 @@ test('apache htpasswd -vb verifies every entry, and refuses a wrong password', (
   t.true(htpasswdVerifies(FIRST, 'alice', 'wonderland'));
   t.true(htpasswdVerifies(FIRST, 'bob', 'builder'));
   t.false(htpasswdVerifies(FIRST, 'bob', 'wonderland'));
+  // Only that refusal counts as one: a user who is not in the file is another failure.
+  t.throws(() => htpasswdVerifies(FIRST, 'mallory', 'wonderland'), { message: /exit 6 User mallory not found/ });
 });
 
 test('unchanged passwords keep the file byte-identical (no re-salting)', (t) => {
