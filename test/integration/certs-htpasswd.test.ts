@@ -201,14 +201,18 @@ serial('changing one password rewrites only that line', async (t) => {
   t.is(changed(await play()), 0);
 });
 
-serial('an unset password variable is bad input: exit 3, nothing touched', async (t) => {
+serial('an unset or empty password variable is bad input: exit 3, nothing touched', async (t) => {
   const before = await read(HTPASSWD);
   const saved = env;
-  env = { REG_ALICE_PW: PASSWORDS.REG_ALICE_PW, REG_BOB_PW: '' };
   try {
-    const r = await play();
-    t.is(r.code, 3);
-    t.regex(r.stdout + r.stderr, /REG_BOB_PW is not set/);
+    env = { REG_ALICE_PW: PASSWORDS.REG_ALICE_PW };
+    const unset = await play();
+    t.is(unset.code, 3);
+    t.regex(unset.stdout + unset.stderr, /environment variable REG_BOB_PW is not set/);
+    env = { REG_ALICE_PW: PASSWORDS.REG_ALICE_PW, REG_BOB_PW: '' };
+    const empty = await play();
+    t.is(empty.code, 3);
+    t.regex(empty.stdout + empty.stderr, /environment variable REG_BOB_PW is empty/);
   } finally {
     env = saved;
   }
