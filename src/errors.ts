@@ -41,10 +41,17 @@ export class StateError extends Error {
 /**
  * A fact another host produces is not there yet (e.g. the registry Service has no IP before the
  * first apply). Under --check, where nothing is ever created, the step is reported skipped with this
- * reason instead of failed; in an apply it fails the host like any StateError.
+ * reason instead of failed; in an apply it fails the host like any StateError. When the host that
+ * must produce the fact has itself failed (or is unreachable) in this run, the waiting host is
+ * reported blocked by it instead: one cause, one failure.
  */
 export class PendingFactError extends StateError {
-  constructor(message: string, hint?: string) {
+  constructor(
+    message: string,
+    hint?: string,
+    /** The host that must produce the fact. */
+    readonly producerHost?: string,
+  ) {
     super(message, hint);
     this.name = 'PendingFactError';
   }

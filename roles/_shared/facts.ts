@@ -13,7 +13,7 @@ export function firstHostOf(ctx: RoleContext, group: string): string {
 export function factOf<T>(ctx: RoleContext, host: string, name: string, producer: string): T {
   const value = ctx.hostvars(host)[name];
   if (value === undefined || value === null) {
-    throw new PendingFactError(`fact ${name} from ${host} is not available`, `the ${producer} role must run on ${host} earlier in the playbook (it is read even under --limit)`);
+    throw new PendingFactError(`fact ${name} from ${host} is not available`, `the ${producer} role must run on ${host} earlier in the playbook (it is read even under --limit or --tags)`, host);
   }
   return value as T;
 }

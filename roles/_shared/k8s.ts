@@ -28,7 +28,7 @@ export function registryService(ctx: RoleContext): RegistryService {
   const service = (fact.objects ?? []).find((o) => o?.kind === 'Service');
   const spec = (service?.spec ?? {}) as { clusterIP?: string; externalIPs?: string[] };
   if (!service || !spec.clusterIP || spec.clusterIP === 'None') {
-    throw new PendingFactError(`the registry Service has no cluster IP yet (fact ${REGISTRY_K8S_FACT} from ${host})`, 'run the k8s-apply role without --check first, so the Service exists');
+    throw new PendingFactError(`the registry Service has no cluster IP yet (fact ${REGISTRY_K8S_FACT} from ${host})`, 'run the k8s-apply role without --check first, so the Service exists', host);
   }
   return { namespace: String(service.metadata.namespace ?? ''), name: service.metadata.name, clusterIP: spec.clusterIP, externalIPs: spec.externalIPs ?? [] };
 }

@@ -32,7 +32,7 @@ function pkiFile(ctx: RoleContext, file: string): unknown {
   const path = `${dir}/${file}`;
   if (fact[path] !== undefined && fact[path] !== null) return fact[path];
   if (path in fact) {
-    throw new PendingFactError(`${path} does not exist on ${host} yet`, `run the certs role on ${host} first (a run without --limit, or with --limit ${host})`);
+    throw new PendingFactError(`${path} does not exist on ${host} yet`, `run the certs role on ${host} first (a run without --limit, or with --limit ${host})`, host);
   }
   // The certs role ran with another registry_cert_dir than this host sees: the fact names one set.
   const matches = Object.keys(fact).filter((k) => k.endsWith(`/${file}`));

@@ -27,7 +27,7 @@ export function registryInputs(ctx: RoleContext): RegistryInputs {
   const host = k8sHost(ctx);
   const file = factOf<{ path: string; exists: boolean; content: string | Secret | null }>(ctx, host, 'registry_htpasswd', 'htpasswd');
   if (!file.exists || file.content === null || file.content === undefined) {
-    throw new PendingFactError(`the htpasswd file ${file.path} does not exist on ${host} yet`, 'run the htpasswd role without --check first');
+    throw new PendingFactError(`the htpasswd file ${file.path} does not exist on ${host} yet`, 'run the htpasswd role without --check first', host);
   }
   return { tls: registryTls(ctx), htpasswd: file.content };
 }

@@ -51,6 +51,8 @@ export type EngineEvent =
     }
   | { type: 'host-unreachable'; play: string; host: string; error: string }
   | { type: 'host-failed'; play: string; host: string; role: string; error: string }
+  /** The role cannot plan: a fact it needs comes from `by`, which failed or is unreachable (`reason`). Not a failure of its own. */
+  | { type: 'host-blocked'; play: string; host: string; role: string; by: string; reason: string; waitsFor: string }
   | { type: 'play-end'; play: string }
   | { type: 'run-end'; recap: Record<string, HostRecap>; exitCode: number; durationMs: number };
 
@@ -60,6 +62,10 @@ export interface HostRecap {
   unreachable: number;
   failed: number;
   skipped: number;
+  /** 1 when the host could not go on because a host it needs facts from failed or is unreachable. */
+  blocked: number;
+  /** The host at the root of that failure. */
+  blockedBy?: string;
   /** Exec round trips made to this host (bench). */
   roundTrips: number;
 }

@@ -21,6 +21,8 @@ export interface ExecuteRoleOptions {
    * whose facts must be what the host really has.
    */
   registerPlanned?: boolean;
+  /** Whether a host has left the run (failed, unreachable, blocked) and why: a fact it must produce will not come. */
+  blockedBy?: (host: string) => Blocker | undefined;
   /** A role run only to read facts (host outside --limit, role filtered out by --tags): marked on its steps. */
   readOnly?: boolean;
   diff: boolean;
@@ -38,6 +40,19 @@ export interface RoleOutcome {
   notified: string[];
   registered: Record<string, unknown>;
   error?: Error;
+  /** The role could not plan: a fact it needs comes from a host that left the run. */
+  blocked?: Blocked;
+}
+
+/** The host at the root of a failure and what happened to it. */
+export interface Blocker {
+  by: string;
+  reason: string;
+}
+
+export interface Blocked extends Blocker {
+  /** What the role waited for ("fact registry_pki from cp1 is not available"). */
+  waitsFor: string;
 }
 
 function emptyOutcome(): RoleOutcome {
@@ -98,6 +113,11 @@ export async function executeRole(o: ExecuteRoleOptions): Promise<RoleOutcome> {
     handlerNames = Object.keys(o.role.handlers?.(o.ctx) ?? {});
   } catch (e) {
     const error = e instanceof Error ? e : new Error(String(e));
+    const blocker = error instanceof PendingFactError && error.producerHost ? o.blockedBy?.(error.producerHost) : undefined;
+    if (blocker) {
+      outcome.blocked = { ...blocker, waitsFor: error.message };
+      return outcome;
+    }
     if (o.check && error instanceof PendingFactError) {
       // Under --check the producer of the fact is itself only planned: nothing to plan against yet.
       o.emit({ type: 'step', play: o.play, role: o.role.name, host, step: 'plan', status: 'skipped', actions: [], why: `waits for another host: ${error.message}`, durationMs: Date.now() - t0, ...(o.readOnly ? { readOnly: true } : {}) });

@@ -6,6 +6,7 @@ import type { RoleContext, Vars } from '../resources/role.js';
 import type { Resource } from '../resources/types.js';
 import type { Transport } from '../transports/types.js';
 import type { EngineDeps, RoleOutcome } from './deps.js';
+import type { Blocked, Blocker } from './executor.js';
 import type { Emit, HostRecap } from './events.js';
 import { roleContext } from './context.js';
 import { groupMembers } from './inventory.js';
@@ -54,6 +55,8 @@ class RunState {
   // Two sets, not one state per host: a host that failed and then became unreachable is both.
   private readonly failedHosts = new Set<string>();
   private readonly unreachableHosts = new Set<string>();
+  /** Why each host left the run, traced to the root host: what a host waiting for its facts is blocked by. */
+  private readonly outCause = new Map<string, Blocker>();
   private readonly registered = new Map<string, Vars>();
   private readonly groups: Record<string, string[]>;
   private readonly template: TemplateRenderer;
@@ -66,7 +69,7 @@ class RunState {
     private readonly o: RunOptions,
     private readonly deps: EngineDeps,
   ) {
-    for (const h of p.hosts) this.recap[h] = { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, roundTrips: 0 };
+    for (const h of p.hosts) this.recap[h] = { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, blocked: 0, roundTrips: 0 };
     this.groups = groupMembers(p.inventory);
     this.template = o.template ?? templateRenderer();
   }
@@ -111,10 +114,14 @@ class RunState {
       ran.push(role);
       const check = this.o.check || readOnly;
       const outcome = await this.guard(play, host, () =>
-        this.deps.executeRole({ transport, role: role.loaded.role, ctx, play, check, readOnly, registerPlanned: this.o.check && !readOnly, diff: this.o.diff, emit: this.o.emit, onPlan: this.planHook(host) }),
+        this.deps.executeRole({ transport, role: role.loaded.role, ctx, play, check, readOnly, registerPlanned: this.o.check && !readOnly, blockedBy: (h) => this.outCause.get(h), diff: this.o.diff, emit: this.o.emit, onPlan: this.planHook(host) }),
       );
       if (outcome === 'unreachable') return;
       this.count(host, outcome, readOnly);
+      if (outcome.blocked) {
+        this.block(play, host, role.entry.name, outcome.blocked);
+        break;
+      }
       this.registered.set(host, { ...this.registered.get(host), ...outcome.registered });
       const list = readOnly ? notified.read : notified.run;
       for (const n of outcome.notified) if (!list.includes(n)) list.push(n);
@@ -207,6 +214,7 @@ class RunState {
   private unreachable(play: string, host: string, e: Error): void {
     if (this.unreachableHosts.has(host)) return;
     this.unreachableHosts.add(host);
+    if (!this.outCause.has(host)) this.outCause.set(host, { by: host, reason: `unreachable: ${firstLine(e.message)}` });
     this.recap[host]!.unreachable = 1;
     this.o.emit({ type: 'host-unreachable', play, host, error: e.message });
   }
@@ -215,12 +223,21 @@ class RunState {
     const r = this.recap[host]!;
     if (r.failed === 0) r.failed = 1;
     this.failedHosts.add(host);
+    if (!this.outCause.has(host)) this.outCause.set(host, { by: host, reason: firstLine(e.message) });
     this.o.emit({ type: 'host-failed', play, host, role, error: e.message });
   }
 
-  /** A failed or unreachable host leaves the run. */
+  /** A fact this host needs comes from a host that left the run: not a failure of its own. */
+  private block(play: string, host: string, role: string, b: Blocked): void {
+    this.recap[host]!.blocked = 1;
+    this.recap[host]!.blockedBy = b.by;
+    this.outCause.set(host, { by: b.by, reason: b.reason });
+    this.o.emit({ type: 'host-blocked', play, host, role, by: b.by, reason: b.reason, waitsFor: b.waitsFor });
+  }
+
+  /** A failed, unreachable or blocked host leaves the run. */
   private isOut(host: string): boolean {
-    return this.failedHosts.has(host) || this.unreachableHosts.has(host);
+    return this.outCause.has(host);
   }
 
   private count(host: string, outcome: RoleOutcome, readOnly: boolean): void {
@@ -268,6 +285,10 @@ class RunState {
       }
     }
   }
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0] ?? '';
 }
 
 interface HostRole {

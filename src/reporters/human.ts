@@ -15,7 +15,7 @@ export interface HumanOptions {
   columns?: number;
 }
 
-const colors = { ok: 32, changed: 33, failed: 31, skipped: 36, unreachable: 31, title: 1, dim: 2 } as const;
+const colors = { ok: 32, changed: 33, failed: 31, skipped: 36, unreachable: 31, blocked: 35, title: 1, dim: 2 } as const;
 
 export function humanReporter(o: HumanOptions): (e: EngineEvent) => void {
   const paint = (c: keyof typeof colors, s: string) => (o.tty ? `\x1b[${colors[c]}m${s}\x1b[0m` : s);
@@ -41,7 +41,7 @@ export function humanReporter(o: HumanOptions): (e: EngineEvent) => void {
   return (e) => {
     report(e);
     if (e.type === 'role-start') active.set(e.host, e.role);
-    if (e.type === 'host-failed' || e.type === 'host-unreachable') active.delete(e.host);
+    if (e.type === 'host-failed' || e.type === 'host-unreachable' || e.type === 'host-blocked') active.delete(e.host);
     if (e.type === 'play-end' || e.type === 'run-end') active.clear();
     status();
   };
@@ -84,6 +84,9 @@ export function humanReporter(o: HumanOptions): (e: EngineEvent) => void {
         break;
       case 'host-failed':
         out(paint('failed', `fatal: [${e.host}]: FAILED in role ${e.role} => ${e.error}`));
+        break;
+      case 'host-blocked':
+        out(paint('blocked', `blocked: [${e.host}]: role ${e.role} => blocked by ${e.by}: ${e.reason}`) + paint('dim', ` (${e.waitsFor})`));
         break;
       case 'play-end':
         break;

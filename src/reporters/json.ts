@@ -16,6 +16,7 @@ export function jsonReporter(file: string): (e: EngineEvent) => void {
       case 'handler':
       case 'host-unreachable':
       case 'host-failed':
+      case 'host-blocked':
       case 'play-end':
         break;
       case 'run-end':

@@ -10,7 +10,8 @@ interface Case {
   name: string;
   seconds: number;
   failure?: string;
-  skipped?: boolean;
+  /** true, or the reason when there is one worth reading (a blocked host). */
+  skipped?: boolean | string;
   out?: string;
 }
 
@@ -55,6 +56,9 @@ export function junitReporter(file: string): (e: EngineEvent) => void {
       case 'host-unreachable':
         cases(e.play).push({ classname: `${e.host}.connection`, name: 'connect', seconds: 0, failure: e.error });
         break;
+      case 'host-blocked':
+        cases(e.play).push({ classname: `${e.host}.${e.role}`, name: 'blocked', seconds: 0, skipped: `blocked by ${e.by}: ${e.reason}`, out: e.waitsFor });
+        break;
       case 'host-failed':
         if (!failedSteps.has(`${e.play}\0${e.host}\0${e.role}`)) cases(e.play).push({ classname: `${e.host}.${e.role}`, name: 'role', seconds: 0, failure: e.error });
         break;
@@ -76,7 +80,8 @@ function render(suites: Map<string, Case[]>, durationMs: number): string {
     for (const c of cs) {
       lines.push(`    <testcase classname="${esc(c.classname)}" name="${esc(c.name)}" time="${c.seconds.toFixed(3)}">`);
       if (c.failure !== undefined) lines.push(`      <failure message="${esc(firstLine(c.failure))}">${esc(c.failure)}</failure>`);
-      if (c.skipped) lines.push('      <skipped/>');
+      if (typeof c.skipped === 'string') lines.push(`      <skipped message="${esc(firstLine(c.skipped))}"/>`);
+      else if (c.skipped) lines.push('      <skipped/>');
       if (c.out) lines.push(`      <system-out>${esc(c.out)}</system-out>`);
       lines.push('    </testcase>');
     }

@@ -319,3 +319,25 @@ serial('--tags containerd as a CI drift gate: drift on w1 exits 8 (nothing writt
   const after = await play(['--tags', 'containerd', '--check', '--detailed-exitcode']);
   t.is(after.code, 0, output(after));
 });
+
+serial('the control plane fails (kubectl missing): the other nodes are blocked by cp1, not failed; one failure in the recap, the JSON and the JUnit; exit 2; nothing written on them', async (t) => {
+  const nodes = ['w1', 'w2', 'b1'];
+  const files = { w1: containerdFiles, w2: containerdFiles, b1: buildFiles } as Record<string, string[]>;
+  const before = Object.fromEntries(await Promise.all(nodes.map(async (h) => [h, await fingerprint(h, files[h]!)] as const)));
+  const junit = join(work, 'blocked.xml');
+  const r = await play(['-e', 'kubectl_path=/nonexistent/kubectl', '--junit', junit]);
+  t.is(r.code, 2, `${output(r)}\n${failures(r).join('\n')}`);
+  t.like(r.report.recap.cp1, { failed: 1 });
+  for (const host of nodes) t.like(r.report.recap[host], { failed: 0, blocked: 1, blockedBy: 'cp1' } as object, host);
+  t.deepEqual(r.report.events.filter((e) => e.type === 'host-failed').map((e) => `${e.host} ${e.role}`), ['cp1 k8s-apply']);
+  const blocked = r.report.events.filter((e) => e.type === 'host-blocked') as Array<StepEvent & { by: string; reason: string }>;
+  t.deepEqual(blocked.map((e) => `${e.host} ${e.role} ${e.by}`).sort(), ['b1 dns-hosts cp1', 'w1 dns-hosts cp1', 'w2 dns-hosts cp1']);
+  for (const e of blocked) t.regex(e.reason, /nonexistent\/kubectl/);
+  t.regex(r.stdout, /^blocked: \[w1\]: role dns-hosts => blocked by cp1: /m);
+  t.regex(r.stdout, /^w1 : ok=\d+ changed=0 unreachable=0 failed=0 skipped=0 blocked=1$/m);
+  t.regex(r.stdout, /^blocked by cp1 \(failed; counted once, as cp1's failure\): w1, w2, b1$/m);
+  const xml = readFileSync(junit, 'utf8');
+  t.regex(xml, /<testsuites name="play" tests="\d+" failures="1" /);
+  t.is((xml.match(/<skipped message="blocked by cp1: /g) ?? []).length, 3);
+  for (const host of nodes) t.is(await fingerprint(host, files[host]!), before[host], `${host} untouched`);
+});

@@ -15,7 +15,7 @@ async function run(args: string[], o: { script?: Script; unreachable?: string[] 
 test('exit 0 when every host is ok, and the recap is printed Ansible-style', async (t) => {
   const r = await run(['site.yaml'], { script: (o) => (o.ctx.host.name === 'cp1' ? { ok: 3, changed: 1 } : { ok: 1 }) });
   t.is(r.code, 0);
-  t.regex(r.stdout, /PLAY RECAP \*+\ncp1 : ok=3 changed=1 unreachable=0 failed=0 skipped=0\nw1 : ok=1 changed=0 unreachable=0 failed=0 skipped=0\n/);
+  t.regex(r.stdout, /PLAY RECAP \*+\ncp1 : ok=3 changed=1 unreachable=0 failed=0 skipped=0 blocked=0\nw1 : ok=1 changed=0 unreachable=0 failed=0 skipped=0 blocked=0\n/);
 });
 
 test('exit 2 when a host failed', async (t) => {

@@ -11,8 +11,8 @@ import { Secret } from '../../src/secret.js';
 import { tempTree } from '../helpers/fakes.js';
 
 const recap = {
-  cp1: { ok: 3, changed: 1, unreachable: 0, failed: 0, skipped: 0, roundTrips: 2 },
-  w1: { ok: 0, changed: 0, unreachable: 1, failed: 0, skipped: 0, roundTrips: 0 },
+  cp1: { ok: 3, changed: 1, unreachable: 0, failed: 0, skipped: 0, blocked: 0, roundTrips: 2 },
+  w1: { ok: 0, changed: 0, unreachable: 1, failed: 0, skipped: 0, blocked: 0, roundTrips: 0 },
 };
 
 const events: EngineEvent[] = [
@@ -42,8 +42,8 @@ const events: EngineEvent[] = [
 ];
 
 test('recap lines are Ansible-style', (t) => {
-  t.is(recapLine('cp1', recap.cp1), 'cp1 : ok=3 changed=1 unreachable=0 failed=0 skipped=0');
-  t.regex(formatRecap(recap), /^PLAY RECAP \*+\ncp1 : ok=3 changed=1 unreachable=0 failed=0 skipped=0\nw1 : ok=0 changed=0 unreachable=1 failed=0 skipped=0\n$/);
+  t.is(recapLine('cp1', recap.cp1), 'cp1 : ok=3 changed=1 unreachable=0 failed=0 skipped=0 blocked=0');
+  t.regex(formatRecap(recap), /^PLAY RECAP \*+\ncp1 : ok=3 changed=1 unreachable=0 failed=0 skipped=0 blocked=0\nw1 : ok=0 changed=0 unreachable=1 failed=0 skipped=0 blocked=0\n$/);
 });
 
 function human(o: { tty?: boolean; verbose?: boolean; diff?: boolean }): string {
@@ -63,7 +63,7 @@ test('human output without a TTY is plain lines, one per step, Ansible words', (
   t.regex(out, /^skipping: \[cp1\] certs \| file \/etc\/c$/m);
   t.regex(out, /^RUNNING HANDLER changed: \[cp1\] restart containerd$/m);
   t.regex(out, /^fatal: \[w1\]: UNREACHABLE! => connection refused$/m);
-  t.regex(out, /cp1 : ok=3 changed=1 unreachable=0 failed=0 skipped=0/);
+  t.regex(out, /cp1 : ok=3 changed=1 unreachable=0 failed=0 skipped=0 blocked=0/);
   t.false(out.includes('write content'));
   t.false(out.includes('+three'));
 });
@@ -160,4 +160,32 @@ test('on a TTY a live status line shows what each host is doing and is cleared b
   t.true(out.endsWith('\x1b[2m… cp1: certs\x1b[0m'));
   r({ type: 'step', play: 'p', role: 'certs', host: 'cp1', step: 'file /x', status: 'ok', actions: [], durationMs: 1 });
   t.true(out.includes('\x1b[0m\r\x1b[2K\x1b[32mok: [cp1]'));
+});
+
+test('a blocked host: its own line, counted apart in the recap (with who blocked it), a skipped JUnit case with the reason', (t) => {
+  const blockedRecap = {
+    cp1: { ...recap.cp1, failed: 1 },
+    w1: { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, blocked: 1, blockedBy: 'cp1', roundTrips: 0 },
+    w2: { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, blocked: 1, blockedBy: 'cp1', roundTrips: 0 },
+  };
+  const blockedEvents: EngineEvent[] = [
+    { type: 'play-start', play: 'dns', hosts: ['w1', 'w2'], readOnlyHosts: [] },
+    ...['w1', 'w2'].map((host): EngineEvent => ({ type: 'host-blocked', play: 'dns', host, role: 'dns-hosts', by: 'cp1', reason: 'k8s-apply: kubectl not found', waitsFor: 'fact registry_k8s from cp1 is not available' })),
+    { type: 'play-end', play: 'dns' },
+    { type: 'run-end', recap: blockedRecap, exitCode: 2, durationMs: 5 },
+  ];
+  let out = '';
+  const h = humanReporter({ write: (s) => (out += s), tty: false, verbose: false, diff: false });
+  const dir = tempTree({});
+  const junit = junitReporter(join(dir, 'r.xml'));
+  for (const e of blockedEvents) {
+    h(e);
+    junit(e);
+  }
+  t.regex(out, /^blocked: \[w1\]: role dns-hosts => blocked by cp1: k8s-apply: kubectl not found \(fact registry_k8s from cp1 is not available\)$/m);
+  t.regex(out, /^w1 : ok=0 changed=0 unreachable=0 failed=0 skipped=0 blocked=1$/m);
+  t.regex(out, /^blocked by cp1 \(failed; counted once, as cp1's failure\): w1, w2$/m);
+  const xml = readFileSync(join(dir, 'r.xml'), 'utf8');
+  t.regex(xml, /<testsuites name="play" tests="2" failures="0" skipped="2"/);
+  t.regex(xml, /<testcase classname="w1.dns-hosts" name="blocked" time="0.000">\n\s+<skipped message="blocked by cp1: k8s-apply: kubectl not found"\/>/);
 });

@@ -2,8 +2,10 @@ import test from 'ava';
 import { join } from 'node:path';
 import { InputError, StateError, UnreachableError } from '../../src/errors.js';
 import { prepare, varsFor } from '../../src/engine/prepare.js';
+import { executeRole } from '../../src/engine/executor.js';
 import { runPrepared } from '../../src/engine/run.js';
 import { humanReporter } from '../../src/reporters/human.js';
+import { factOf } from '../../roles/_shared/facts.js';
 import type { Role, Vars } from '../../src/resources/role.js';
 import { collector, fakeCatalog, fakeRole, fakeWorld, labInventory, tempTree } from '../helpers/fakes.js';
 
@@ -106,7 +108,7 @@ test('plays run in order, hosts of a play in parallel, roles in order per host',
   t.is(maxRunning, 2);
   t.deepEqual(order.filter((x) => x.includes('w1')), ['p1/w1/a', 'p1/w1/b']);
   t.is(order.at(-1), 'p2/b1/a');
-  t.deepEqual(r.recap.w1, { ok: 2, changed: 0, unreachable: 0, failed: 0, skipped: 0, roundTrips: 0 });
+  t.deepEqual(r.recap.w1, { ok: 2, changed: 0, unreachable: 0, failed: 0, skipped: 0, blocked: 0, roundTrips: 0 });
   t.deepEqual(c.events.map((e) => e.type).filter((x) => x !== 'role-start'), ['run-start', 'play-start', 'play-end', 'play-start', 'play-end', 'run-end']);
 });
 
@@ -390,4 +392,70 @@ test('a play naming a group the inventory lacks skips it with a one-line notice;
   const out = lines.join('');
   t.regex(out, /PLAY \[nodes\] \*+\nskipping workers, build: the inventory has no 'workers', 'build'\n/);
   t.regex(out, /PLAY \[builders\] \*+\nskipping: no hosts matched \(the inventory has no 'build'\)\n\n/);
+});
+
+// The consumer runs through the real executor: its plan throws the PendingFactError the real roles throw.
+const consumer = fakeRole('consumer', {
+  plan: (ctx) => {
+    factOf(ctx, 'cp1', 'ca', 'producer');
+    return [];
+  },
+});
+const producer = fakeRole('producer', { plan: () => [{ kind: 'file', path: '/ca.crt', register: 'ca' }] });
+const blockingPlaybook = '- hosts: control_plane\n  roles: [producer]\n- hosts: control_plane:workers\n  roles: [consumer]\n';
+function realConsumer(w: ReturnType<typeof fakeWorld>) {
+  return { ...w.deps, executeRole: (o: Parameters<typeof executeRole>[0]) => (o.role.name === 'consumer' ? executeRole(o) : w.deps.executeRole(o)) };
+}
+
+for (const check of [false, true]) {
+  test(`hosts waiting for facts of a failed producer are blocked by it, not failed: one cause, one failure (exit 2${check ? ', --check' : ''})`, async (t) => {
+    const w = fakeWorld({ script: (o) => (o.role.name === 'producer' ? { failed: 1, error: new StateError('cp1: role producer, step kubectl: exit 127: kubectl: not found') } : { ok: 1 }) });
+    const p = await setup(blockingPlaybook, [producer, consumer]);
+    const c = collector();
+    const r = await runPrepared(p, { check, diff: false, detailedExitcode: check, emit: c.emit, template: noTemplate }, realConsumer(w));
+    t.is(r.exitCode, 2);
+    t.like(r.recap.cp1, { failed: 1, blocked: 0 });
+    for (const h of ['w1', 'w2']) t.like(r.recap[h], { failed: 0, blocked: 1, blockedBy: 'cp1' }, h);
+    t.deepEqual(c.events.filter((e) => e.type === 'host-failed').map((e) => e.host), ['cp1']);
+    const blocked = c.events.filter((e) => e.type === 'host-blocked');
+    t.deepEqual(blocked.map((e) => e.host).sort(), ['w1', 'w2']);
+    for (const e of blocked) {
+      t.like(e, { by: 'cp1', role: 'consumer', reason: 'cp1: role producer, step kubectl: exit 127: kubectl: not found', waitsFor: 'fact ca from cp1 is not available' });
+    }
+    t.false(c.events.some((e) => e.type === 'step' && e.status === 'failed' && e.host !== 'cp1'), 'no failed step on a blocked host');
+  });
+}
+
+test('an unreachable producer blocks its consumers (exit 4), and a host blocked by a blocked host names the root', async (t) => {
+  const middle = fakeRole('middle', {
+    plan: (ctx) => {
+      factOf(ctx, 'cp1', 'ca', 'producer');
+      return [{ kind: 'file', path: '/m', register: 'm' }];
+    },
+  });
+  const last = fakeRole('last', {
+    plan: (ctx) => {
+      factOf(ctx, 'w1', 'm', 'middle');
+      return [];
+    },
+  });
+  const w = fakeWorld({ unreachable: ['cp1'] });
+  const p = await setup('- hosts: control_plane\n  roles: [producer]\n- hosts: w1\n  roles: [middle]\n- hosts: b1\n  roles: [last]\n', [producer, middle, last]);
+  const c = collector();
+  const r = await runPrepared(p, { check: false, diff: false, emit: c.emit, template: noTemplate }, { ...w.deps, executeRole: (o) => (o.role.name === 'producer' ? w.deps.executeRole(o) : executeRole(o)) });
+  t.is(r.exitCode, 4);
+  t.like(r.recap.w1, { blocked: 1, blockedBy: 'cp1', failed: 0 });
+  t.like(r.recap.b1, { blocked: 1, blockedBy: 'cp1', failed: 0 });
+  const b1 = c.events.find((e) => e.type === 'host-blocked' && e.host === 'b1');
+  t.like(b1, { by: 'cp1', waitsFor: 'fact m from w1 is not available' });
+  t.regex(b1 && b1.type === 'host-blocked' ? b1.reason : '', /^unreachable: cp1: connect ECONNREFUSED/);
+});
+
+test('a missing fact whose producer did not fail is still a failure of the waiting host', async (t) => {
+  const p = await setup('- hosts: workers\n  roles: [consumer]\n', [consumer]);
+  const c = collector();
+  const r = await runPrepared(p, { check: false, diff: false, emit: c.emit, template: noTemplate }, realConsumer(fakeWorld()));
+  t.is(r.exitCode, 2);
+  t.like(r.recap.w1, { failed: 1, blocked: 0 });
+  t.false(c.events.some((e) => e.type === 'host-blocked'));
 });
