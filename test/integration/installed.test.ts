@@ -158,7 +158,7 @@ const OWN_DNS_HOSTS = `export default {
 };
 `;
 
-serial('the project\'s playbooks/site.yaml and roles/dns-hosts win over the built-in ones; its own JavaScript and TypeScript roles write their files on the hosts; a re-run changes nothing', async (t) => {
+serial('the project\'s playbooks/site.yaml and roles/dns-hosts win over the built-in ones; its own JavaScript and TypeScript roles write their files on the hosts (a .ts role first needs "type": "module": exit 3 with that fix); a re-run changes nothing', async (t) => {
   const files: Record<string, string> = {
     'playbooks/site.yaml': OWN_PLAYBOOK,
     'roles/motd-js/index.js': MOTD_JS,
@@ -171,6 +171,11 @@ serial('the project\'s playbooks/site.yaml and roles/dns-hosts win over the buil
     mkdirSync(join(project, rel, '..'), { recursive: true });
     writeFileSync(join(project, rel), content);
   }
+  // npm install made a CommonJS package.json: a .ts role there is refused with the fix, nothing touched
+  const refused = await npxPlay(['site.yaml']);
+  t.is(refused.code, 3, output(refused));
+  t.regex(refused.stderr, /roles\/motd-ts\/index\.ts: a TypeScript role in a CommonJS package[^]*npm pkg set type=module/);
+  t.is(await lab.readFile('w1', '/etc/motd-regplay-js'), null);
   await must('npm', ['pkg', 'set', 'type=module'], project);
   const b1Hosts = await fingerprint(lab, 'b1', ['/etc/hosts']);
 
