@@ -3,7 +3,7 @@
 // a corrupt key refused and recovered with certs_force_renew. Asserts on the host's files.
 import test from 'ava';
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { labSupport, labUp, type Lab } from '../lab/index.js';
@@ -64,6 +64,9 @@ async function play(args: string[] = [], runner: typeof runPlay = runPlay): Prom
 const changed = (r: Run) => r.report.recap.cp1?.changed;
 const step = (r: Run, name: string) => r.report.events.find((e) => e.type === 'step' && e.step?.includes(name));
 const read = async (file: string) => (await lab.readFile('cp1', file)) ?? '';
+/** The certificate is for the key beside it (the same public key). */
+const keyMatchesCert = (files: Record<string, string | null>) =>
+  new X509Certificate(files['tls.crt']!).publicKey.equals(createPublicKey(createPrivateKey(files['tls.key']!)));
 const pki = async () => Object.fromEntries(await Promise.all(['ca.crt', 'ca.key', 'tls.crt', 'tls.key'].map(async (f) => [f, await read(`${DIR}/${f}`)])));
 /** mtime, inode and sha256 of every file the roles manage: a rewrite of identical bytes shows too. */
 const files = async () => fingerprint(lab, 'cp1', [DIR, ...['ca.crt', 'ca.key', 'tls.crt', 'tls.key'].map((f) => `${DIR}/${f}`), '/registry/auth', HTPASSWD]);
@@ -183,6 +186,7 @@ serial('a certificate expiring within cert_renew_days is renewed under the same 
   t.is(after['ca.key'], before['ca.key']);
   t.not(after['tls.crt'], short);
   t.not(after['tls.key'], leaf.pem);
+  t.true(keyMatchesCert(after), 'the renewed certificate is for the new key');
   t.is((await lab.sh('cp1', `openssl verify -CAfile ${DIR}/ca.crt ${DIR}/tls.crt`)).trim(), `${DIR}/tls.crt: OK`);
   t.is(changed(await play()), 0);
 });
@@ -234,6 +238,7 @@ serial('a corrupt key is refused with the way out, nothing written; certs_force_
   const after = await pki();
   t.is(after['ca.crt'], before['ca.crt']);
   t.not(after['tls.key'], 'this is not a key\n');
+  t.true(keyMatchesCert(after), 'the re-issued certificate is for the new key');
   t.is((await lab.sh('cp1', `openssl verify -CAfile ${DIR}/ca.crt ${DIR}/tls.crt`)).trim(), `${DIR}/tls.crt: OK`);
   t.is(changed(await play()), 0);
 });

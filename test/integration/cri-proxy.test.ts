@@ -103,6 +103,7 @@ serial('check mode lists the drop-ins and changes nothing: no file, no reload, n
 serial('apply writes the containerd drop-in on w1 and the docker drop-in on b1, then daemon-reload and one restart each', async (t) => {
   const before = { w1: await actions('w1'), b1: await actions('b1') };
   const containerdPid = (await lab.sh('w1', 'cat /run/containerd.pid')).trim();
+  t.regex(containerdPid, /^\d+$/, 'containerd runs on w1 before the play');
   const r = await play();
   t.is(r.code, 0, output(r));
   for (const host of HOSTS) {
@@ -114,6 +115,7 @@ serial('apply writes the containerd drop-in on w1 and the docker drop-in on b1, 
     t.deepEqual((await actions(host)).slice(before[host].length), ['systemd daemon-reload', `${SERVICE[host]} restart`], `${host}: reload, then one restart`);
   }
   const after = (await lab.sh('w1', 'cat /run/containerd.pid')).trim();
+  t.regex(after, /^\d+$/, 'containerd on w1 has a pid again');
   t.not(after, containerdPid, 'containerd on w1 really restarted');
   t.is((await lab.exec('w1', 'ctr version')).code, 0, 'and answers again');
 });

@@ -108,9 +108,11 @@ function register(): void {
 
   test.serial(titles[6]!, async (t) => {
     const before = (await lab.sh('w2', 'cat /run/containerd.pid')).trim();
+    t.regex(before, /^\d+$/);
     t.false((await lab.serviceLog('w2')).some((l) => l.endsWith(' containerd restart')));
     await lab.sh('w2', 'service containerd restart');
     const after = (await lab.sh('w2', 'cat /run/containerd.pid')).trim();
+    t.regex(after, /^\d+$/);
     t.not(after, before);
     t.is((await lab.exec('w2', 'ctr version')).code, 0);
     t.is((await lab.serviceLog('w2')).filter((l) => l.endsWith(' containerd restart')).length, 1);

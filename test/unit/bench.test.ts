@@ -59,21 +59,21 @@ test('the bench layout is one control plane, N-2 workers and one build host', (t
   const layout = benchLayout(8);
   t.deepEqual(Object.keys(layout), ['cp1', 'w1', 'w2', 'w3', 'w4', 'w5', 'w6', 'b1']);
   t.deepEqual(layout.b1, ['build']);
-  t.throws(() => benchLayout(2));
+  t.throws(() => benchLayout(2), { message: /--hosts must be an integer ≥ 3/ });
 });
 
 test('bench options default to 8 hosts and 3 runs and refuse fewer than 3 runs', (t) => {
   t.like(parseBenchArgs([]), { hosts: 8, runs: 3, site: true, build: true });
   t.like(parseBenchArgs(['--hosts', '50', '--no-site']), { hosts: 50, site: false });
   t.throws(() => parseBenchArgs(['--runs', '2']), { message: /--runs/ });
-  t.throws(() => parseBenchArgs(['--bogus']));
+  t.throws(() => parseBenchArgs(['--bogus']), { code: 'ERR_PARSE_ARGS_UNKNOWN_OPTION', message: /Unknown option '--bogus'/ });
 });
 
 test('median and spread of an even and an odd number of samples', (t) => {
   t.deepEqual(summarize([3, 1, 2]), { n: 3, median: 2, min: 1, max: 3 });
   t.is(summarize([4, 1, 2, 3]).median, 2.5);
   t.is(speedup(summarize([20, 20, 20]), summarize([1, 1, 1])), 20);
-  t.throws(() => summarize([]));
+  t.throws(() => summarize([]), { message: 'summarize: no samples' });
 });
 
 const events = [

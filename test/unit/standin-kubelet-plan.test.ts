@@ -37,7 +37,7 @@ test('the image entrypoint maps default CMD, args and command to the registry bi
   t.deepEqual(containerArgv({ args: ['serve', '/etc/distribution/config.yml'] }, v2, {}), [REGISTRY_BINARY, 'serve', '/etc/distribution/config.yml']);
   t.deepEqual(containerArgv({ args: ['/cfg/$(CFG)'] }, v2, { CFG: 'r.yml' }), [REGISTRY_BINARY, 'serve', '/cfg/r.yml']);
   t.deepEqual(containerArgv({ command: ['/bin/registry'], args: ['serve', '/x.yml'] }, v2, {}), [REGISTRY_BINARY, 'serve', '/x.yml']);
-  t.throws(() => containerArgv({ command: ['sh', '-c', 'true'] }, v2, {}), { instanceOf: ContainerStartError });
+  t.throws(() => containerArgv({ command: ['sh', '-c', 'true'] }, v2, {}), { instanceOf: ContainerStartError, message: /exec: "sh": executable file not found/ });
 });
 
 test('env resolves secretKeyRef and refuses a missing key like a kubelet', (t) => {

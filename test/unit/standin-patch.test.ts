@@ -25,5 +25,5 @@ test('json patch adds, removes and tests', (t) => {
     { op: 'test', path: '/metadata/name', value: 'default' },
   ]);
   t.deepEqual((out as typeof sa).imagePullSecrets, [{ name: 'regcred' }]);
-  t.throws(() => applyPatch(sa, 'json', [{ op: 'remove', path: '/nope' }]), { instanceOf: PatchError });
+  t.throws(() => applyPatch(sa, 'json', [{ op: 'remove', path: '/nope' }]), { instanceOf: PatchError, message: 'remove: path /nope not found' });
 });
