@@ -8,6 +8,8 @@ import { PATH, sleep } from './run.js';
 export const standinMain = join(repoRoot, 'test', 'standin', 'main.ts');
 export const standinKubeconfig = '/root/.kube/config';
 export const standinStateDir = '/var/lib/standin';
+/** What the lab's cluster installs at start, as kind and k3s do: its default StorageClass. */
+export const standinAddons = join(repoRoot, 'test', 'lab', 'cluster-addons');
 
 export function checkStandinPresent(): void {
   if (!existsSync(standinMain)) {
@@ -19,7 +21,7 @@ export async function startStandin(opts: { initPid: number; address: string; log
   checkStandinPresent();
   const log = openSync(opts.logPath, 'a');
   const args = ['-t', String(opts.initPid), '-n', '-m', '-u', `--wd=${repoRoot}`, '--', process.execPath, '--import', 'tsx', standinMain,
-    '--listen', '127.0.0.1:6443', '--service-ip', opts.address, '--state-dir', standinStateDir, '--kubeconfig-out', standinKubeconfig];
+    '--listen', '127.0.0.1:6443', '--service-ip', opts.address, '--state-dir', standinStateDir, '--kubeconfig-out', standinKubeconfig, '--addons', standinAddons];
   const child = spawn('nsenter', args, { detached: true, stdio: ['ignore', log, log], env: { PATH, HOME: '/root', LANG: 'C.UTF-8' }, cwd: '/' });
   closeSync(log);
   let exited: string | undefined;

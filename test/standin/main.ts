@@ -1,12 +1,13 @@
 // Kubernetes API stand-in (tests and lab only; NOT a Kubernetes API server).
 // Usage: node --import tsx test/standin/main.ts --listen 127.0.0.1:6443 --service-ip ADDR
 //        --state-dir DIR [--kubeconfig-out PATH] [--registry-bin /usr/bin/docker-registry]
-//        [--node-name NAME]
+//        [--node-name NAME] [--addons DIR]
 // Prints `standin ready` on stdout once listening.
 import { createServer, type IncomingMessage } from 'node:http';
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseAllDocuments } from 'yaml';
 import { Kubelet } from './kubelet.js';
 import { kubeconfigFor } from './kubeconfig.js';
 import { Api } from './server.js';
@@ -20,6 +21,8 @@ const { values } = parseArgs({
     'kubeconfig-out': { type: 'string' },
     'registry-bin': { type: 'string', default: '/usr/bin/docker-registry' },
     'node-name': { type: 'string', default: 'standin-node' },
+    // Manifests (*.yaml) created at start when absent, like the add-ons kind and k3s install.
+    addons: { type: 'string' },
   },
 });
 
@@ -36,6 +39,15 @@ const host = listen.slice(0, sep) || '127.0.0.1';
 const port = Number(listen.slice(sep + 1));
 if (!Number.isInteger(port)) fail(`--listen ${listen}: expected HOST:PORT`);
 
+function readAddons(dir: string | undefined): Record<string, any>[] {
+  if (!dir) return [];
+  return readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()
+    .flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => d.toJS()))
+    .filter((o) => o && typeof o === 'object');
+}
+
 const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
 const store = new Store(stateDir);
 mkdirSync(`${stateDir}/pods`, { recursive: true });
@@ -48,6 +60,7 @@ const api = new Api({
   log,
   onChange: () => kubelet?.queueSync(),
   onLog: (pod) => kubelet?.logOf(pod) ?? '',
+  addons: readAddons(values.addons),
 });
 kubelet = new Kubelet({
   store,

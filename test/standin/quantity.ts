@@ -73,3 +73,20 @@ export function canonicalizeQuantities(o: Record<string, any>): void {
   }
   if (o.kind === 'PersistentVolume') canonicalMap(o.spec?.capacity);
 }
+
+export const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
+
+const SUFFIX: Record<string, number> = {
+  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+  n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+};
+
+/** A quantity's numeric value (NaN when it does not parse). */
+export function quantityValue(q: string | number): number {
+  if (typeof q === 'number') return q;
+  const m = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/.exec(q);
+  if (!m) return NaN;
+  const suffix = m[2] ?? '';
+  if (/^[eE]/.test(suffix)) return Number(m[1]) * 10 ** Number(suffix.slice(1));
+  return Number(m[1]) * SUFFIX[suffix]!;
+}

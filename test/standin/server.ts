@@ -8,18 +8,15 @@ import { parse as parseYaml } from 'yaml';
 import { serverSideApply, recordUpdate } from './apply.js';
 import * as discovery from './discovery.js';
 import { deepEqual } from './fieldset.js';
-import { apiVersionOf, kindByPlural, type KindInfo } from './kinds.js';
+import { apiVersionOf, kindByKind, kindByPlural, type KindInfo } from './kinds.js';
 import { decodeProtobufObject } from './protobuf.js';
 import { applyPatch, patchTypeOf, PatchError } from './patch.js';
 import { fieldSelector, labelSelector } from './selectors.js';
 import { now, type Obj, type Store, type WatchEvent } from './store.js';
 import { toTable } from './table.js';
-import { unknownFields } from './unknown-fields.js';
+import { unknownFields } from './schema.js';
 import { defaultAndValidate, InvalidError, quantityValue, type DefaultContext } from './validate.js';
-import { findPV, provisionPV, pvHostDir } from './volumes.js';
-
-/** The stand-in's default StorageClass (a real cluster names its own; none is created as an object). */
-export const DEFAULT_STORAGE_CLASS = 'standin-local';
+import { bindingFor, defaultClass, provisionPV, pvHostDir, resizeRefusal } from './volumes.js';
 
 export interface ApiOptions {
   store: Store;
@@ -31,6 +28,11 @@ export interface ApiOptions {
   log?: (line: string) => void;
   /** The container log of a pod (`kubectl logs`). */
   onLog?: (pod: Obj) => string;
+  /**
+   * Objects created at start when absent, like the add-on manifests kind and k3s install (their
+   * default StorageClass among them). The stand-in itself creates no StorageClass.
+   */
+  addons?: Obj[];
 }
 
 class HttpError extends Error {
@@ -136,7 +138,18 @@ export class Api {
   private readonly defaults: DefaultContext;
 
   constructor(private readonly o: ApiOptions) {
-    this.defaults = { serviceIP: o.serviceIP, nodePort: () => this.allocateNodePort() };
+    this.defaults = {
+      serviceIP: o.serviceIP,
+      nodePort: () => this.allocateNodePort(),
+      nodePortsInUse: (namespace, name) =>
+        new Set(
+          this.o.store
+            .list('v1', 'Service')
+            .filter((s) => !(s.metadata.namespace === namespace && s.metadata.name === name))
+            .flatMap((s) => (s.spec?.ports ?? []).map((p: Obj) => p.nodePort))
+            .filter((p) => typeof p === 'number'),
+        ),
+    };
   }
 
   private allocateNodePort(): number {
@@ -149,6 +162,13 @@ export class Api {
   bootstrap(): void {
     if (!this.o.store.get('v1', 'Namespace', undefined, 'default')) this.createNamespace('default');
     for (const ns of this.o.store.list('v1', 'Namespace')) this.ensureDefaultServiceAccount(ns.metadata.name);
+    for (const addon of this.o.addons ?? []) {
+      const kind = kindByKind(addon.apiVersion, addon.kind);
+      if (!kind) throw new Error(`add-on ${addon.kind} ${addon.metadata?.name}: the stand-in does not serve ${addon.apiVersion} ${addon.kind}`);
+      if (this.o.store.get(addon.apiVersion, addon.kind, addon.metadata?.namespace, addon.metadata?.name)) continue;
+      const t: Target = { kind, namespace: addon.metadata?.namespace };
+      this.commit(t, undefined, recordUpdate(undefined, structuredClone(addon), 'standin-addons', addon.apiVersion, now()), false);
+    }
   }
 
   private createNamespace(name: string) {
@@ -340,11 +360,14 @@ export class Api {
 
   /** Defaults, validates, bumps generation, detects no-ops, and stores unless dry-run. */
   private commit(t: Target, live: Obj | undefined, next: Obj, dryRun: boolean): Obj {
+    // Mutating admission, validation, validating admission: the API server's order.
+    if (t.kind.kind === 'PersistentVolumeClaim' && !live) this.admitDefaultStorageClass(next);
     try {
       defaultAndValidate(next, live, this.defaults);
     } catch (e) {
       if (e instanceof InvalidError)
-        throw new HttpError(422, 'Invalid', `${t.kind.kind} "${next.metadata?.name}" is invalid: ${e.message}`, {
+        // apierrors.NewInvalid: `<Kind>.<group> "<name>" is invalid: <field errors>`, 422, the causes.
+        throw new HttpError(422, 'Invalid', `${t.kind.kind}${t.kind.group ? `.${t.kind.group}` : ''} "${next.metadata?.name}" is invalid: ${e.message}`, {
           name: next.metadata?.name,
           group: t.kind.group || undefined,
           kind: t.kind.kind,
@@ -352,9 +375,15 @@ export class Api {
         });
       throw e;
     }
+    if (t.kind.kind === 'PersistentVolumeClaim' && live) {
+      const refusal = resizeRefusal(next, live, this.o.store.list('storage.k8s.io/v1', 'StorageClass'));
+      // plugin/pkg/admission/storage/persistentvolume/resize: admission.NewForbidden, 403.
+      if (refusal) throw new HttpError(403, 'Forbidden', `${resourceName(t.kind)} "${next.metadata.name}" is forbidden: ${refusal}`, { name: next.metadata.name, kind: t.kind.plural });
+    }
     if (live && t.kind.kind !== 'Namespace' && t.kind.kind !== 'Service') next.status = live.status;
     if (t.kind.kind === 'PersistentVolumeClaim' && !live) next.metadata.uid ??= randomUUID();
     if (t.kind.kind === 'PersistentVolumeClaim' || t.kind.kind === 'PersistentVolume') this.bindOnWrite(next, dryRun);
+    if (t.kind.kind === 'StorageClass' && !dryRun) queueMicrotask(() => this.bindPending());
     if (t.kind.hasGeneration) {
       const gen = live?.metadata?.generation ?? 0;
       next.metadata.generation = !live ? 1 : deepEqual(specPart(live), specPart(next)) ? gen : gen + 1;
@@ -469,33 +498,51 @@ export class Api {
     this.o.onChange?.(gone, 'DELETED');
   }
 
-  /** Binds a claim at once (the stand-in's volume controller); a PV written frees pending claims. */
+  /**
+   * plugin/pkg/admission/storage/storageclass/setdefault: a new claim that names no class (not even
+   * "") gets the default StorageClass, when the cluster has one.
+   */
+  private admitDefaultStorageClass(pvc: Obj) {
+    if (!pvc.spec || pvc.spec.storageClassName !== undefined || pvc.metadata?.annotations?.['volume.beta.kubernetes.io/storage-class'] !== undefined) return;
+    const def = defaultClass(this.o.store.list('storage.k8s.io/v1', 'StorageClass'));
+    if (def) pvc.spec.storageClassName = def.metadata.name;
+  }
+
+  /**
+   * The stand-in's volume controller, at once: binds a claim to the PV it names or to a fitting one,
+   * or provisions one for a class of the stand-in's provisioner; otherwise the claim stays Pending
+   * (the reason goes to the log, where a real controller would post an event). A bound claim that
+   * grew gets the new capacity, and its PV too (what the external resizer does).
+   */
   private bindOnWrite(o: Obj, dryRun: boolean) {
     if (o.kind === 'PersistentVolume') {
-      o.status = { phase: o.spec?.claimRef ? 'Bound' : 'Available' };
+      o.status = { phase: o.spec?.claimRef ? (o.status?.phase === 'Released' ? 'Released' : 'Bound') : 'Available' };
       if (!dryRun) queueMicrotask(() => this.bindPending());
       return;
     }
     const size = o.spec?.resources?.requests?.storage;
-    // Like the DefaultStorageClass admission plugin of kind/k3s/minikube clusters: a new claim that names
-    // no class and no volume gets the default class (the stand-in provisions a directory for it).
-    if (o.status?.phase !== 'Bound' && o.spec && o.spec.storageClassName === undefined && !o.spec.volumeName) o.spec.storageClassName = DEFAULT_STORAGE_CLASS;
     if (o.status?.phase === 'Bound') {
-      if (quantityValue(String(size)) > quantityValue(String(o.status.capacity?.storage))) o.status = { ...o.status, capacity: { storage: size } };
+      if (quantityValue(String(size)) > quantityValue(String(o.status.capacity?.storage))) {
+        o.status = { ...o.status, capacity: { storage: size } };
+        const pv = this.o.store.get('v1', 'PersistentVolume', undefined, o.spec.volumeName);
+        if (pv && !dryRun) this.store({ ...pv, spec: { ...pv.spec, capacity: { ...pv.spec.capacity, storage: size } } }, 'MODIFIED');
+      }
       return;
     }
-    const pvs = this.o.store.list('v1', 'PersistentVolume');
-    let pv = findPV(o, pvs);
-    if (!pv && o.spec?.storageClassName) {
-      pv = provisionPV(o, this.o.stateDir);
+    const classes = this.o.store.list('storage.k8s.io/v1', 'StorageClass');
+    const decision = bindingFor(o, this.o.store.list('v1', 'PersistentVolume'), classes);
+    let pv: Obj;
+    if ('pending' in decision) {
+      o.status = { phase: 'Pending' };
+      this.o.log?.(`standin: persistentvolumeclaim ${o.metadata.namespace}/${o.metadata.name} Pending: ${decision.pending}`);
+      return;
+    }
+    if ('provision' in decision) {
+      pv = provisionPV(o, decision.provision, this.o.stateDir);
       defaultAndValidate(pv, undefined, this.defaults);
       pv.status = { phase: 'Bound' };
       if (!dryRun) this.store(pv, 'ADDED');
-    }
-    if (!pv) {
-      o.status = { phase: 'Pending' };
-      return;
-    }
+    } else pv = decision.pv;
     o.spec.volumeName = pv.metadata.name;
     o.status = { phase: 'Bound', accessModes: pv.spec.accessModes, capacity: { storage: pv.spec.capacity.storage } };
     if (!dryRun && !pv.spec.claimRef) {
@@ -504,12 +551,15 @@ export class Api {
     }
   }
 
+  /** Pending claims retried; a claim without a class gets a default class that appeared since (KEP-3333). */
   private bindPending() {
+    const def = defaultClass(this.o.store.list('storage.k8s.io/v1', 'StorageClass'));
     for (const pvc of this.o.store.list('v1', 'PersistentVolumeClaim')) {
       if (pvc.status?.phase === 'Bound') continue;
       const next = structuredClone(pvc);
+      if (def && next.spec && next.spec.storageClassName === undefined) next.spec.storageClassName = def.metadata.name;
       this.bindOnWrite(next, false);
-      if (next.status?.phase === 'Bound') this.store(next, 'MODIFIED');
+      if (!deepEqual(next, pvc)) this.store(next, 'MODIFIED');
     }
   }
 

@@ -47,6 +47,13 @@ function columnsFor(kind: string): [string, (o: Obj) => unknown][] {
         ['Capacity', (o) => o.status?.capacity?.storage ?? ''],
         ['StorageClass', (o) => o.spec?.storageClassName ?? '<unset>'],
       ];
+    case 'StorageClass':
+      return [
+        ['Provisioner', (o) => o.provisioner],
+        ['ReclaimPolicy', (o) => o.reclaimPolicy],
+        ['VolumeBindingMode', (o) => o.volumeBindingMode],
+        ['AllowVolumeExpansion', (o) => String(o.allowVolumeExpansion ?? false)],
+      ];
     case 'PersistentVolume':
       return [
         ['Capacity', (o) => o.spec?.capacity?.storage],

@@ -1,9 +1,9 @@
-// The Kubernetes API stand-in refuses what a real API server refuses (test/standin/{validate,unknown-fields}.ts).
+// The Kubernetes API stand-in refuses what a real API server refuses (test/standin/{validate,schema}.ts).
 import test from 'ava';
-import { unknownFields } from '../standin/unknown-fields.js';
+import { unknownFields } from '../standin/schema.js';
 import { defaultAndValidate, InvalidError } from '../standin/validate.js';
 
-const ctx = { serviceIP: '10.0.0.1', nodePort: () => 30000 };
+const ctx = { serviceIP: '10.0.0.1', nodePort: () => 30000, nodePortsInUse: () => new Set<number>() };
 
 test('undeclared fields are found at their path; declared maps and int-or-string values are not', (t) => {
   const d = {
@@ -24,7 +24,7 @@ test('undeclared fields are found at their path; declared maps and int-or-string
 test('a PVC size that is not a quantity is invalid', (t) => {
   const pvc = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'd', namespace: 'n' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10 GB' } } } };
   const err = t.throws(() => defaultAndValidate(pvc, undefined, ctx), { instanceOf: InvalidError });
-  t.regex(err!.message, /must match the regular expression for a quantity/);
+  t.regex(err!.message, /^spec\.resources\.requests\.storage: Invalid value: "10 GB": quantities must match the regular expression/);
 });
 
 test('a Deployment whose selector does not match its template labels is invalid', (t) => {

@@ -1,0 +1,194 @@
+// Kubernetes API stand-in: the OpenAPI schema check. Every object is checked against the Kubernetes
+// OpenAPI schema as published by `kubernetes-models` (schema v1.33.0, a superset of the v1.32 kubectl
+// the lab runs): types, enums, required fields and formats, plus undeclared fields (what
+// `fieldValidation=Strict` and server-side apply refuse). The models' validators read every declared
+// property of each object they visit; a property they never read is not in the schema.
+//
+// Messages follow the API server's field errors (k8s.io/apimachinery/pkg/util/validation/field) with
+// kube-openapi's schema wording, e.g.
+//   spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"
+//   spec.strategy.type: Unsupported value: "Recreat": supported values: "Recreate", "RollingUpdate"
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import { StorageClass } from 'kubernetes-models/storage.k8s.io/v1/StorageClass';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { Namespace } from 'kubernetes-models/v1/Namespace';
+import { PersistentVolume } from 'kubernetes-models/v1/PersistentVolume';
+import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
+import { Pod } from 'kubernetes-models/v1/Pod';
+import { Secret } from 'kubernetes-models/v1/Secret';
+import { Service } from 'kubernetes-models/v1/Service';
+import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { fieldErrors, type Cause } from './field-errors.js';
+
+type Validating = { prototype: { validate(this: unknown): void } };
+
+const MODELS: Record<string, Validating> = {
+  'apps/v1/Deployment': Deployment,
+  'networking.k8s.io/v1/Ingress': Ingress,
+  'storage.k8s.io/v1/StorageClass': StorageClass,
+  'v1/ConfigMap': ConfigMap,
+  'v1/Namespace': Namespace,
+  'v1/PersistentVolume': PersistentVolume,
+  'v1/PersistentVolumeClaim': PersistentVolumeClaim,
+  'v1/Pod': Pod,
+  'v1/Secret': Secret,
+  'v1/Service': Service,
+  'v1/ServiceAccount': ServiceAccount,
+} as unknown as Record<string, Validating>;
+
+interface AjvError {
+  instancePath: string;
+  keyword: string;
+  params: Record<string, any>;
+}
+
+export interface SchemaResult {
+  /** Dotted paths (`spec.template.spec.containers[0].volumeMounts[0].mountpath`) of undeclared fields. */
+  unknown: string[];
+  /** Type, enum, required and format violations, as the API server's field errors. */
+  causes: Cause[];
+}
+
+function isContainer(v: unknown): v is object {
+  return typeof v === 'object' && v !== null;
+}
+
+/** `/spec/ports/0/port` → `spec.ports[0].port` (map keys dotted, as kube-openapi names them). */
+function fieldPath(obj: unknown, pointer: string): string {
+  let out = '';
+  let node: any = obj;
+  for (const raw of pointer.split('/').slice(1)) {
+    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    out += Array.isArray(node) ? `[${seg}]` : out ? `.${seg}` : seg;
+    node = isContainer(node) ? (node as Record<string, unknown>)[seg] : undefined;
+  }
+  return out;
+}
+
+function valueAt(obj: unknown, pointer: string): unknown {
+  let node: any = obj;
+  for (const raw of pointer.split('/').slice(1)) node = isContainer(node) ? (node as Record<string, unknown>)[raw.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
+  return node;
+}
+
+/** The JSON type name kube-openapi reports for a value. */
+function typeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
+  if (typeof v === 'boolean') return 'boolean';
+  return typeof v;
+}
+
+/** Required fields whose validation.go error carries a detail (the rest say just `Required value`). */
+const REQUIRED_DETAIL: Record<string, string> = {
+  // pkg/apis/networking/validation/validation.go validateHTTPIngressRuleValue
+  pathType: 'pathType must be specified',
+};
+
+/** resource.ParseQuantity's refusal, what a real server answers for a malformed quantity. */
+const QUANTITY_MESSAGE = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+
+/**
+ * A oneOf/anyOf (Quantity: string or number; IntOrString: integer or string) fails as one error:
+ * the branch errors at the same path fold into it.
+ */
+function foldAlternatives(errors: AjvError[]): AjvError[] {
+  const alt = new Map<string, AjvError[]>();
+  for (const e of errors) if (e.keyword === 'oneOf' || e.keyword === 'anyOf') alt.set(e.instancePath, []);
+  const out: AjvError[] = [];
+  for (const e of errors) {
+    const branches = alt.get(e.instancePath);
+    if (!branches) out.push(e);
+    else if (e.keyword === 'oneOf' || e.keyword === 'anyOf') out.push({ ...e, params: { branches } });
+    else branches.push(e);
+  }
+  return out;
+}
+
+function toCauses(obj: unknown, errors: AjvError[]): Cause[] {
+  const f = fieldErrors();
+  for (const e of foldAlternatives(errors)) {
+    const path = fieldPath(obj, e.instancePath);
+    const value = valueAt(obj, e.instancePath);
+    switch (e.keyword) {
+      case 'type':
+        f.typeInvalid(path, typeName(value), `${path} in body must be of type ${e.params.type}: "${typeName(value)}"`);
+        break;
+      case 'enum':
+        f.notSupported(path, value, e.params.allowedValues as unknown[]);
+        break;
+      case 'required': {
+        const missing = String(e.params.missingProperty);
+        f.required(path ? `${path}.${missing}` : missing, REQUIRED_DETAIL[missing] ?? '');
+        break;
+      }
+      case 'format':
+        f.typeInvalid(path, value, `${path} in body must be of type ${e.params.format}: ${JSON.stringify(String(value))}`);
+        break;
+      case 'oneOf':
+      case 'anyOf': {
+        const branches = e.params.branches as AjvError[];
+        if (branches.some((b) => b.keyword === 'format' && b.params.format === 'quantity')) f.invalid(path, value, QUANTITY_MESSAGE);
+        else {
+          const types = [...new Set(branches.filter((b) => b.keyword === 'type').map((b) => String(b.params.type)))];
+          f.typeInvalid(path, typeName(value), `${path} in body must be of type ${types.join(' or ') || 'the declared type'}: "${typeName(value)}"`);
+        }
+        break;
+      }
+      default:
+        f.invalid(path, value, `${path} in body failed schema rule ${e.keyword} ${JSON.stringify(e.params)}`);
+    }
+  }
+  return f.list;
+}
+
+/** Checks `obj` against its kind's schema; kinds the stand-in has no schema for pass unchecked. */
+export function checkSchema(obj: Record<string, unknown>): SchemaResult {
+  const model = MODELS[`${obj.apiVersion}/${obj.kind}`];
+  if (!model) return { unknown: [], causes: [] };
+  const read = new WeakMap<object, Set<PropertyKey>>();
+  const proxies = new WeakMap<object, object>();
+  const wrap = (v: unknown): unknown => {
+    if (!isContainer(v)) return v;
+    const cached = proxies.get(v);
+    if (cached) return cached;
+    read.set(v, new Set());
+    const p = new Proxy(v, {
+      get(target, key, receiver) {
+        read.get(target)!.add(key);
+        return wrap(Reflect.get(target, key, receiver));
+      },
+    });
+    proxies.set(v, p);
+    return p;
+  };
+  let errors: AjvError[] = [];
+  try {
+    model.prototype.validate.call(wrap(obj));
+  } catch (e) {
+    const list = (e as { errors?: AjvError[] }).errors;
+    if (!Array.isArray(list)) throw e;
+    errors = list;
+  }
+  const unknown: string[] = [];
+  const walk = (v: unknown, path: string) => {
+    if (Array.isArray(v)) v.forEach((item, i) => walk(item, `${path}[${i}]`));
+    else if (isContainer(v)) {
+      const seen = read.get(v);
+      if (!seen) return;
+      for (const [k, child] of Object.entries(v)) {
+        const p = path ? `${path}.${k}` : k;
+        if (!seen.has(k)) unknown.push(p);
+        else walk(child, p);
+      }
+    }
+  };
+  walk(obj, '');
+  return { unknown, causes: toCauses(obj, errors) };
+}
+
+export function unknownFields(obj: Record<string, unknown>): string[] {
+  return checkSchema(obj).unknown;
+}
