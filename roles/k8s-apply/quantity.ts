@@ -55,3 +55,11 @@ function base1000(digits: bigint, exp10: number): string {
   }
   return `${digits}${decimalSuffix[exp10]}`;
 }
+
+/** A quantity's value as a number (for comparisons), or NaN when `text` is not a quantity. */
+export function quantityNumber(text: string): number {
+  const m = shape.exec(text);
+  if (!m) return NaN;
+  const [, whole, frac = '', suffix = ''] = m;
+  return Number(`${whole}.${frac || '0'}`) * 10 ** (decimal[suffix] ?? 0) * 1024 ** (binary[suffix] ?? 0);
+}

@@ -1,7 +1,8 @@
 // The variables of k8s-apply (documented in defaults.yaml), checked before any host is touched.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { dnsLabel, dnsName, flag, listOf, registryCore, secret } from '../_shared/vars.js';
-import { canonicalQuantity } from './quantity.js';
+import { canonicalQuantity, quantityNumber } from './quantity.js';
 
 const quantity = z
   .union([z.string(), z.number()])
@@ -16,6 +17,20 @@ const serviceName = z.string().regex(/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must 
 const absolutePath = z.string().regex(/^\/[^\s]*$/, 'must be an absolute path without spaces');
 const imageRef = z.string().regex(/^[a-z0-9][a-z0-9._\-/:]*(@sha256:[a-f0-9]{64})?$/, 'must be an image reference such as registry:2.8.3');
 const seconds = z.coerce.number().int().min(1, 'must be a whole number of seconds >= 1');
+// The API server's label syntax (apimachinery IsQualifiedName, IsValidLabelValue): node selectors are labels.
+const labelName = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const labelKey = z.string().refine((k) => {
+  const parts = k.split('/');
+  const name = parts.pop()!;
+  const prefixOk = parts.length === 0 || (parts.length === 1 && dnsName.safeParse(parts[0]).success);
+  return prefixOk && name.length <= 63 && labelName.test(name);
+}, 'must be a label key: an optional DNS prefix and "/", then at most 63 letters, digits, "-", "_", "." starting and ending alphanumeric');
+const labelValue = z.string().regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/, 'must be a label value: at most 63 letters, digits, "-", "_", "." starting and ending alphanumeric').max(63);
+// ValidateNonSpecialIP: the API server refuses loopback, link-local and unspecified external IPs.
+const externalIP = z
+  .string()
+  .ip('must be IP addresses')
+  .refine((ip) => !/^(127\.|0\.0\.0\.0$|169\.254\.|224\.0\.0\.)/.test(ip) && !/^(::1?|fe[89ab][0-9a-f]:.*|ff02:.*)$/i.test(ip), 'must not be a loopback, link-local or unspecified address (the API server refuses them)');
 const nodePort = z.coerce.number().int().min(30000, 'must be in the NodePort range 30000-32767').max(32767, 'must be in the NodePort range 30000-32767');
 
 export const k8sApplyVars = registryCore
@@ -49,8 +64,8 @@ export const k8sApplyVars = registryCore
       timeout_seconds: seconds,
       failure_threshold: seconds,
     }),
-    registry_node_selector: z.record(z.string()).nullish(),
-    registry_external_ips: listOf(z.string().ip('must be IP addresses')),
+    registry_node_selector: z.record(labelKey, labelValue).nullish(),
+    registry_external_ips: listOf(externalIP),
     registry_node_port: nodePort.nullish(),
     registry_ingress: flag,
     registry_ingress_host: dnsName.nullish(),
@@ -65,6 +80,14 @@ export const k8sApplyVars = registryCore
       if (!v.registry_storage_nfs_server) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['registry_storage_nfs_server'], message: 'is required when registry_storage_kind is nfs' });
       if (!v.registry_storage_nfs_path) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['registry_storage_nfs_path'], message: 'is required when registry_storage_kind is nfs' });
     }
+    for (const [res, req] of Object.entries(v.registry_resources.requests)) {
+      const lim = v.registry_resources.limits?.[res];
+      if (lim !== undefined && quantityNumber(req) > quantityNumber(lim))
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['registry_resources', 'requests', res], message: `must not exceed registry_resources.limits.${res} (${lim}): the API server refuses a request above its limit` });
+    }
+    const host = v.registry_ingress_host ?? v.registry_name;
+    if (v.registry_ingress && isIP(host))
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: [v.registry_ingress_host ? 'registry_ingress_host' : 'registry_name'], message: 'is an IP address, and an Ingress host must be a DNS name: set registry_ingress_host' });
     const pullUser = v.registry_pull_user ?? v.registry_users[0]?.name;
     if (pullUser && !v.registry_users.some((u) => u.name === pullUser)) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['registry_pull_user'], message: 'must be one of the names in registry_users' });

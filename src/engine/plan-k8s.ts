@@ -45,11 +45,31 @@ export interface K8sObjectPlan {
   fields?: string[];
 }
 
+type CreateOnly = NonNullable<K8sState['createOnly']>;
+
+/** The desired object with each create-only field taken from the live object, when both have it. */
+function keepLive(object: K8sObject, live: K8sObject, createOnly: CreateOnly): K8sObject {
+  const rules = createOnly.filter((c) => c.kind === object.kind && c.name === object.metadata.name && c.namespace === object.metadata.namespace);
+  if (!rules.length) return object;
+  // Copied along the path only: the rest (Secret instances included) is shared, never cloned.
+  const replace = (node: unknown, liveNode: unknown, path: string[]): unknown => {
+    if (!node || typeof node !== 'object' || Array.isArray(node) || !liveNode || typeof liveNode !== 'object') return node;
+    const [key, ...rest] = path;
+    const here = node as Record<string, unknown>;
+    if (!(key! in here) || (liveNode as Record<string, unknown>)[key!] === undefined) return node;
+    const value = rest.length ? replace(here[key!], (liveNode as Record<string, unknown>)[key!], rest) : (liveNode as Record<string, unknown>)[key!];
+    return { ...here, [key!]: value };
+  };
+  return rules.reduce((o, { path }) => replace(o, live, path) as K8sObject, object);
+}
+
 /** Pure: per object, what differs between desired and live. */
-export function compareK8s(objects: K8sObject[], live: K8sObject[]): K8sObjectPlan[] {
-  return objects.map((object) => {
-    const found = findLive(object, live);
-    return found ? { object, live: found, fields: compareObject(object, found) } : { object };
+export function compareK8s(objects: K8sObject[], live: K8sObject[], createOnly: CreateOnly = []): K8sObjectPlan[] {
+  return objects.map((desired) => {
+    const found = findLive(desired, live);
+    if (!found) return { object: desired };
+    const object = keepLive(desired, found, createOnly);
+    return { object, live: found, fields: compareObject(object, found) };
   });
 }
 
@@ -57,7 +77,7 @@ export function planK8s(r: K8sState, got: CapturedFact, env: PlanEnv): StepPlan 
   const label = r.name ?? `k8s ${r.objects.map(objectName).join(', ')}`;
   if (got.code !== 0) throw new StateError(`kubectl get failed (exit ${got.code}): ${got.stderr.trim().split('\n').slice(-3).join(' | ')}`, 'check kubectl and the kubeconfig on this host');
   const live = parseKubectlObjects(got.stdout);
-  const plans = compareK8s(r.objects, live);
+  const plans = compareK8s(r.objects, live, r.createOnly);
   const actions: string[] = [];
   const diffs: Diff[] = [];
   const changed: K8sObject[] = [];

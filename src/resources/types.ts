@@ -94,6 +94,11 @@ export interface K8sState extends Common {
   objects: K8sObject[];
   /** After a change, wait for these Deployments' rollout. */
   waitRollout?: Array<{ name: string; namespace: string; timeoutSeconds: number }>;
+  /**
+   * Fields set only when their object is created: an existing object keeps its live value there
+   * (compared and applied as live has it), for fields the API server refuses to change.
+   */
+  createOnly?: Array<{ kind: string; name: string; namespace?: string; path: string[] }>;
 }
 
 export type Resource = FileState | DirectoryState | FileSetState | CommandState | K8sState;

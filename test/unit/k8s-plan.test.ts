@@ -134,3 +134,20 @@ test('k8s plan: in check mode on a fresh cluster the registered value is null', 
   const plan = planK8s(state([deployment]), { code: 0, stdout: '', stderr: '' }, env());
   t.is(plan.registered(), null);
 });
+
+test('k8s plan: a create-only field is set on create, and on an existing object compared and applied as live has it', (t) => {
+  const claim = (size: string): K8sObject => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: 'registry' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: size } } } });
+  const pv = (size: string): K8sObject => ({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'data' }, spec: { capacity: { storage: size } } });
+  const createOnly = [{ kind: 'PersistentVolumeClaim', namespace: 'registry', name: 'data', path: ['spec', 'resources', 'requests', 'storage'] }];
+  const withRule = (objects: K8sObject[]): K8sState => ({ ...state(objects), createOnly });
+  const fresh = planK8s(withRule([pv('3Gi'), claim('3Gi')]), { code: 0, stdout: '', stderr: '' }, env());
+  t.deepEqual(fresh.actions, ['create PersistentVolume data', 'create PersistentVolumeClaim registry/data']);
+  const manifest = (script: string) => Buffer.from(script.split('\n').filter((l) => /^[A-Za-z0-9+/=]+$/.test(l)).join(''), 'base64').toString();
+  t.deepEqual(manifest(fresh.script).match(/"storage":"\w+"/g), ['"storage":"3Gi"', '"storage":"3Gi"'], 'both created with the new size');
+  const live = JSON.stringify({ kind: 'List', items: [pv('2Gi'), claim('2Gi')] });
+  const grown = planK8s(withRule([pv('3Gi'), claim('3Gi')]), { code: 0, stdout: live, stderr: '' }, env());
+  t.deepEqual(grown.actions, ['change PersistentVolume data: spec.capacity.storage'], 'the claim keeps its live size');
+  t.deepEqual(manifest(grown.script).match(/"kind":"\w+"/g), ['"kind":"PersistentVolume"']);
+  const without = planK8s(state([pv('3Gi'), claim('3Gi')]), { code: 0, stdout: live, stderr: '' }, env());
+  t.deepEqual(without.actions, ['change PersistentVolume data: spec.capacity.storage', 'change PersistentVolumeClaim registry/data: spec.resources.requests.storage'], 'without the rule the claim would change');
+});
