@@ -3,7 +3,11 @@
 // message. Each row cites the Kubernetes source of the rule; the 14 objects of issue 18's audit
 // come first. The refused write stores nothing.
 import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { startStandinApi, type StandinApi } from '../helpers/standin-api.js';
+import { SCHEMA_VERSION } from '../standin/schema.js';
 
 type Obj = Record<string, any>;
 
@@ -284,6 +288,38 @@ test('a valid registry set of objects is accepted (the rows above fail for their
   try {
     const r = await api.apply([pv, pvc, secret, configMap, deployment, changed(service, (s) => ((s.spec.type = 'NodePort'), (s.spec.ports[0].nodePort = 30500), (s.spec.externalIPs = ['10.0.0.5']))), ingress, storageClass('fast')]);
     t.is(r.code, 0, r.stderr);
+  } finally {
+    await api.stop();
+  }
+});
+
+test("the schema is the one of the lab's kubectl or one minor newer (kubernetes-models as pinned)", (t) => {
+  const version = JSON.parse(spawnSync('kubectl', ['version', '--client', '-o', 'json'], { encoding: 'utf8' }).stdout || '{}');
+  const kubectlMinor = Number.parseInt(String(version.clientVersion?.minor), 10);
+  t.is(String(version.clientVersion?.major), '1', 'kubectl version --client');
+  const schemaMinor = Number(SCHEMA_VERSION.kubernetes.split('.')[1]);
+  t.true(schemaMinor - kubectlMinor >= 0 && schemaMinor - kubectlMinor <= 1, `schema ${SCHEMA_VERSION.kubernetes} for kubectl 1.${kubectlMinor}: update kubernetes-models (or SCHEMA_VERSION)`);
+  const require = createRequire(import.meta.url);
+  const pkg = JSON.parse(readFileSync(require.resolve('kubernetes-models/package.json'), 'utf8')) as { version: string };
+  t.true(pkg.version.startsWith(`${SCHEMA_VERSION.models}.`), `kubernetes-models ${pkg.version} installed; SCHEMA_VERSION says ${SCHEMA_VERSION.models}.x`);
+});
+
+test('a Service leaving NodePort releases the node port it was given (dropTypeDependentFields); a taken port is refused', async (t) => {
+  const api = await startStandinApi();
+  try {
+    t.is((await api.apply([changed(service, (s) => (s.spec.type = 'NodePort'))])).code, 0);
+    const given = JSON.parse((await api.kubectl(['get', 'service', 'registry', '-n', 'default', '-o', 'json'])).stdout);
+    t.true(given.spec.ports[0].nodePort >= 30000, 'the server allocated a node port');
+    const back = await api.apply([service]);
+    t.is(back.code, 0, back.stderr);
+    const live = JSON.parse((await api.kubectl(['get', 'service', 'registry', '-n', 'default', '-o', 'json'])).stdout);
+    t.is(live.spec.type, 'ClusterIP');
+    t.is(live.spec.ports[0].nodePort, undefined);
+    const fixed = (name: string) => changed(service, (s) => ((s.metadata.name = name), (s.spec.type = 'NodePort'), (s.spec.ports[0].nodePort = 30500)));
+    t.is((await api.apply([fixed('one')])).code, 0);
+    const taken = await api.apply([fixed('two')]);
+    t.not(taken.code, 0);
+    t.true(taken.stderr.includes('spec.ports[0].nodePort: Invalid value: 30500: provided port is already allocated'), taken.stderr);
   } finally {
     await api.stop();
   }

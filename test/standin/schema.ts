@@ -21,6 +21,13 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { fieldErrors, type Cause } from './field-errors.js';
 
+/**
+ * The Kubernetes version of the models' schema: kubernetes-models 4.5.x ("Update schema version to
+ * v1.33.0", its CHANGELOG), merged with older versions' removed APIs. The lab's kubectl is 1.32: a
+ * field new in 1.33 would pass here and fail on a 1.32 server; nothing older is missing.
+ */
+export const SCHEMA_VERSION = { models: '4.5', kubernetes: '1.33' };
+
 type Validating = { prototype: { validate(this: unknown): void } };
 
 const MODELS: Record<string, Validating> = {

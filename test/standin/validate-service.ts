@@ -82,6 +82,15 @@ export function defaultAndValidateService(o: Obj, live: Obj | undefined, ctx: Se
   s.internalTrafficPolicy ??= 'Cluster';
   s.sessionAffinity ??= 'None';
   const external = s.type === 'NodePort' || s.type === 'LoadBalancer';
+  const wasExternal = live?.spec?.type === 'NodePort' || live?.spec?.type === 'LoadBalancer';
+  // pkg/registry/core/service/strategy.go dropTypeDependentFields: leaving NodePort, the node ports
+  // the user did not change are released, not refused.
+  if (wasExternal && !external) {
+    const livePorts = listOf(live!.spec.ports);
+    const same = listOf(s.ports).every((p, i) => p.nodePort === undefined || p.nodePort === livePorts[i]?.nodePort);
+    if (same) for (const p of listOf(s.ports)) delete p.nodePort;
+    if (s.externalTrafficPolicy === live!.spec.externalTrafficPolicy) delete s.externalTrafficPolicy;
+  }
   const inUse = ctx.nodePortsInUse(o.metadata?.namespace, o.metadata?.name);
   for (const [i, p] of listOf(s.ports).entries()) {
     p.protocol ??= 'TCP';
