@@ -10,6 +10,7 @@ export function planDirectory(r: DirectoryState, env: PlanEnv): StepPlan {
   const label = r.name ?? `directory ${r.path}`;
   const cur = env.model.dirs.get(r.path);
   if (!cur) throw new Error(`internal: ${r.path} was not read`);
+  if (cur.unsafe) throw new StateError(cur.unsafe);
   if (cur.exists === 'other') throw new StateError(`${r.path} exists but is not a directory`, 'remove it or change the path');
   const own = ownerSpec(r.owner, r.group);
   const ownDiffers = (r.owner !== undefined && r.owner !== cur.owner) || (r.group !== undefined && r.group !== cur.group);

@@ -34,6 +34,7 @@ function sha256(text: string): string {
 export function currentFile(model: HostModel, path: string): FileFact {
   const cur = model.files.get(path);
   if (!cur) throw new Error(`internal: ${path} was not read`);
+  if (cur.unsafe) throw new StateError(cur.unsafe);
   if (cur.exists === 'other') throw new StateError(`${path} exists but is not a regular file`, 'remove it or change the path');
   return cur;
 }

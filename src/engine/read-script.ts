@@ -4,6 +4,7 @@
 import { parentDir } from '../paths.js';
 import { quote, quoteArgv } from '../transports/shell.js';
 import { readMarkersSnippet } from './pending-handlers.js';
+import { probeSnippet, SAFE_PATH_PROBE } from './safe-path.js';
 import { heredocBase64 } from './script-util.js';
 
 export const CONTENT_CAP = 4 * 1024 * 1024;
@@ -22,13 +23,15 @@ function fileSnippet(path: string): string {
   elif [ "$(stat -L -c %s ${p})" -gt ${CONTENT_CAP} ]; then echo 'toobig 1'; echo "sha256 $(sha256sum < ${p} | cut -d ' ' -f 1)"
   else printf 'content '; base64 < ${p} | tr -d '\\n'; echo; fi
 elif [ -e ${p} ] || [ -L ${p} ]; then echo 'exists other'; else echo 'exists 0'; fi
-if [ -d ${quote(parentDir(path))} ]; then echo 'parent 1'; else echo 'parent 0'; fi`;
+if [ -d ${quote(parentDir(path))} ]; then echo 'parent 1'; else echo 'parent 0'; fi
+${probeSnippet(path)}`;
 }
 
 function dirSnippet(path: string): string {
   const p = quote(path);
   return `if [ -d ${p} ]; then echo 'exists 1'; echo "stat $(stat -L -c '%a %U %G' ${p})"
-elif [ -e ${p} ] || [ -L ${p} ]; then echo 'exists other'; else echo 'exists 0'; fi`;
+elif [ -e ${p} ] || [ -L ${p} ]; then echo 'exists other'; else echo 'exists 0'; fi
+${probeSnippet(path)}`;
 }
 
 function guardSnippet(item: Extract<ReadItem, { kind: 'guard' }>): string {
@@ -69,5 +72,6 @@ export function buildReadScript(items: ReadItem[], marker: string): string {
       return `printf '%s %s %s\\n' "$M" ${i} ${item.kind}\n${snippet}\n`;
     })
     .join('');
-  return `{\nM='${marker}'\n${body}exit 0\n} </dev/null\n`;
+  const probe = items.some((item) => item.kind === 'file' || item.kind === 'dir') ? `${SAFE_PATH_PROBE}\n` : '';
+  return `{\nM='${marker}'\n${probe}${body}exit 0\n} </dev/null\n`;
 }

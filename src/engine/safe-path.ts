@@ -22,18 +22,55 @@
 // it).
 import { quote } from '../transports/shell.js';
 
-/** The shell functions below; a snippet that calls them starts with this. */
-export const SAFE_PATH_FUNCTIONS = `unset CDPATH
-rp_uid=$(id -u)
-rp_refuse() { printf '%s\\n' "$*" >&2; return 1; }
-# Is the working directory one that only root (or we) can change?
-rp_safe_here() {
-  set -- $(stat -c '%u %a' .) || return 1
+/** What both the read (rp_probe) and the changes (the rest) need. */
+const COMMON = `rp_uid=
+# Can only root (or we) change directory $1?
+rp_safe_dir() {
+  [ -n "$rp_uid" ] || rp_uid=$(id -u)
+  set -- $(stat -c '%u %a' -- "$1") || return 1
   { [ "$1" = 0 ] || [ "$1" = "$rp_uid" ]; } && [ $((0$2 & 022)) -eq 0 ]
 }
+# The refusal of link $1 (to $rp_t) in directory $2, for rp_path.
+rp_unsafe() {
+  printf 'refusing %s: %s is a symbolic link (to %s) in %s, a directory that users other than root can change; remove the link or use the real path\\n' "$rp_path" "$1" "$rp_t" "$2"
+}`;
+
+/**
+ * Read-script function: `rp_probe PATH` sets rp_u to the refusal the changes would meet on the way
+ * to PATH (itself included), or to nothing. Only a lookup (no cd, no fork unless there is a link):
+ * the plan refuses what apply would, so check mode reports it too.
+ */
+export const SAFE_PATH_PROBE = `${COMMON}
+rp_probe() {
+  rp_path=$1 rp_rest=$1 rp_here= rp_hops=0 rp_u=
+  while [ -n "$rp_rest" ]; do
+    rp_c=\${rp_rest%%/*}
+    case $rp_rest in */*) rp_rest=\${rp_rest#*/} ;; *) rp_rest= ;; esac
+    case $rp_c in
+      '' | .) continue ;;
+      ..) rp_here=\${rp_here%/*}; continue ;;
+    esac
+    if [ -L "$rp_here/$rp_c" ]; then
+      rp_t=$(readlink -- "$rp_here/$rp_c") || return 0
+      rp_safe_dir "\${rp_here:-/}" || { rp_u=$(rp_unsafe "$rp_here/$rp_c" "\${rp_here:-/}"); return 0; }
+      rp_hops=$((rp_hops + 1))
+      [ "$rp_hops" -le 40 ] || return 0
+      case $rp_t in /*) rp_here= ;; esac
+      rp_rest=$rp_t/$rp_rest
+      continue
+    fi
+    rp_here=$rp_here/$rp_c
+  done
+}`;
+
+/** The shell functions below; a snippet that calls them starts with this. */
+export const SAFE_PATH_FUNCTIONS = `unset CDPATH
+${COMMON}
+rp_refuse() { printf '%s\\n' "$*" >&2; return 1; }
+rp_safe_here() { rp_safe_dir .; }
 rp_link() {
   rp_t=$(readlink -- "$1") || return 1
-  rp_safe_here || rp_refuse "refusing $rp_path: $2 is a symbolic link (to $rp_t) in $rp_here, a directory that users other than root can change; remove the link or use the real path" || return 1
+  rp_safe_here || { rp_unsafe "$2" "$rp_here" >&2; return 1; }
   rp_hops=$((rp_hops + 1))
   [ "$rp_hops" -le 40 ] || rp_refuse "refusing $rp_path: too many levels of symbolic links" || return 1
 }
@@ -100,6 +137,11 @@ rp_newtemp() {
   rp_check "$1" "$rp_tmp" || return 1
   [ ! -s "/proc/self/fd/$1" ] || rp_refuse "refusing $rp_path: temp file \${rp_here%/}/$rp_tmp was replaced" || return 1
 }`;
+
+/** Read-script lines: an `unsafe <base64 refusal>` field when rp_probe finds a link the rule refuses. */
+export function probeSnippet(path: string): string {
+  return `rp_probe ${quote(path)}; [ -z "$rp_u" ] || { printf 'unsafe '; printf '%s' "$rp_u" | base64 | tr -d '\\n'; echo; }`;
+}
 
 /** `rp_path=<path>`: the path named in refusals. */
 export function safePathFor(path: string): string {

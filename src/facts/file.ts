@@ -15,10 +15,14 @@ export interface FileFact {
   sha256?: string;
   unreadable?: boolean;
   parentExists: boolean;
+  /** The refusal of a symlink on the way that the safe-path rule does not follow (src/engine/safe-path.ts). */
+  unsafe?: string;
 }
 
 export interface DirFact {
   exists: boolean | 'other';
+  /** As FileFact.unsafe. */
+  unsafe?: string;
   mode?: number;
   owner?: string;
   group?: string;
@@ -47,12 +51,13 @@ export function parseFileFact(rec: ReadRecord | undefined): FileFact {
     sha256: f.sha256 || undefined,
     unreadable: f.unreadable === '1' || undefined,
     parentExists: f.parent === '1',
+    ...(f.unsafe ? { unsafe: fromBase64(f.unsafe) } : {}),
   };
 }
 
 export function parseDirFact(rec: ReadRecord | undefined): DirFact {
   if (!rec) throw new Error('read script output is missing a directory record');
-  return { exists: parseExists(rec.fields.exists), ...parseStat(rec.fields.stat) };
+  return { exists: parseExists(rec.fields.exists), ...parseStat(rec.fields.stat), ...(rec.fields.unsafe ? { unsafe: fromBase64(rec.fields.unsafe) } : {}) };
 }
 
 /** Mode strings ('0644', '644', '2755') to numbers. */

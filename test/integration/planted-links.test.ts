@@ -112,6 +112,9 @@ serial('ci plants `ln -s /etc ~/.docker` on b1: b1 fails naming the path and the
   await asCi('b1', `rm -rf ${HOME}/.docker && ln -s /etc ${HOME}/.docker`);
   await asCi('b2', `rm ${CONFIG}`); // b2 has work to do in the same run
   const before = await etcState('b1');
+  const check = await play(['--check']);
+  t.is(check.code, 2, `check mode reports the refusal too: ${output(check)}`);
+  t.true(errorsOf(check, 'b1').join('\n').includes(`${HOME}/.docker is a symbolic link (to /etc) in ${HOME}`), output(check));
   const r = await play();
   t.is(r.code, 2, output(r));
   t.is(r.report.recap.b1?.failed, 1, output(r));
