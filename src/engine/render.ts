@@ -1,5 +1,5 @@
 // --render DIR: every planned Kubernetes object as a YAML file, secrets masked unless asked.
-import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, fchmodSync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { isSecret } from '../secret.js';
@@ -15,11 +15,20 @@ export function k8sRenderer(dir: string, revealSecrets: boolean): (host: string,
   };
 }
 
-/** A new file with exactly `mode` (a file that already existed keeps none of its own), renamed into place. */
+/**
+ * A new file with exactly `mode` (a file that already existed keeps none of its own), renamed into
+ * place. Created exclusively ('wx': never through a link someone put at that name) and changed
+ * only through its descriptor, so a render directory that others can write cannot redirect it.
+ */
 function writeWithMode(path: string, text: string, mode: number): void {
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o600, flag: 'wx' });
-  chmodSync(tmp, mode);
+  const fd = openSync(tmp, 'wx', 0o600);
+  try {
+    writeFileSync(fd, text);
+    fchmodSync(fd, mode);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(tmp, path);
 }
 
