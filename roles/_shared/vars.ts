@@ -2,6 +2,7 @@
 // InputError naming the variable and what to do.
 import { z } from 'zod';
 import { InputError } from '../../src/errors.js';
+import { cliStringReadings, cliStrings } from '../../src/cli-strings.js';
 import { Secret } from '../../src/secret.js';
 
 /** RFC 1123 DNS name (the registry name must be one: it goes into the cert SAN, certs.d, /etc/hosts). */
@@ -13,7 +14,13 @@ export const dnsName = z
 /** RFC 1123 DNS label (namespaces, object names). */
 export const dnsLabel = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be an RFC 1123 DNS label (a-z, 0-9, -; at most 63)');
 
-export const port = z.coerce.number().int().min(1, 'must be 1-65535').max(65535, 'must be 1-65535');
+/**
+ * A whole number, given as one: `true`, `[5000]` or the string "5000" from YAML are refused, never
+ * coerced (only a `-e key=value` string is read as the number it spells; see parseVars).
+ */
+export const wholeNumber = z.number({ invalid_type_error: 'must be a whole number' }).int('must be a whole number');
+
+export const port = wholeNumber.min(1, 'must be 1-65535').max(65535, 'must be 1-65535');
 
 /** A Secret (from `!env NAME` / `!file path` in YAML); a plain string is accepted and wrapped. */
 export const secret = z
@@ -21,15 +28,40 @@ export const secret = z
   .transform((v) => (v instanceof Secret ? v : new Secret(v)))
   .refine((s) => s.reveal().length > 0, 'is empty: set it (e.g. `!env REGISTRY_PASSWORD`)');
 
-/** Parses `vars` with `schema`; the first problem becomes an InputError naming the variable. */
+/**
+ * Parses `vars` with `schema`; the first problem becomes an InputError naming the variable.
+ * A `-e key=value` string the schema refuses is read as the number, boolean or list it spells.
+ */
 export function parseVars<T extends z.ZodTypeAny>(role: string, schema: T, vars: Record<string, unknown>): z.infer<T> {
-  const result = schema.safeParse(vars);
+  let result = schema.safeParse(vars);
+  if (!result.success) {
+    const read = readCliStrings(schema, vars, result.error);
+    if (read) result = schema.safeParse(read);
+  }
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const path = issue.path.join('.');
   const got = issue.path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string | number, unknown>)[k] : undefined), vars);
   const shown = got === undefined ? 'is not set' : `= ${shownValue(got, issue.path)}`;
   throw new InputError(`role ${role}: variable ${path} ${shown}: ${issue.message}`, undefined, `set ${path} in the inventory, the play's vars, or with -e ${path.split('.')[0]}=...`);
+}
+
+/** `vars` with each refused `-e` string replaced by the first reading of it the schema accepts. */
+function readCliStrings(schema: z.ZodTypeAny, vars: Record<string, unknown>, error: z.ZodError): Record<string, unknown> | undefined {
+  const cli = cliStrings(vars);
+  const names = new Set(error.issues.map((i) => String(i.path[0])).filter((n) => cli.has(n) && typeof vars[n] === 'string'));
+  if (!names.size) return undefined;
+  const input = { ...vars };
+  for (const name of names) {
+    for (const reading of cliStringReadings(vars[name] as string)) {
+      const r = schema.safeParse({ ...input, [name]: reading });
+      if (r.success || !r.error.issues.some((i) => String(i.path[0]) === name)) {
+        input[name] = reading;
+        break;
+      }
+    }
+  }
+  return input;
 }
 
 const SECRET_NAME = /pass|secret|token|private|api_?key|auth|cred/i;
@@ -56,18 +88,24 @@ export const registryCore = z.object({
   registry_port: port,
 });
 
-/** A boolean that also accepts the strings `-e name=true` gives (true/false/yes/no/1/0). */
-export const flag = z.preprocess((v) => {
-  if (typeof v !== 'string') return v;
-  const s = v.trim().toLowerCase();
-  if (['true', 'yes', 'on', '1'].includes(s)) return true;
-  if (['false', 'no', 'off', '0', ''].includes(s)) return false;
-  return v;
-}, z.boolean({ invalid_type_error: 'must be true or false' }));
+const BOOLEAN_WORDS: ReadonlyMap<string, boolean> = new Map([
+  ['true', true],
+  ['yes', true],
+  ['on', true],
+  ['false', false],
+  ['no', false],
+  ['off', false],
+]);
+
+/** A boolean; YAML 1.1's words (yes/no/on/off, unquoted strings in YAML 1.2) are Ansible's spelling too. Numbers are refused. */
+export const flag = z.preprocess(
+  (v) => (typeof v === 'string' ? (BOOLEAN_WORDS.get(v.trim().toLowerCase()) ?? v) : v),
+  z.boolean({ invalid_type_error: 'must be true or false', required_error: 'must be true or false' }),
+);
 
 export const absolutePath = z.string().regex(/^\/[^\0\n]*$/, 'must be an absolute path');
 
-/** A list; from `-e name=a,b` a comma-separated string is accepted too. */
+/** A list (null is the empty list); a string is refused, except `-e name=a,b` (see parseVars). */
 export function listOf<T extends z.ZodTypeAny>(item: T) {
-  return z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v ?? []), z.array(item));
+  return z.preprocess((v) => v ?? [], z.array(item, { invalid_type_error: 'must be a list' }));
 }

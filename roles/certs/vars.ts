@@ -1,9 +1,9 @@
 // The certs role's variables (documented in defaults.yaml).
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { absolutePath, dnsName, flag, listOf, registryCore } from '../_shared/vars.js';
+import { absolutePath, dnsName, flag, listOf, registryCore, wholeNumber } from '../_shared/vars.js';
 
-const days = z.coerce.number().int().min(1, 'must be a whole number of days >= 1');
+const days = wholeNumber.min(1, 'must be a whole number of days >= 1');
 
 export const certsVars = registryCore
   .extend({
@@ -13,7 +13,7 @@ export const certsVars = registryCore
     registry_key_type: z.enum(['rsa4096', 'ecdsa-p256']),
     registry_ca_days: days,
     registry_cert_days: days,
-    cert_renew_days: z.coerce.number().int().min(0, 'must be a whole number of days >= 0'),
+    cert_renew_days: wholeNumber.min(0, 'must be a whole number of days >= 0'),
     certs_force_renew: flag,
   })
   .superRefine((v, ctx) => {

@@ -8,8 +8,7 @@ export const containerdTrustVars = registryCore.extend({
   containerd_config_file: absolutePath,
   containerd_certs_dir: absolutePath.transform((p) => p.replace(/(.)\/+$/, '$1')),
   containerd_restart_command: argv,
-  // `-e containerd_config_version=3` gives a string.
-  containerd_config_version: z.preprocess((v) => (v === '2' || v === '3' ? Number(v) : v), z.union([z.literal(2), z.literal(3), z.literal('auto')], { errorMap: () => ({ message: 'must be auto, 2 or 3' }) })),
+  containerd_config_version: z.union([z.literal(2), z.literal(3), z.literal('auto')], { errorMap: () => ({ message: 'must be auto, 2 or 3' }) }),
 });
 
 export type ContainerdTrustVars = z.infer<typeof containerdTrustVars>;

@@ -1,6 +1,6 @@
 // The htpasswd role's variables (documented in defaults.yaml).
 import { z } from 'zod';
-import { absolutePath, secret } from '../_shared/vars.js';
+import { absolutePath, secret, wholeNumber } from '../_shared/vars.js';
 
 const user = z.object({
   name: z
@@ -23,7 +23,7 @@ export const htpasswdVars = z.object({
       });
     }),
   // bcrypt's valid range is 4-31; above 15 every registry login takes seconds.
-  bcrypt_cost: z.coerce.number().int().min(4, 'must be 4-15').max(15, 'must be 4-15'),
+  bcrypt_cost: wholeNumber.min(4, 'must be 4-15').max(15, 'must be 4-15'),
 });
 
 export type HtpasswdVars = z.infer<typeof htpasswdVars>;

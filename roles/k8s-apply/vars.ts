@@ -1,7 +1,7 @@
 // The variables of k8s-apply (documented in defaults.yaml), checked before any host is touched.
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { dnsLabel, dnsName, flag, listOf, registryCore, secret } from '../_shared/vars.js';
+import { dnsLabel, dnsName, flag, listOf, registryCore, secret, wholeNumber } from '../_shared/vars.js';
 import { canonicalQuantity, quantityNumber } from './quantity.js';
 
 const quantity = z
@@ -16,7 +16,7 @@ const quantity = z
 const serviceName = z.string().regex(/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be an RFC 1035 label (a-z first, then a-z, 0-9, -; at most 63): it names the Service');
 const absolutePath = z.string().regex(/^\/[^\s]*$/, 'must be an absolute path without spaces');
 const imageRef = z.string().regex(/^[a-z0-9][a-z0-9._\-/:]*(@sha256:[a-f0-9]{64})?$/, 'must be an image reference such as registry:2.8.3');
-const seconds = z.coerce.number().int().min(1, 'must be a whole number of seconds >= 1');
+const seconds = wholeNumber.min(1, 'must be a whole number of seconds >= 1');
 // The API server's label syntax (apimachinery IsQualifiedName, IsValidLabelValue): node selectors are labels.
 const labelName = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const labelKey = z.string().refine((k) => {
@@ -31,7 +31,7 @@ const externalIP = z
   .string()
   .ip('must be IP addresses')
   .refine((ip) => !/^(127\.|0\.0\.0\.0$|169\.254\.|224\.0\.0\.)/.test(ip) && !/^(::1?|fe[89ab][0-9a-f]:.*|ff02:.*)$/i.test(ip), 'must not be a loopback, link-local or unspecified address (the API server refuses them)');
-const nodePort = z.coerce.number().int().min(30000, 'must be in the NodePort range 30000-32767').max(32767, 'must be in the NodePort range 30000-32767');
+const nodePort = wholeNumber.min(30000, 'must be in the NodePort range 30000-32767').max(32767, 'must be in the NodePort range 30000-32767');
 
 export const k8sApplyVars = registryCore
   .extend({
@@ -54,16 +54,20 @@ export const k8sApplyVars = registryCore
     registry_storage_host_path: absolutePath,
     registry_storage_nfs_server: z.string().min(1).nullish(),
     registry_storage_nfs_path: absolutePath.nullish(),
-    registry_resources: z.object({
-      requests: z.record(quantity),
-      limits: z.record(quantity).nullish(),
-    }),
-    registry_probe: z.object({
-      initial_delay_seconds: seconds,
-      period_seconds: seconds,
-      timeout_seconds: seconds,
-      failure_threshold: seconds,
-    }),
+    registry_resources: z
+      .object({
+        requests: z.record(quantity),
+        limits: z.record(quantity).nullish(),
+      })
+      .strict(),
+    registry_probe: z
+      .object({
+        initial_delay_seconds: seconds,
+        period_seconds: seconds,
+        timeout_seconds: seconds,
+        failure_threshold: seconds,
+      })
+      .strict(),
     registry_node_selector: z.record(labelKey, labelValue).nullish(),
     registry_external_ips: listOf(externalIP),
     registry_node_port: nodePort.nullish(),

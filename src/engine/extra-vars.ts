@@ -33,6 +33,7 @@ function parseOne(arg: string, cwd: string, opts: YamlOptions): VarLayer {
   }
   const layer = layerFrom(vars);
   for (const k of Object.keys(vars)) layer.origins[k] = { file: `-e ${k}` };
+  layer.cliStrings = new Set(Object.keys(vars));
   return layer;
 }
 

@@ -1,13 +1,15 @@
 // Ansible's YAML inventory shape, plus group_vars/ and host_vars/ beside the file.
-import { accessSync, constants, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InputError, type Origin } from '../errors.js';
 import { expandHome } from '../paths.js';
 import { isSecret, type Secret } from '../secret.js';
+import { HOST_KEY_CHECKING_HELP, hostKeyCheckingOf, type HostKeyChecking } from '../transports/host-key-checking.js';
+import { checkReadableFile } from './read-input.js';
 import { layerFrom, mergeLayers, type VarLayer } from './vars.js';
 import { loadYamlFile, originOf, originOfNode, type YamlOptions } from './yaml.js';
 
-export type HostKeyChecking = 'strict' | 'accept-new' | 'off';
+export type { HostKeyChecking } from '../transports/host-key-checking.js';
 
 /** How to reach a host; the transports get exactly this. */
 export interface ConnectionParams {
@@ -272,37 +274,39 @@ export function connectionOf(inv: Inventory, host: string, env: NodeJS.ProcessEn
   const dir = dirname(inv.file);
   const where = (p?: { origin?: Origin }) => p?.origin ?? inv.hosts.get(host)?.origin;
 
+  const text = (p: { value: unknown; key: string; origin?: Origin }): string => {
+    if (typeof p.value === 'string' && p.value !== '') return p.value;
+    throw new InputError(`host ${host}: ${p.key} must be a non-empty string (got ${describeType(p.value)})`, where(p));
+  };
+
   const portV = pick('port');
   let port: number | undefined;
   if (portV) {
-    port = Number(portV.value);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      throw new InputError(`host ${host}: ${portV.key} ${JSON.stringify(portV.value)} is out of range (1-65535)`, where(portV));
+    if (typeof portV.value !== 'number' || !Number.isInteger(portV.value)) {
+      throw new InputError(`host ${host}: ${portV.key} must be a whole number 1-65535 (got ${describeType(portV.value)})`, where(portV));
     }
+    port = portV.value;
+    if (port < 1 || port > 65535) throw new InputError(`host ${host}: ${portV.key} ${port} is out of range (1-65535)`, where(portV));
   }
   const hkc = pick('hostKeyChecking');
   let hostKeyChecking: HostKeyChecking = 'strict';
   if (hkc) {
-    const v = hkc.value === true ? 'strict' : hkc.value === false ? 'off' : String(hkc.value);
-    if (v !== 'strict' && v !== 'accept-new' && v !== 'off') {
-      throw new InputError(`host ${host}: host_key_checking must be strict, accept-new or off (got ${JSON.stringify(hkc.value)})`, where(hkc));
-    }
+    const v = hostKeyCheckingOf(hkc.value);
+    if (!v) throw new InputError(`host ${host}: host_key_checking must be ${HOST_KEY_CHECKING_HELP} (got ${JSON.stringify(hkc.value)})`, where(hkc));
     hostKeyChecking = v;
   }
   const tr = pick('transport');
   let transport: 'ssh' | 'local' = 'ssh';
   if (tr) {
-    const v = String(tr.value);
-    if (v !== 'ssh' && v !== 'local') throw new InputError(`host ${host}: transport must be ssh or local (got ${JSON.stringify(tr.value)})`, where(tr));
-    transport = v;
+    if (tr.value !== 'ssh' && tr.value !== 'local') throw new InputError(`host ${host}: transport must be ssh or local (got ${JSON.stringify(tr.value)})`, where(tr));
+    transport = tr.value;
   }
   const bc = pick('become');
   let become = false;
   if (bc) {
-    if (typeof bc.value !== 'boolean' && !['true', 'false', 'yes', 'no'].includes(String(bc.value))) {
-      throw new InputError(`host ${host}: become must be true or false (got ${JSON.stringify(bc.value)})`, where(bc));
-    }
-    become = bc.value === true || bc.value === 'true' || bc.value === 'yes';
+    const v = BECOME_SPELLINGS.get(bc.value);
+    if (v === undefined) throw new InputError(`host ${host}: become must be true or false (got ${JSON.stringify(bc.value)})`, where(bc));
+    become = v;
   }
   const pwV = pick('becomePassword');
   if (pwV && !isSecret(pwV.value)) {
@@ -314,26 +318,19 @@ export function connectionOf(inv: Inventory, host: string, env: NodeJS.ProcessEn
   const keyV = pick('sshKey');
   let sshKey: string | undefined;
   if (keyV) {
-    sshKey = resolve(dir, expandHome(String(keyV.value), env));
-    try {
-      accessSync(sshKey, constants.R_OK);
-    } catch (e) {
-      throw new InputError(
-        `host ${host}: ssh key ${sshKey} is not readable (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
-        where(keyV),
-        'fix the path in ssh_key, or remove it to use ssh-agent',
-      );
-    }
+    sshKey = resolve(dir, expandHome(text(keyV), env));
+    checkReadableFile(sshKey, `host ${host}: ssh key`, where(keyV), 'fix the path in ssh_key, or remove it to use ssh-agent');
   }
   const khV = pick('knownHosts');
-  const knownHosts = khV ? resolve(dir, expandHome(String(khV.value), env)) : undefined;
+  const knownHosts = khV ? resolve(dir, expandHome(text(khV), env)) : undefined;
+  if (knownHosts && existsSync(knownHosts)) checkReadableFile(knownHosts, `host ${host}: known_hosts`, where(khV));
   const hostV = pick('host');
   const userV = pick('user');
   return {
     name: host,
-    host: hostV ? String(hostV.value) : host,
+    host: hostV ? text(hostV) : host,
     port,
-    user: userV ? String(userV.value) : undefined,
+    user: userV ? text(userV) : undefined,
     sshKey,
     knownHosts,
     hostKeyChecking,
@@ -341,6 +338,24 @@ export function connectionOf(inv: Inventory, host: string, env: NodeJS.ProcessEn
     ...(pwV ? { becomePassword: pwV.value as Secret } : {}),
     transport,
   };
+}
+
+const BECOME_SPELLINGS: ReadonlyMap<unknown, boolean> = new Map<unknown, boolean>([
+  [true, true],
+  ['true', true],
+  ['yes', true],
+  [false, false],
+  ['false', false],
+  ['no', false],
+]);
+
+/** A value's type in words, for errors that must not echo the value itself. */
+export function describeType(v: unknown): string {
+  if (v === null || v === undefined) return 'nothing';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return isSecret(v) ? 'a secret' : 'a mapping';
+  if (typeof v === 'string') return v === '' ? 'an empty string' : `the string ${JSON.stringify(v)}`;
+  return `${typeof v === 'boolean' ? 'the boolean' : 'the number'} ${String(v)}`;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -1,8 +1,8 @@
 // Everything that happens before any host is touched: load inventory, playbook, roles and
 // extra vars, resolve --limit and each play's hosts, compute every host's variables and call
 // every role's validate(). Any problem is an InputError (exit 3) and no connection is made.
-import { accessSync, constants } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { markCliStrings } from '../cli-strings.js';
 import { InputError } from '../errors.js';
 import { expandHome } from '../paths.js';
 import type { Vars } from '../resources/role.js';
@@ -11,7 +11,7 @@ import { checkFileOwners } from './file-owners.js';
 import { checkGroupNames } from './group-names.js';
 import { connectionOf, inventoryVars, loadInventory, type ConnectionOverrides, type ConnectionParams, type Inventory } from './inventory.js';
 import { matchHosts, resolveLimit } from './pattern.js';
-import { MAX_YAML_BYTES, readInputFile } from './read-input.js';
+import { checkReadableFile, MAX_YAML_BYTES, readInputFile } from './read-input.js';
 import { loadPlaybook, type Play, type Playbook, type RoleEntry } from './playbook.js';
 import { roleCatalog, type LoadedRole, type RoleCatalog } from './roles.js';
 import { checkTagsKnown, tagSelected } from './tags.js';
@@ -113,11 +113,7 @@ function connectionOverride(o: ConnectionOverrides, cwd: string, env: NodeJS.Pro
   let sshKey: string | undefined;
   if (o.privateKey !== undefined) {
     sshKey = resolve(cwd, expandHome(o.privateKey, env));
-    try {
-      accessSync(sshKey, constants.R_OK);
-    } catch (e) {
-      throw new InputError(`--private-key ${o.privateKey}: ${sshKey} is not readable (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
+    checkReadableFile(sshKey, `--private-key ${o.privateKey}:`);
   }
   return (c) => ({
     ...c,
@@ -146,7 +142,7 @@ function limitPattern(limit: string, cwd: string): string {
 /** The variables of `host` for one role of one play, lowest precedence first. */
 export function varsFor(p: Prepared, host: string, play: Play, role: PreparedRole, registered: Vars = {}): VarLayer {
   const def = p.inventory.hosts.get(host);
-  return mergeLayers([
+  const layer = mergeLayers([
     role.loaded.defaults,
     inventoryVars(p.inventory, host),
     play.vars,
@@ -155,6 +151,8 @@ export function varsFor(p: Prepared, host: string, play: Play, role: PreparedRol
     p.extraVars,
     layerFrom({ inventory_hostname: host, group_names: (def?.groups ?? []).filter((g) => g !== 'all' && g !== 'ungrouped') }),
   ]);
+  markCliStrings(layer.vars, layer.cliStrings ?? []);
+  return layer;
 }
 
 function validateAll(p: Prepared): void {

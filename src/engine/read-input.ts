@@ -1,6 +1,6 @@
 // Reading a file the user named (inventory, playbook, vars file, `!file`, `--limit @file`): only a
 // regular file, only up to a size, and never blocking: a FIFO, /dev/zero or a directory is bad input.
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { accessSync, closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { InputError, type Origin } from '../errors.js';
 
 /** Inventories, playbooks and vars files. */
@@ -52,4 +52,17 @@ export function readInputFile(path: string, maxBytes: number, what: string, orig
   } finally {
     closeSync(fd);
   }
+}
+
+/** A file another program reads later (an SSH key): it must be a readable regular file now. */
+export function checkReadableFile(path: string, what: string, origin?: Origin, hint?: string): void {
+  let st;
+  try {
+    st = statSync(path);
+    accessSync(path, constants.R_OK);
+  } catch (e) {
+    throw new InputError(`${what} ${path} is not readable (${(e as NodeJS.ErrnoException).code ?? 'error'})`, origin, hint);
+  }
+  if (!st.isFile()) throw new InputError(`${what} ${path} is ${kindOf(st.mode)}, not a file`, origin, hint);
+  if (st.size > MAX_SECRET_FILE_BYTES) throw new InputError(`${what} ${path} is ${st.size} bytes: more than the ${MAX_SECRET_FILE_BYTES} a key file may have`, origin, hint);
 }

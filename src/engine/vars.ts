@@ -6,6 +6,8 @@ import { originOf } from './yaml.js';
 export interface VarLayer {
   vars: Record<string, unknown>;
   origins: Record<string, Origin>;
+  /** Names whose value is a `-e key=value` string (a role may read it as a number, boolean or list). */
+  cliStrings?: ReadonlySet<string>;
 }
 
 export function layerFrom(vars: Record<string, unknown>, fallback?: Origin): VarLayer {
@@ -19,13 +21,17 @@ export function layerFrom(vars: Record<string, unknown>, fallback?: Origin): Var
 
 export function mergeLayers(layers: VarLayer[]): VarLayer {
   const out: VarLayer = { vars: {}, origins: {} };
+  const cli = new Set<string>();
   for (const layer of layers) {
     for (const [k, v] of Object.entries(layer.vars)) {
       out.vars[k] = v;
       if (layer.origins[k]) out.origins[k] = layer.origins[k];
       else delete out.origins[k];
+      if (layer.cliStrings?.has(k)) cli.add(k);
+      else cli.delete(k);
     }
   }
+  if (cli.size) out.cliStrings = cli;
   return out;
 }
 

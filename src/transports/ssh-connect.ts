@@ -8,16 +8,17 @@ import { NodeSSH } from 'node-ssh';
 import type { ConnectConfig } from 'ssh2';
 import { InputError, UnreachableError } from '../errors.js';
 import { blobKeyType, checkHostKey, knownHostName, knownKeyTypes, parseKnownHosts, type KnownHostEntry } from '../facts/known-hosts.js';
+import { HOST_KEY_CHECKING_HELP, hostKeyCheckingOf, type HostKeyChecking } from './host-key-checking.js';
 import type { Endpoint } from './ssh-route.js';
 
-export type HostKeyChecking = 'strict' | 'accept-new' | 'off';
+export type { HostKeyChecking } from './host-key-checking.js';
 
-/** Ansible spellings too: `true`/'yes' are strict, `false`/'no' are off. Anything else is refused. */
-export function normalizeChecking(v: HostKeyChecking | 'yes' | 'no' | boolean | undefined): HostKeyChecking {
-  if (v === undefined || v === true || v === 'yes' || v === 'strict') return 'strict';
-  if (v === false || v === 'no' || v === 'off') return 'off';
-  if (v === 'accept-new') return 'accept-new';
-  throw new InputError(`host_key_checking must be strict, accept-new or off (got ${JSON.stringify(v)})`);
+/** Unset is strict; a spelling the table does not list is refused. */
+export function normalizeChecking(v: unknown): HostKeyChecking {
+  if (v === undefined) return 'strict';
+  const checking = hostKeyCheckingOf(v);
+  if (!checking) throw new InputError(`host_key_checking must be ${HOST_KEY_CHECKING_HELP} (got ${JSON.stringify(v)})`);
+  return checking;
 }
 
 export interface HopOptions {

@@ -13,7 +13,7 @@ import type { ExecOptions, ExecResult, Transport } from './types.js';
 export type { HostKeyChecking } from './ssh-connect.js';
 
 export interface SshTransportOptions extends RouteOptions {
-  /** Default strict. `true`/'yes' mean strict, `false`/'no' mean off (Ansible spellings); others throw. */
+  /** Default strict; any spelling of host-key-checking.ts (others throw). */
   hostKeyChecking?: HostKeyChecking | 'yes' | 'no' | boolean;
   become?: boolean;
   /** sudo's password; sent on stdin ahead of the command's input (see becomeRoot). */

@@ -7,6 +7,7 @@ import type { DirectoryState, FileSetState } from '../../src/resources/types.js'
 import { redact } from '../../src/secret.js';
 import certs, { pkiSpec } from '../../roles/certs/index.js';
 import { loadYamlFile } from '../../src/engine/yaml.js';
+import { markCliStrings } from '../../src/cli-strings.js';
 
 
 const defaults = loadYamlFile(new URL('../../roles/certs/defaults.yaml', import.meta.url).pathname) as Vars;
@@ -34,7 +35,7 @@ const bad: Array<[string, Vars, RegExp]> = [
   ['a registry name that is not a DNS name', { registry_name: 'My_Registry' }, /variable registry_name = "My_Registry": must be a lower-case RFC 1123 DNS name/],
   ['a registry name with a port in it', { registry_name: 'registry.local:5000' }, /variable registry_name/],
   ['a port out of range', { registry_port: 70000 }, /variable registry_port = 70000: must be 1-65535/],
-  ['a port of 0', { registry_port: '0' }, /variable registry_port/],
+  ['a port of 0', { registry_port: 0 }, /variable registry_port = 0: must be 1-65535/],
   ['an extra DNS name that is not one', { registry_cert_extra_dns: ['ok.svc', 'not ok'] }, /variable registry_cert_extra_dns\.1/],
   ['an extra IP that is not one', { registry_cert_extra_ips: ['10.0.0.300'] }, /variable registry_cert_extra_ips\.0 = "10\.0\.0\.300": must be IPv4 or IPv6/],
   // a name with "key" in it may hold a secret: its value is not echoed
@@ -52,13 +53,30 @@ for (const [what, extra, message] of bad) {
   });
 }
 
-test('values from -e arrive as strings and are accepted', (t) => {
-  const spec = pkiSpec(vars({ certs_force_renew: 'true', cert_renew_days: '10', registry_cert_extra_dns: 'a.svc,b.svc', registry_cert_extra_ips: '10.0.0.1' }));
+test('values from -e key=value arrive as strings and are read as the number, boolean or list they spell', (t) => {
+  const cli = (extra: Vars) => markCliStrings(vars(extra), Object.keys(extra));
+  const spec = pkiSpec(cli({ certs_force_renew: 'true', cert_renew_days: '10', registry_cert_extra_dns: 'a.svc,b.svc', registry_cert_extra_ips: '10.0.0.1' }));
   t.true(spec.forceRenew);
   t.is(spec.renewDays, 10);
   t.deepEqual(spec.extraDns, ['a.svc', 'b.svc']);
   t.deepEqual(spec.ips, ['10.0.0.1']);
-  t.false(pkiSpec(vars({ certs_force_renew: 'false' })).forceRenew);
+  t.false(pkiSpec(cli({ certs_force_renew: 'false' })).forceRenew);
+});
+
+test('the same strings written in YAML are refused: no coercion of strings, booleans or lists into numbers', (t) => {
+  const cases: Array<[Vars, RegExp]> = [
+    [{ cert_renew_days: '10' }, /variable cert_renew_days = "10": must be a whole number/],
+    [{ registry_port: true }, /variable registry_port = true: must be a whole number/],
+    [{ registry_port: [5000] }, /variable registry_port = \(a list\): must be a whole number/],
+    [{ registry_port: '5000' }, /variable registry_port = "5000": must be a whole number/],
+    [{ registry_ca_days: 3650.5 }, /variable registry_ca_days = 3650\.5: must be a whole number/],
+    [{ registry_cert_extra_dns: 'a.svc,b.svc' }, /variable registry_cert_extra_dns = "a\.svc,b\.svc": must be a list/],
+    [{ certs_force_renew: 1 }, /variable certs_force_renew = 1: must be true or false/],
+  ];
+  for (const [extra, message] of cases) {
+    const err = t.throws(() => certs.validate!(vars(extra)), { instanceOf: InputError });
+    t.regex(err!.message, message);
+  }
 });
 
 test('plan: a 0700 directory, then one fileset registered as registry_pki with 0600 sensitive keys', (t) => {

@@ -1,5 +1,8 @@
 import test from 'ava';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { HOST_KEY_CHECKING_SPELLINGS } from '../../src/transports/host-key-checking.js';
+import { normalizeChecking } from '../../src/transports/ssh-connect.js';
 import { InputError } from '../../src/errors.js';
 import { connectionOf, groupMembers, inventoryVars, loadInventory } from '../../src/engine/inventory.js';
 import { isSecret } from '../../src/secret.js';
@@ -127,6 +130,8 @@ test('an unreadable ssh key file is an InputError with file:line', (t) => {
 test('a bad host_key_checking value is an InputError', (t) => {
   const dir = tempTree({ 'inv.yaml': 'all:\n  hosts:\n    h1: {host_key_checking: maybe}\n' });
   t.throws(() => loadInventory(join(dir, 'inv.yaml')), { instanceOf: InputError, message: /host_key_checking must be strict, accept-new or off/ });
+  const coerced = tempTree({ 'inv.yaml': 'all:\n  hosts:\n    h1: {port: true}\n    h2: {port: "22"}\n    h3: {port: [22]}\n' });
+  t.throws(() => loadInventory(join(coerced, 'inv.yaml')), { instanceOf: InputError, message: /host h1: port must be a whole number 1-65535 \(got the boolean true\)/ });
 });
 
 test('YAML syntax errors name file:line:col', (t) => {
@@ -168,4 +173,26 @@ test('the example inventory.yaml loads (with its REGISTRY_PASSWORD set)', (t) =>
   t.deepEqual(groupMembers(inv).control_plane, ['cp1']);
   t.deepEqual(groupMembers(inv).workers, ['w1', 'w2']);
   t.deepEqual(groupMembers(inv).build, ['b1']);
+});
+
+test('ssh_key naming a directory or a device is bad input at load time, not unreachable later', (t) => {
+  const dir = tempTree({ 'keys/id': 'x' });
+  for (const [key, kind] of [['keys', 'a directory'], ['/dev/zero', 'a character device']]) {
+    writeFileSync(join(dir, 'inv.yaml'), `all:\n  hosts:\n    h1: {ssh_key: ${key}}\n`);
+    const e = t.throws(() => loadInventory(join(dir, 'inv.yaml')), { instanceOf: InputError });
+    t.regex(e!.describe(), new RegExp(`inv\\.yaml:3:\\d+: host h1: ssh key \\S+ is ${kind}, not a file`));
+  }
+});
+
+test('one spelling table for host_key_checking: the inventory and the transport agree', (t) => {
+  for (const [spelling, meaning] of HOST_KEY_CHECKING_SPELLINGS) {
+    const dir = tempTree({ 'inv.yaml': `all:\n  hosts:\n    h1: {host_key_checking: ${JSON.stringify(spelling)}}\n` });
+    t.is(connectionOf(loadInventory(join(dir, 'inv.yaml')), 'h1').hostKeyChecking, meaning);
+    t.is(normalizeChecking(spelling), meaning);
+  }
+  for (const other of ['maybe', 'ask', 1, 'Strict']) {
+    t.throws(() => normalizeChecking(other), { instanceOf: InputError });
+    const dir = tempTree({ 'inv.yaml': `all:\n  hosts:\n    h1: {host_key_checking: ${JSON.stringify(other)}}\n` });
+    t.throws(() => loadInventory(join(dir, 'inv.yaml')), { instanceOf: InputError, message: /host_key_checking must be/ });
+  }
 });

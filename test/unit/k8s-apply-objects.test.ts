@@ -159,7 +159,7 @@ test('Service: ClusterIP by default; NodePort and externalIPs only when asked', 
   t.is(plain.externalIPs, undefined);
   t.is(plain.ports[0].nodePort, undefined);
   t.false(objects().some((o) => o.kind === 'Ingress'));
-  const all = objects({ registry_node_port: 30500, registry_external_ips: '10.0.0.5', registry_ingress: 'true' });
+  const all = objects({ registry_node_port: 30500, registry_external_ips: ['10.0.0.5'], registry_ingress: true });
   const spec = find(all, 'Service').spec as any;
   t.is(spec.type, 'NodePort');
   t.is(spec.ports[0].nodePort, 30500);

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { markCliStrings } from '../../src/cli-strings.js';
 import { InputError } from '../../src/errors.js';
 import { Secret } from '../../src/secret.js';
 import k8sApply from '../../roles/k8s-apply/index.js';
@@ -48,8 +49,12 @@ test('a password never appears in an InputError about it', (t) => {
   t.false(err!.message.includes('hunter2-secret'));
 });
 
-test('-e style strings are accepted for flags, numbers and lists', (t) => {
-  t.notThrows(() => k8sApply.validate!(vars({ registry_ingress: 'true', registry_node_port: '30500', registry_external_ips: '10.0.0.5,10.0.0.6', registry_pull_namespaces: 'default,apps', registry_rollout_timeout: '60' })));
+test('-e key=value strings are read as the flags, numbers and lists they spell; the same strings from YAML are refused', (t) => {
+  const given = { registry_ingress: 'true', registry_node_port: '30500', registry_external_ips: '10.0.0.5,10.0.0.6', registry_pull_namespaces: 'default,apps', registry_rollout_timeout: '60' };
+  t.notThrows(() => k8sApply.validate!(markCliStrings(vars(given), Object.keys(given))));
+  t.throws(() => k8sApply.validate!(vars({ registry_node_port: '30500' })), { instanceOf: InputError, message: /registry_node_port = "30500": must be a whole number/ });
+  t.throws(() => k8sApply.validate!(vars({ registry_probe: { initial_delay_seconds: true, period_seconds: 10, timeout_seconds: 3, failure_threshold: 3 } })), { instanceOf: InputError, message: /registry_probe\.initial_delay_seconds = true: must be a whole number/ });
+  t.throws(() => k8sApply.validate!(vars({ registry_probe: { initial_delay_seconds: 5, initial_delay_secnds: 5, period_seconds: 10, timeout_seconds: 3, failure_threshold: 3 } })), { instanceOf: InputError, message: /registry_probe.*Unrecognized key/ });
 });
 
 const quantities: Array<[string, string]> = [

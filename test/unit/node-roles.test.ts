@@ -1,5 +1,6 @@
 // The five node roles' plans (no hosts): what they declare from their variables and facts.
 import test from 'ava';
+import { markCliStrings } from '../../src/cli-strings.js';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { InputError, StateError } from '../../src/errors.js';
@@ -185,7 +186,7 @@ test('cri-proxy: no proxy variables, no resources', (t) => {
 });
 
 test('cri-proxy: drop-in with the proxies and NO_PROXY led by the registry name; % escaped for systemd', (t) => {
-  const rs = plan(criProxy, 'cri-proxy', { https_proxy: 'http://proxy.lab:3128/%7E', no_proxy: '.svc,localhost' });
+  const rs = plan(criProxy, 'cri-proxy', { https_proxy: 'http://proxy.lab:3128/%7E', no_proxy: ['.svc', 'localhost'] });
   const dropIn = file(rs, '/etc/systemd/system/containerd.service.d/http-proxy.conf');
   t.is(
     content(dropIn),
@@ -202,7 +203,10 @@ test('cri-proxy: auto services: containerd on cluster nodes, docker on build hos
 });
 
 test('containerd-trust: containerd_config_version from -e (a string) is accepted; other values name the variable', (t) => {
-  const config = file(plan(containerdTrust, 'containerd-trust', { containerd_config_version: '3' }), '/etc/containerd/config.toml');
+  const ctx = context('containerd-trust', { containerd_config_version: '3' });
+  markCliStrings(ctx.vars, ['containerd_config_version']);
+  const config = file(containerdTrust.plan(ctx), '/etc/containerd/config.toml');
+  t.throws(() => plan(containerdTrust, 'containerd-trust', { containerd_config_version: '3' }), { instanceOf: InputError, message: /containerd_config_version = "3": must be auto, 2 or 3/ });
   t.regex(String(config.edit!(null, { containerd_version: null })), /version = 3/);
   t.throws(() => plan(containerdTrust, 'containerd-trust', { containerd_config_version: 4 }), { instanceOf: InputError, message: /containerd_config_version.*auto, 2 or 3/ });
 });

@@ -20,8 +20,8 @@ test('host_key_checking: unknown values are refused, nothing given means strict'
   t.is(normalizeChecking('yes'), 'strict');
   t.is(normalizeChecking(false), 'off');
   t.is(normalizeChecking('accept-new'), 'accept-new');
-  t.throws(() => normalizeChecking('acept-new' as never), { instanceOf: InputError, message: /host_key_checking must be strict, accept-new or off \(got "acept-new"\)/ });
-  t.throws(() => new SshTransport({ host: 'x', address: '127.0.0.1', hostKeyChecking: 'maybe' as never, sshConfigPath: '/nonexistent' }), { instanceOf: InputError, message: /host_key_checking must be strict, accept-new or off \(got "maybe"\)/ });
+  t.throws(() => normalizeChecking('acept-new' as never), { instanceOf: InputError, message: /host_key_checking must be strict, accept-new or off .*\(got "acept-new"\)/ });
+  t.throws(() => new SshTransport({ host: 'x', address: '127.0.0.1', hostKeyChecking: 'maybe' as never, sshConfigPath: '/nonexistent' }), { instanceOf: InputError, message: /host_key_checking must be strict, accept-new or off .*\(got "maybe"\)/ });
 });
 
 test('ProxyJump specs: user@host:port, an alias, [v6]:port, ssh:// URIs', (t) => {
