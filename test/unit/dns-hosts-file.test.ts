@@ -31,6 +31,12 @@ for (const [what, current, expected] of cases) {
   });
 }
 
+test('/etc/hosts with an IPv6 address: the same address in other letter case is no change, another one is replaced', (t) => {
+  const current = `${base}FD00::50 ${NAME}\n`;
+  t.is(setHostsEntry(current, 'fd00::50', NAME), current);
+  t.is(setHostsEntry(current, 'fd00::51', NAME), `${base}fd00::51 ${NAME}\n`);
+});
+
 test('/etc/hosts edit is idempotent: applying it to its own result changes nothing', (t) => {
   for (const [, current] of cases) {
     const once = setHostsEntry(current, IP, NAME);

@@ -95,6 +95,24 @@ test('duplicate entries, blank lines and junk are dropped', (t) => {
   t.is(edit(`\n${a}\n${a}\ngarbage\n:x\n`, { alice: 'wonderland' }), `${a}\n`);
 });
 
+test('a line without a colon never stands for a user, even one whose name it starts with', (t) => {
+  const [a] = lines(FIRST);
+  t.is(edit(`alicex\n${a}\n`, { alice: 'wonderland' }), `${a}\n`);
+});
+
+test('a 60-character value that is not a bcrypt hash is replaced, not handed to bcrypt', (t) => {
+  for (const junk of ['$2x$05$' + 'a'.repeat(53), 'p'.repeat(60)]) {
+    const next = lines(edit(`alice:${junk}\n`, { alice: 'wonderland' }));
+    t.is(next.length, 1);
+    t.regex(next[0]!, /^alice:\$2y\$04\$/);
+    t.true(htpasswdVerifies(`${next[0]}\n`, 'alice', 'wonderland'));
+  }
+});
+
+test('the file content is a Secret labelled htpasswd (what inspect() shows)', (t) => {
+  t.is(inspect(editHtpasswd(null, users({ alice: 'wonderland' }), COST)), 'Secret(htpasswd: ***)');
+});
+
 test('a changed bcrypt cost leaves matching entries alone (only new hashes use it)', (t) => {
   t.is(editHtpasswd(FIRST, users({ alice: 'wonderland', bob: 'builder' }), 5).reveal(), FIRST);
 });

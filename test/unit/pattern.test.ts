@@ -55,6 +55,17 @@ test('a regex may contain a colon, and unions still split on commas', (t) => {
   ]);
 });
 
+test('!~regex and &~regex exclude and intersect, their colons kept inside the regex', (t) => {
+  t.deepEqual(m('all:!~(?:w|b)\\d'), ['cp1']);
+  t.deepEqual(m('all:&~(?:w)\\d'), ['w1', 'w2']);
+});
+
+test('a glob is anchored at both ends: c? and ?p are not cp1, cp? is', (t) => {
+  t.deepEqual(m('c?'), []);
+  t.deepEqual(m('?p'), []);
+  t.deepEqual(m('cp?'), ['cp1']);
+});
+
 test('subscripts pick hosts of a group: [0], [-1], inclusive [0:1]', (t) => {
   t.deepEqual(m('workers[0]'), ['w1']);
   t.deepEqual(m('workers[-1]'), ['w2']);
