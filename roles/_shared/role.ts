@@ -2,7 +2,7 @@
 // variable), once for validation before any host is touched and again for each plan. A role that
 // declares `files` is held to it: a plan writing a file it did not declare is a bug in the role.
 import { posix } from 'node:path';
-import type { HostRef, Role, RoleContext, Vars } from '../../src/resources/role.js';
+import type { HostRef, Role, RoleContext, RunsOn, Vars } from '../../src/resources/role.js';
 import type { FactQuery, Resource } from '../../src/resources/types.js';
 
 export interface TypedRole<V> {
@@ -13,10 +13,11 @@ export interface TypedRole<V> {
   facts?(v: V, ctx: RoleContext): Record<string, FactQuery>;
   plan(v: V, ctx: RoleContext): Resource[];
   handlers?(v: V, ctx: RoleContext): Record<string, Resource[]>;
+  runsOn?(v: V, ctx: RoleContext): RunsOn;
 }
 
 export function defineRole<V>(d: TypedRole<V>): Role {
-  const { files, facts, handlers } = d;
+  const { files, facts, handlers, runsOn } = d;
   return {
     name: d.name,
     validate: (all) => void d.vars(all),
@@ -29,6 +30,7 @@ export function defineRole<V>(d: TypedRole<V>): Role {
     ...(files ? { files: (all: Vars, host: HostRef) => files(d.vars(all), host) } : {}),
     ...(facts ? { facts: (ctx: RoleContext) => facts(d.vars(ctx.vars), ctx) } : {}),
     ...(handlers ? { handlers: (ctx: RoleContext) => handlers(d.vars(ctx.vars), ctx) } : {}),
+    ...(runsOn ? { runsOn: (ctx: RoleContext) => runsOn(d.vars(ctx.vars), ctx) } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 // k8s-apply: the registry in the cluster (namespace, TLS and htpasswd Secrets, config, storage,
 // Deployment, Service, optional Ingress, pull Secrets), applied with kubectl from the first
-// control-plane host. The engine reads them all in one call and applies only what differs.
+// control-plane host, or from the controller (k8s_apply_from: controller). The engine reads them all
+// in one call and applies only what differs.
 import type { RoleContext, Vars } from '../../src/resources/role.js';
 import type { K8sState, Resource } from '../../src/resources/types.js';
 import { PendingFactError } from '../../src/errors.js';
@@ -57,6 +58,7 @@ const k8sApply = defineRole({
     if (ctx.host.groups.includes(K8S_GROUP) && ctx.host.name !== k8sHost(ctx)) return [];
     return [k8sResource(v, registryObjects(ctx.template, v, registryInputs(ctx)))];
   },
+  runsOn: (v) => (v.k8s_apply_from === 'controller' ? 'controller' : 'host'),
 });
 
 export default k8sApply;

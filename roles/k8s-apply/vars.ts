@@ -35,6 +35,7 @@ const nodePort = wholeNumber.min(30000, 'must be in the NodePort range 30000-327
 
 export const k8sApplyVars = registryCore
   .extend({
+    k8s_apply_from: z.enum(['control_plane', 'controller']),
     kubectl_path: z.string().min(1),
     kubeconfig: z.string().min(1).nullish(),
     registry_namespace: dnsLabel,

@@ -86,7 +86,7 @@ function count(outcome: RoleOutcome, s: StepResult): void {
 /** Failures are in the outcome; it rejects only with UnreachableError when the connection is lost. */
 export async function executeRole(o: ExecuteRoleOptions): Promise<RoleOutcome> {
   const outcome = emptyOutcome();
-  const host = o.transport.host;
+  const host = o.ctx.host.name; // the transport may be the controller's (Role.runsOn)
   const stepEvent = (s: StepResult) =>
     o.emit({
       type: 'step',
@@ -156,7 +156,7 @@ export async function executeRole(o: ExecuteRoleOptions): Promise<RoleOutcome> {
 /** Runs the named handlers (from role.handlers(ctx)) once, in definition order. */
 export async function runHandlers(o: ExecuteRoleOptions & { names: string[] }): Promise<RoleOutcome> {
   const outcome = emptyOutcome();
-  const host = o.transport.host;
+  const host = o.ctx.host.name; // the transport may be the controller's (Role.runsOn)
   let handlers: Record<string, Resource[]>;
   let queries: Record<string, FactQuery>;
   try {

@@ -52,6 +52,8 @@ export async function runPrepared(p: Prepared, o: RunOptions, deps: EngineDeps):
 class RunState {
   readonly recap: Record<string, HostRecap> = {};
   private readonly transports = new Map<string, Promise<Transport>>();
+  /** This machine, for roles that run on the controller (Role.runsOn); made on first use. */
+  private controller?: Transport;
   // Two sets, not one state per host: a host that failed and then became unreachable is both.
   private readonly failedHosts = new Set<string>();
   private readonly unreachableHosts = new Set<string>();
@@ -114,7 +116,7 @@ class RunState {
       ran.push(role);
       const check = this.o.check || readOnly;
       const outcome = await this.guard(play, host, () =>
-        this.deps.executeRole({ transport, role: role.loaded.role, ctx, play, check, readOnly, registerPlanned: this.o.check && !readOnly, blockedBy: (h) => this.outCause.get(h), diff: this.o.diff, emit: this.o.emit, onPlan: this.planHook(host) }),
+        this.deps.executeRole({ transport: this.via(role, ctx, transport), role: role.loaded.role, ctx, play, check, readOnly, registerPlanned: this.o.check && !readOnly, blockedBy: (h) => this.outCause.get(h), diff: this.o.diff, emit: this.o.emit, onPlan: this.planHook(host) }),
       );
       if (outcome === 'unreachable') return;
       this.count(host, outcome, readOnly);
@@ -155,7 +157,7 @@ class RunState {
       if (!names.length) continue;
       names.forEach((n) => remaining.delete(n));
       const outcome = await this.guard(play, host, () =>
-        this.deps.runHandlers({ transport, role: role.loaded.role, ctx, play, check, diff: this.o.diff, emit: this.o.emit, names }),
+        this.deps.runHandlers({ transport: this.via(role, ctx, transport), role: role.loaded.role, ctx, play, check, diff: this.o.diff, emit: this.o.emit, names }),
       );
       if (outcome === 'unreachable') return;
       this.count(host, outcome, readOnly);
@@ -191,6 +193,13 @@ class RunState {
       // a role that needed one says which fact and which role produces it.
       return false;
     }
+  }
+
+  /** The host's transport, or the controller's for a role that runs there (e.g. kubectl from the CI job). */
+  private via(role: PreparedRole, ctx: RoleContext, hostTransport: Transport): Transport {
+    if (role.loaded.role.runsOn?.(ctx) !== 'controller') return hostTransport;
+    this.controller ??= this.deps.connect({ name: 'controller', host: 'localhost', hostKeyChecking: 'off', become: false, transport: 'local' });
+    return this.controller;
   }
 
   private async transport(play: string, host: string): Promise<Transport | undefined> {
@@ -275,6 +284,7 @@ class RunState {
   }
 
   async closeAll(): Promise<void> {
+    await this.controller?.close();
     for (const [host, t] of this.transports) {
       try {
         const transport = await t;

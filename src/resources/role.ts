@@ -3,6 +3,8 @@ import type { FactQuery, Resource } from './types.js';
 
 export type Vars = Record<string, unknown>;
 
+export type RunsOn = 'host' | 'controller';
+
 export interface HostRef {
   /** Inventory name (cp1, w1). */
   name: string;
@@ -39,6 +41,11 @@ export interface Role {
   facts?(ctx: RoleContext): Record<string, FactQuery>;
   /** The desired state. May throw InputError/StateError (e.g. a fact from another host is missing). */
   plan(ctx: RoleContext): Resource[];
+  /**
+   * Where the role's resources are read and applied for this host: on the host itself (default), or
+   * on the controller, the machine running play (kubectl with the CI job's own kubeconfig).
+   */
+  runsOn?(ctx: RoleContext): RunsOn;
   /** Handlers by name: run once at the end of the play when notified. */
   handlers?(ctx: RoleContext): Record<string, Resource[]>;
 }

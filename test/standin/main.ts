@@ -1,9 +1,11 @@
 // Kubernetes API stand-in (tests and lab only; NOT a Kubernetes API server).
 // Usage: node --import tsx test/standin/main.ts --listen 127.0.0.1:6443 --service-ip ADDR
 //        --state-dir DIR [--kubeconfig-out PATH] [--registry-bin /usr/bin/docker-registry]
-//        [--node-name NAME] [--addons DIR]
+//        [--node-name NAME] [--addons DIR] [--also-listen ADDR:PORT]...
+//        --also-listen: more addresses serving the same API, as a real API server also listens on its
+//        node's address (the kubeconfig written names --listen).
 // Prints `standin ready` on stdout once listening.
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,6 +18,7 @@ import { Store } from './store.js';
 const { values } = parseArgs({
   options: {
     listen: { type: 'string', default: '127.0.0.1:6443' },
+    'also-listen': { type: 'string', multiple: true, default: [] },
     'service-ip': { type: 'string' },
     'state-dir': { type: 'string' },
     'kubeconfig-out': { type: 'string' },
@@ -34,10 +37,14 @@ function fail(msg: string): never {
 const stateDir = values['state-dir'] ?? fail('--state-dir is required');
 const serviceIP = values['service-ip'] ?? fail('--service-ip is required');
 const listen = values.listen!;
-const sep = listen.lastIndexOf(':');
-const host = listen.slice(0, sep) || '127.0.0.1';
-const port = Number(listen.slice(sep + 1));
-if (!Number.isInteger(port)) fail(`--listen ${listen}: expected HOST:PORT`);
+function hostPort(flag: string, address: string): { host: string; port: number } {
+  const sep = address.lastIndexOf(':');
+  const port = Number(address.slice(sep + 1));
+  if (!Number.isInteger(port)) fail(`${flag} ${address}: expected HOST:PORT`);
+  return { host: address.slice(0, sep) || '127.0.0.1', port };
+}
+const { host, port } = hostPort('--listen', listen);
+const more = values['also-listen']!.map((a) => hostPort('--also-listen', a));
 
 function readAddons(dir: string | undefined): Record<string, any>[] {
   if (!dir) return [];
@@ -86,11 +93,16 @@ function logWrite(req: IncomingMessage): void {
   appendFileSync(requestLog, `${new Date().toISOString()} ${method} ${oneLine(req.url ?? '/')} ${contentType}\n`);
 }
 
-const server = createServer((req, res) => {
+const handle = (req: IncomingMessage, res: ServerResponse) => {
   logWrite(req);
   void api.handle(req, res);
-});
+};
+const server = createServer(handle);
 server.keepAliveTimeout = 30_000;
+const others = more.map(() => createServer(handle));
+await Promise.all(
+  others.map((o, i) => new Promise<void>((ok, no) => o.once('error', no).listen(more[i]!.port, more[i]!.host, () => ok()))),
+).catch((e: Error) => fail(`--also-listen: ${e.message}`));
 server.listen(port, host, () => {
   const addr = server.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
@@ -109,8 +121,10 @@ async function stop(signal: string) {
   if (stopping) return;
   stopping = true;
   log(`standin: ${signal}: stopping pods`);
-  server.close();
-  server.closeAllConnections();
+  for (const s of [server, ...others]) {
+    s.close();
+    s.closeAllConnections();
+  }
   await kubelet!.shutdown();
   process.exit(0);
 }

@@ -22,6 +22,9 @@ export const ctx: RoleContext = {
   template: () => '',
 };
 
+/** The context of the host the transport reaches (events name ctx.host). */
+const ctxOn = (transport: Transport): RoleContext => ({ ...ctx, host: { ...ctx.host, name: transport.host } });
+
 const stateRoot = mkdtempSync(join(tmpdir(), 'regplay-state-'));
 process.on('exit', () => rmSync(stateRoot, { recursive: true, force: true }));
 const stateDirs = new WeakMap<Transport, string>();
@@ -41,13 +44,13 @@ export interface Run {
 
 export async function run(transport: Transport, role: Role, check: boolean, diff = true): Promise<Run> {
   const events: EngineEvent[] = [];
-  const outcome = await executeRole({ transport, role, ctx, play: 'p', check, diff, emit: (e) => events.push(e), stateDir: stateDirOf(transport) });
+  const outcome = await executeRole({ transport, role, ctx: ctxOn(transport), play: 'p', check, diff, emit: (e) => events.push(e), stateDir: stateDirOf(transport) });
   return { outcome, events, steps: events.filter((e): e is Extract<EngineEvent, { type: 'step' }> => e.type === 'step') };
 }
 
 export async function handlers(transport: Transport, role: Role, names: string[], check: boolean): Promise<Run> {
   const events: EngineEvent[] = [];
-  const outcome = await runHandlers({ transport, role, ctx, play: 'p', check, diff: true, emit: (e) => events.push(e), names, stateDir: stateDirOf(transport) });
+  const outcome = await runHandlers({ transport, role, ctx: ctxOn(transport), play: 'p', check, diff: true, emit: (e) => events.push(e), names, stateDir: stateDirOf(transport) });
   return { outcome, events, steps: [] };
 }
 

@@ -459,3 +459,21 @@ test('a missing fact whose producer did not fail is still a failure of the waiti
   t.like(r.recap.w1, { failed: 1, blocked: 0 });
   t.false(c.events.some((e) => e.type === 'host-blocked'));
 });
+
+test('a role that runs on the controller (runsOn) gets one local transport named controller; events still name the host', async (t) => {
+  const seen: Array<{ role: string; host: string; transport: string }> = [];
+  const onController = fakeRole('k', { runsOn: (ctx) => (ctx.vars.from === 'controller' ? 'controller' : 'host') });
+  const p = await setup('- hosts: control_plane:workers\n  roles: [k, n]\n', [onController, fakeRole('n')], { extraVars: ['from=controller'] });
+  const w = fakeWorld({ script: (o) => (seen.push({ role: o.role.name, host: o.ctx.host.name, transport: o.transport.host }), { ok: 1 }) });
+  const connectParams: string[] = [];
+  const connect = w.deps.connect;
+  w.deps.connect = (c) => (connectParams.push(`${c.name}:${c.transport}`), connect(c));
+  const { emit } = collector();
+  const r = await runPrepared(p, { check: false, diff: false, emit, template: noTemplate }, w.deps);
+  t.is(r.exitCode, 0);
+  t.deepEqual(seen.filter((s) => s.host === 'cp1'), [{ role: 'k', host: 'cp1', transport: 'controller' }, { role: 'n', host: 'cp1', transport: 'cp1' }]);
+  t.is(seen.length, 2 * 3);
+  for (const s of seen) t.is(s.transport, s.role === 'k' ? 'controller' : s.host, `${s.role} on ${s.host}`);
+  t.is(connectParams.filter((c) => c === 'controller:local').length, 1, 'one controller transport for the run');
+  t.true(w.closes.includes('controller'));
+});
