@@ -16,7 +16,7 @@ test('quote: a shell gets back exactly the words given, whatever they contain', 
 });
 
 test('become wraps the whole command for sudo without a password prompt', (t) => {
-  t.is(becomeRoot("echo 'hi' && id"), `sudo -n sh -c 'echo '\\''hi'\\'' && id'`);
+  t.deepEqual(becomeRoot("echo 'hi' && id"), { line: `sudo -n sh -c 'echo '\\''hi'\\'' && id'`, stdinPrefix: '' });
 });
 
 test('known_hosts: [host]:port form, plain names, wildcards, negation, hashed entries', (t) => {
