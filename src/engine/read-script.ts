@@ -16,22 +16,26 @@ export type ReadItem =
   | { kind: 'capture'; command: string; stdin?: string }
   | { kind: 'markers'; dirs: string[]; names: string[] };
 
+// A path that the safe-path rule refuses is reported as such and not read further: nothing is read
+// as root through a link another user planted.
 function fileSnippet(path: string): string {
   const p = quote(path);
-  return `if [ -f ${p} ]; then echo 'exists 1'; echo "stat $(stat -L -c '%a %U %G' ${p})"
+  return `${probeSnippet(path)}
+if [ -n "$rp_u" ]; then :
+elif [ -f ${p} ]; then echo 'exists 1'; echo "stat $(stat -L -c '%a %U %G' ${p})"
   if [ ! -r ${p} ]; then echo 'unreadable 1'
   elif [ "$(stat -L -c %s ${p})" -gt ${CONTENT_CAP} ]; then echo 'toobig 1'; echo "sha256 $(sha256sum < ${p} | cut -d ' ' -f 1)"
   else printf 'content '; base64 < ${p} | tr -d '\\n'; echo; fi
 elif [ -e ${p} ] || [ -L ${p} ]; then echo 'exists other'; else echo 'exists 0'; fi
-if [ -d ${quote(parentDir(path))} ]; then echo 'parent 1'; else echo 'parent 0'; fi
-${probeSnippet(path)}`;
+if [ -d ${quote(parentDir(path))} ]; then echo 'parent 1'; else echo 'parent 0'; fi`;
 }
 
 function dirSnippet(path: string): string {
   const p = quote(path);
-  return `if [ -d ${p} ]; then echo 'exists 1'; echo "stat $(stat -L -c '%a %U %G' ${p})"
-elif [ -e ${p} ] || [ -L ${p} ]; then echo 'exists other'; else echo 'exists 0'; fi
-${probeSnippet(path)}`;
+  return `${probeSnippet(path)}
+if [ -n "$rp_u" ]; then :
+elif [ -d ${p} ]; then echo 'exists 1'; echo "stat $(stat -L -c '%a %U %G' ${p})"
+elif [ -e ${p} ] || [ -L ${p} ]; then echo 'exists other'; else echo 'exists 0'; fi`;
 }
 
 function guardSnippet(item: Extract<ReadItem, { kind: 'guard' }>): string {

@@ -119,6 +119,7 @@ rp_at() {
 # rp_check FD NAME: the file open on FD is the regular file NAME here, and (in a directory others
 # can change) has no other hard link.
 rp_check() {
+  [ -d /proc/self/fd ] || rp_refuse "refusing $rp_path: /proc is not mounted on this host (files are changed through /proc/self/fd)" || return 1
   [ ! -L "./$2" ] && [ "/proc/self/fd/$1" -ef "./$2" ] && [ -f "/proc/self/fd/$1" ] &&
     { rp_safe_here || [ "$(stat -L -c %h "/proc/self/fd/$1")" = 1 ]; } ||
     rp_refuse "refusing $rp_path: \${rp_here%/}/$2 was replaced, or is a hard link, while it was being changed"
