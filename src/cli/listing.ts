@@ -15,7 +15,7 @@ export function formatListing(playbook: string, plays: PlayListing[], show: { ho
       out.push(`    roles${planned ? ` (steps as planned for ${planned})` : ''}:`);
       if (!p.roles.length) out.push('      (none selected by the tags)');
       for (const r of p.roles) {
-        out.push(`      ${r.name}\t${tags(r.tags)}`);
+        out.push(`      ${r.name}${r.onController ? ' (runs on the controller)' : ''}\t${tags(r.tags)}`);
         if (!r.host) out.push('        (no host in the play: nothing to plan)');
         else if (r.unknown) out.push(`        (steps planned during the run: ${r.unknown}; --check lists them)`);
         else if (!r.steps.length) out.push(`        (no steps on ${r.host})`);

@@ -16,6 +16,8 @@ export interface RoleListing {
   steps: string[];
   /** Why the steps cannot be listed without a run (a fact from another host). */
   unknown?: string;
+  /** The role reads and applies on the controller, not on the host. */
+  onController?: boolean;
 }
 
 export interface PlayListing {
@@ -37,7 +39,9 @@ export function listPlays(p: Prepared): PlayListing[] {
       if (!host) return listing;
       listing.host = host;
       try {
-        listing.steps = role.loaded.role.plan(roleContext(source, pp, host, role)).map(resourceLabel);
+        const ctx = roleContext(source, pp, host, role);
+        if (role.loaded.role.runsOn?.(ctx) === 'controller') listing.onController = true;
+        listing.steps = role.loaded.role.plan(ctx).map(resourceLabel);
       } catch (e) {
         if (!(e instanceof PendingFactError || e instanceof StateError)) throw e;
         listing.unknown = e.message;

@@ -75,7 +75,7 @@ export function compareK8s(objects: K8sObject[], live: K8sObject[], createOnly: 
 
 export function planK8s(r: K8sState, got: CapturedFact, env: PlanEnv): StepPlan {
   const label = r.name ?? `k8s ${r.objects.map(objectName).join(', ')}`;
-  if (got.code !== 0) throw new StateError(`kubectl get failed (exit ${got.code}): ${got.stderr.trim().split('\n').slice(-3).join(' | ')}`, 'check kubectl and the kubeconfig on this host');
+  if (got.code !== 0) throw new StateError(`kubectl get failed (exit ${got.code}): ${got.stderr.trim().split('\n').slice(-3).join(' | ')}`, 'check kubectl and its kubeconfig where it runs: this host, or the controller for a role that runs there');
   const live = parseKubectlObjects(got.stdout);
   const plans = compareK8s(r.objects, live, r.createOnly);
   const actions: string[] = [];
