@@ -1,7 +1,7 @@
 // The CLI: parse flags, load and validate everything, run, report. The one top-level catch
 // maps error classes to messages and exit codes.
 import { existsSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { CommanderError } from 'commander';
 import { CommandError, InputError, StateError, UnreachableError } from '../errors.js';
 import { defaultDeps } from '../engine/defaults.js';
@@ -17,6 +17,7 @@ import { EXIT, runPrepared } from '../engine/run.js';
 import { humanReporter } from '../reporters/human.js';
 import { jsonReporter } from '../reporters/json.js';
 import { junitReporter } from '../reporters/junit.js';
+import { plantedLink } from '../local-file.js';
 import { redact } from '../secret.js';
 import { formatListing } from './listing.js';
 import { buildProgram, readOptions, type CliOptions } from './program.js';
@@ -58,6 +59,10 @@ async function play(opts: CliOptions, io: CliIO, deps: CliDeps): Promise<number>
   if (opts.detailedExitcode && !opts.check) throw new InputError('--detailed-exitcode needs --check', undefined, 'add --check (e.g. `play site.yaml --check --detailed-exitcode`: exit 8 when changes are pending)');
   for (const [flag, file] of [['--json', opts.json], ['--junit', opts.junit]] as const) {
     if (file && !isDir(dirname(resolve(io.cwd, file)))) throw new InputError(`${flag} ${file}: directory ${dirname(resolve(io.cwd, file))} does not exist`);
+  }
+  for (const [flag, path] of [['--json', opts.json], ['--junit', opts.junit], ['--render', opts.render && join(opts.render, 'x.yaml')]] as const) {
+    const refused = path ? plantedLink(resolve(io.cwd, path)) : undefined;
+    if (refused) throw new InputError(`${flag}: ${refused}`);
   }
   const playbook = findPlaybook(opts.playbook, io.cwd, repoRoot());
   const prepared = await prepare({

@@ -1,5 +1,5 @@
 // --json FILE: every event plus the recap, written at the end of the run (redacted).
-import { writeFileSync } from 'node:fs';
+import { writeLocalFile } from '../local-file.js';
 import type { EngineEvent } from '../engine/events.js';
 import { redact } from '../secret.js';
 import { unhandled } from './never.js';
@@ -20,7 +20,7 @@ export function jsonReporter(file: string): (e: EngineEvent) => void {
       case 'play-end':
         break;
       case 'run-end':
-        writeFileSync(file, redact(JSON.stringify({ recap: e.recap, exitCode: e.exitCode, durationMs: e.durationMs, events }, null, 2)) + '\n');
+        writeLocalFile(file, redact(JSON.stringify({ recap: e.recap, exitCode: e.exitCode, durationMs: e.durationMs, events }, null, 2)) + '\n');
         break;
       default:
         unhandled(e);

@@ -1,6 +1,6 @@
 // --junit FILE: a testsuite per play, a testcase per host x step (and handler, connection,
 // failure outside a step). Written at the end of the run, redacted.
-import { writeFileSync } from 'node:fs';
+import { writeLocalFile } from '../local-file.js';
 import type { EngineEvent } from '../engine/events.js';
 import { redact } from '../secret.js';
 import { unhandled } from './never.js';
@@ -63,7 +63,7 @@ export function junitReporter(file: string): (e: EngineEvent) => void {
         if (!failedSteps.has(`${e.play}\0${e.host}\0${e.role}`)) cases(e.play).push({ classname: `${e.host}.${e.role}`, name: 'role', seconds: 0, failure: e.error });
         break;
       case 'run-end':
-        writeFileSync(file, redact(render(suites, e.durationMs)));
+        writeLocalFile(file, redact(render(suites, e.durationMs)));
         break;
       default:
         unhandled(e);
