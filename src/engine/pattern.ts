@@ -4,7 +4,7 @@
 // As in Ansible, unions are taken first, then intersections, then exclusions.
 import { InputError, type Origin } from '../errors.js';
 import { groupMembers, type Inventory } from './inventory.js';
-import { didYouMean, suggestion } from './suggest.js';
+import { suggestion } from './suggest.js';
 
 export interface PatternTerm {
   op: '' | '&' | '!';
@@ -150,7 +150,7 @@ export function resolveLimit(inv: Inventory, limit: string): Set<string> {
   for (const name of absentNames(inv, limit)) {
     const meant = suggestion(name, groups);
     if (meant !== undefined) {
-      throw new InputError(`${what}: the inventory has no group or host '${name}';${didYouMean(name, groups)}`, undefined, `known groups: ${knownGroups(inv)}`);
+      throw new InputError(`${what}: the inventory has no group or host '${name}'; did you mean \`${meant}\`?`, undefined, `known groups: ${knownGroups(inv)}`);
     }
   }
   const hosts = matchHosts(inv, limit, { what });
