@@ -173,6 +173,7 @@ const rows: Row[] = [
     bad: changed(configMap, (c) => (c.data['a/b'] = 'x')),
     message: 'data[a/b]: Invalid value: "a/b": a valid config key must consist of alphanumeric characters',
   },
+  { title: 'a Secret over 1 MiB (ValidateSecret: MaxSecretSize)', bad: changed(secret, (s) => (s.data.big = Buffer.alloc(1024 * 1024 + 1, 'x').toString('base64'))), message: 'data: Too long: must have at most 1048576 bytes' },
   { title: 'a PV with two sources (validatePersistentVolumeSpec)', bad: changed(pv, (p) => (p.spec.nfs = { server: '10.0.0.9', path: '/exports' })), message: 'spec.nfs: Forbidden: may not specify more than 1 volume type' },
   { title: 'a PV with no source', bad: changed(pv, (p) => delete p.spec.hostPath), message: 'spec: Required value: must specify a volume type' },
   { title: 'an NFS PV with a relative path', bad: changed(pv, (p) => (delete p.spec.hostPath, (p.spec.nfs = { server: '10.0.0.9', path: 'exports' }))), message: 'spec.nfs.path: Invalid value: "exports": must be an absolute path' },

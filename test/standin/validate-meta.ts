@@ -51,13 +51,14 @@ export function validateDataKeys(o: Obj, f: FieldErrors): void {
   for (const field of ['data', 'binaryData'] as const) {
     for (const [k, v] of entriesOf(o[field])) {
       for (const m of configMapKey(k)) f.invalid(`${field}[${k}]`, k, m);
-      size += o.kind === 'Secret' ? Buffer.from(String(v ?? ''), 'base64').length : k.length + String(v ?? '').length;
+      size += o.kind === 'Secret' || field === 'binaryData' ? Buffer.from(String(v ?? ''), 'base64').length : Buffer.byteLength(String(v ?? ''));
     }
   }
   if (o.kind === 'ConfigMap') {
     for (const k of Object.keys(o.binaryData ?? {})) if (o.data && k in o.data) f.invalid(`data[${k}]`, k, 'duplicate of key present in binaryData');
   }
-  if (size > MAX_DATA_SIZE) f.tooLong('data', MAX_DATA_SIZE);
+  // ValidateSecret reports it on `data`, ValidateConfigMap on the object (an empty path).
+  if (size > MAX_DATA_SIZE) f.tooLong(o.kind === 'Secret' ? 'data' : '', MAX_DATA_SIZE);
 }
 
 /** ValidateSecretUpdate / ValidateConfigMapUpdate: `immutable: true` freezes the data and itself. */
