@@ -1,12 +1,12 @@
 // The CLI: parse flags, load and validate everything, run, report. The one top-level catch
 // maps error classes to messages and exit codes.
 import { existsSync, statSync } from 'node:fs';
+import { constants } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { CommanderError } from 'commander';
 import { CommandError, InputError, StateError, UnreachableError } from '../errors.js';
 import { defaultDeps } from '../engine/defaults.js';
 import type { EngineDeps } from '../engine/deps.js';
-import type { EngineEvent } from '../engine/events.js';
 import { listPlays } from '../engine/list.js';
 import { findPlaybook } from '../engine/playbook.js';
 import { prepare } from '../engine/prepare.js';
@@ -14,19 +14,26 @@ import { repoRoot } from '../engine/repo.js';
 import { k8sRenderer } from '../engine/render.js';
 import type { RoleCatalog } from '../engine/roles.js';
 import { EXIT, runPrepared } from '../engine/run.js';
-import { humanReporter } from '../reporters/human.js';
-import { jsonReporter } from '../reporters/json.js';
-import { junitReporter } from '../reporters/junit.js';
+import type { RunAbort } from '../engine/events.js';
 import { plantedLink } from '../local-file.js';
 import { redact } from '../secret.js';
 import { formatListing } from './listing.js';
 import { buildProgram, readOptions, type CliOptions } from './program.js';
+import { reportFlags, Reports } from './reports.js';
+
+export interface Output {
+  write(text: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
 
 export interface CliIO {
-  stdout: { write(text: string): unknown; isTTY?: boolean; columns?: number };
-  stderr: { write(text: string): unknown };
+  stdout: Output;
+  stderr: Output;
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** Aborted on Ctrl-C or SIGTERM (the reason is the signal's name): the run ends with the recap so far. */
+  signal?: AbortSignal;
 }
 
 export interface CliDeps extends Partial<EngineDeps> {
@@ -35,6 +42,7 @@ export interface CliDeps extends Partial<EngineDeps> {
 
 export async function runCli(argv: string[], io: CliIO, deps: CliDeps = {}): Promise<number> {
   let verbose = 0;
+  let reports: Reports | undefined;
   try {
     const program = buildProgram().configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -43,27 +51,65 @@ export async function runCli(argv: string[], io: CliIO, deps: CliDeps = {}): Pro
     try {
       program.parse(argv, { from: 'user' });
     } catch (e) {
-      if (e instanceof CommanderError) return usageError(e, io);
-      throw e;
+      if (!(e instanceof CommanderError)) throw e;
+      const code = usageError(e, io);
+      if (code !== EXIT.ok) reportUsageError(argv, io, code, e.message.replace(/^error: /, ''));
+      return code;
     }
     const opts = readOptions(program);
     verbose = opts.verbose;
-    return await play(opts, io, deps);
+    reports = openReports(opts, io);
+    return await play(opts, io, deps, reports);
   } catch (e) {
-    return report(e, io, verbose);
+    const code = report(e, io, verbose);
+    reports?.end(code, abortOf(e, code));
+    return code;
   }
 }
 
-async function play(opts: CliOptions, io: CliIO, deps: CliDeps): Promise<number> {
-  if (opts.renderSecrets && !opts.render) throw new InputError('--render-secrets needs --render DIR');
-  if (opts.detailedExitcode && !opts.check) throw new InputError('--detailed-exitcode needs --check', undefined, 'add --check (e.g. `play site.yaml --check --detailed-exitcode`: exit 8 when changes are pending)');
-  for (const [flag, file] of [['--json', opts.json], ['--junit', opts.junit]] as const) {
-    if (file && !isDir(dirname(resolve(io.cwd, file)))) throw new InputError(`${flag} ${file}: directory ${dirname(resolve(io.cwd, file))} does not exist`);
-  }
-  for (const [flag, path] of [['--json', opts.json], ['--junit', opts.junit], ['--render', opts.render && join(opts.render, 'x.yaml')]] as const) {
-    const refused = path ? plantedLink(resolve(io.cwd, path)) : undefined;
+/** The reports; a --json/--junit whose directory does not exist is bad input (reported on stderr only). */
+function openReports(o: Pick<CliOptions, 'json' | 'junit'> & Partial<CliOptions>, io: CliIO): Reports {
+  for (const [flag, file] of [['--json', o.json], ['--junit', o.junit]] as const) {
+    if (file && file !== '-' && !isDir(dirname(resolve(io.cwd, file)))) {
+      throw new InputError(`${flag} ${file}: directory ${dirname(resolve(io.cwd, file))} does not exist`);
+    }
+    const refused = file && file !== '-' ? plantedLink(resolve(io.cwd, file)) : undefined;
     if (refused) throw new InputError(`${flag}: ${refused}`);
   }
+  if (o.junit === '-') throw new InputError('--junit -: JUnit XML goes to a file', undefined, 'name a file, e.g. --junit report.xml (--json - streams events to stdout)');
+  return new Reports(o, io);
+}
+
+/** A command line commander refused still gets its --json/--junit report, when those can be found in it. */
+function reportUsageError(argv: string[], io: CliIO, code: number, message: string): void {
+  let reports: Reports;
+  try {
+    reports = openReports(reportFlags(argv), io);
+  } catch {
+    return; // the report's own directory is missing: the usage error on stderr is all there is
+  }
+  reports.end(code, { reason: 'bad input', message });
+}
+
+function abortOf(e: unknown, code: number): RunAbort {
+  const message = e instanceof InputError ? e.describe() : e instanceof Error ? e.message : String(e);
+  if (code === EXIT.input) return { reason: 'bad input', message };
+  if (code === EXIT.failed) return { reason: 'failed', message };
+  if (code === EXIT.unreachable) return { reason: 'unreachable', message };
+  return { reason: 'internal error', message };
+}
+
+/** 128 + the signal's number, as a shell reports a process a signal ended (130 for Ctrl-C). */
+function signalExit(signal: AbortSignal): number {
+  const name = String(signal.reason) as keyof typeof constants.signals;
+  return 128 + (constants.signals[name] ?? constants.signals.SIGINT);
+}
+
+async function play(opts: CliOptions, io: CliIO, deps: CliDeps, reports: Reports): Promise<number> {
+  if (opts.renderSecrets && !opts.render) throw new InputError('--render-secrets needs --render DIR');
+  if (opts.detailedExitcode && !opts.check) throw new InputError('--detailed-exitcode needs --check', undefined, 'add --check (e.g. `play site.yaml --check --detailed-exitcode`: exit 8 when changes are pending)');
+  const renderRefused = opts.render ? plantedLink(resolve(io.cwd, join(opts.render, 'x.yaml'))) : undefined;
+  if (renderRefused) throw new InputError(`--render: ${renderRefused}`);
   const playbook = findPlaybook(opts.playbook, io.cwd, repoRoot());
   const prepared = await prepare({
     playbook,
@@ -85,12 +131,13 @@ async function play(opts: CliOptions, io: CliIO, deps: CliDeps): Promise<number>
     io.stdout.write(formatListing(playbook, listPlays(prepared), { hosts: opts.listHosts, tasks: opts.listTasks }));
     return EXIT.ok;
   }
+  if (io.signal?.aborted) {
+    const code = signalExit(io.signal);
+    io.stderr.write(`play: interrupted (${String(io.signal.reason)}) before any host was contacted\n`);
+    reports.end(code, { reason: 'interrupted', message: `interrupted (${String(io.signal.reason)}) before any host was contacted` });
+    return code;
+  }
   const engine: EngineDeps = { ...defaultDeps, ...definedOnly(deps) };
-  const reporters: Array<(e: EngineEvent) => void> = [
-    humanReporter({ write: (s) => io.stdout.write(s), tty: Boolean(io.stdout.isTTY) && !io.env.NO_COLOR, verbose: opts.verbose > 0, diff: opts.diff, columns: io.stdout.columns }),
-  ];
-  if (opts.json) reporters.push(jsonReporter(resolve(io.cwd, opts.json)));
-  if (opts.junit) reporters.push(junitReporter(resolve(io.cwd, opts.junit)));
   const result = await runPrepared(
     prepared,
     {
@@ -98,7 +145,9 @@ async function play(opts: CliOptions, io: CliIO, deps: CliDeps): Promise<number>
       diff: opts.diff,
       forks: opts.forks,
       detailedExitcode: opts.detailedExitcode,
-      emit: (e) => reporters.forEach((r) => r(e)),
+      emit: reports.emit,
+      signal: io.signal,
+      interruptedExit: () => (io.signal ? signalExit(io.signal) : EXIT.interrupted),
       onPlan: opts.render ? k8sRenderer(resolve(io.cwd, opts.render), opts.renderSecrets) : undefined,
     },
     engine,

@@ -2,6 +2,17 @@
 // Entry point: `node --import tsx src/cli/main.ts` (tests) or bin/play.js → dist/src/cli/main.js.
 import { runCli } from './cli.js';
 
-const code = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env });
-// Exit explicitly: a lingering socket must not keep a finished run alive.
+// Ctrl-C or a CI job's cancel (SIGTERM): the run stops, the reports are written, exit 128+signal.
+// A second signal exits at once.
+const controller = new AbortController();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (controller.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
+    process.stderr.write(`\nplay: ${signal}: stopping, writing the reports (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to quit at once)\n`);
+    controller.abort(signal);
+  });
+}
+
+const code = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env, signal: controller.signal });
+// Exit explicitly: a lingering socket (or a command abandoned by an interrupt) must not keep a finished run alive.
 process.exit(code);

@@ -54,7 +54,18 @@ export type EngineEvent =
   /** The role cannot plan: a fact it needs comes from `by`, which failed or is unreachable (`reason`). Not a failure of its own. */
   | { type: 'host-blocked'; play: string; host: string; role: string; by: string; reason: string; waitsFor: string }
   | { type: 'play-end'; play: string }
-  | { type: 'run-end'; recap: Record<string, HostRecap>; exitCode: number; durationMs: number };
+  | { type: 'run-end'; recap: Record<string, HostRecap>; exitCode: number; durationMs: number; aborted?: RunAbort };
+
+/** Why a run ended without running its plays to the end (bad input, Ctrl-C, a bug). */
+export interface RunAbort {
+  reason: 'bad input' | 'interrupted' | 'internal error' | 'failed' | 'unreachable';
+  message: string;
+}
+
+/** An event as reporters receive it: stamped with the time it happened (ISO 8601, UTC). */
+export type TimedEvent = EngineEvent & { time: string };
+
+export const stamp = (e: EngineEvent): TimedEvent => ({ ...e, time: new Date().toISOString() });
 
 export interface HostRecap {
   ok: number;
@@ -68,6 +79,8 @@ export interface HostRecap {
   blockedBy?: string;
   /** Exec round trips made to this host (bench). */
   roundTrips: number;
+  /** Wall time this host spent in the run's plays (connection, roles, handlers). */
+  durationMs: number;
 }
 
 export type Emit = (e: EngineEvent) => void;

@@ -7,7 +7,7 @@ import type { Resource } from '../resources/types.js';
 import type { Transport } from '../transports/types.js';
 import type { EngineDeps, RoleOutcome } from './deps.js';
 import type { Blocked, Blocker } from './executor.js';
-import type { Emit, HostRecap } from './events.js';
+import { stamp, type Emit, type EngineEvent, type HostRecap, type TimedEvent } from './events.js';
 import { roleContext } from './context.js';
 import { groupMembers } from './inventory.js';
 import { varsFor, type Prepared, type PreparedPlay, type PreparedRole } from './prepare.js';
@@ -21,7 +21,15 @@ export interface RunOptions {
   forks?: number;
   /** With check: exit 8 when changes are pending. */
   detailedExitcode?: boolean;
-  emit: Emit;
+  /** Every event, stamped with its time. */
+  emit: (e: TimedEvent) => void;
+  /**
+   * Aborted (Ctrl-C, SIGTERM): the run stops starting roles, ends at once with the recap so far and
+   * exit code `interruptedExit` (the process exits right after; atomic writes and pending-handler
+   * markers make the next run finish the job).
+   */
+  signal?: AbortSignal;
+  interruptedExit?: () => number;
   /** Every role's planned resources per host (--render). */
   onPlan?: (host: string, resources: Resource[]) => void;
   template?: TemplateRenderer;
@@ -32,21 +40,41 @@ export interface RunResult {
   exitCode: number;
 }
 
-export const EXIT = { ok: 0, internal: 1, failed: 2, input: 3, unreachable: 4, both: 6, drift: 8 } as const;
+export const EXIT = { ok: 0, internal: 1, failed: 2, input: 3, unreachable: 4, both: 6, drift: 8, interrupted: 130 } as const;
 
 export async function runPrepared(p: Prepared, o: RunOptions, deps: EngineDeps): Promise<RunResult> {
   const started = Date.now();
-  const run = new RunState(p, o, deps);
-  o.emit({ type: 'run-start', playbook: p.playbook.file, check: o.check, hosts: p.hosts });
-  try {
-    for (const pp of p.plays) await run.play(pp);
-  } finally {
-    await run.closeAll();
+  const emit = (e: EngineEvent) => o.emit(stamp(e));
+  const run = new RunState(p, { ...o, emit }, deps);
+  emit({ type: 'run-start', playbook: p.playbook.file, check: o.check, hosts: p.hosts });
+  const plays = (async () => {
+    for (const pp of p.plays) if (!o.signal?.aborted) await run.play(pp);
+    return false;
+  })();
+  const interrupted = await Promise.race([plays, aborted(o.signal)]);
+  if (interrupted) {
+    // In-flight commands are abandoned: the process exits next (closing would wait for them).
+    void plays.catch(() => {});
+    const exitCode = o.interruptedExit?.() ?? EXIT.interrupted;
+    const recap = run.finalRecap();
+    const reason = String(o.signal?.reason ?? 'SIGINT');
+    emit({ type: 'run-end', recap, exitCode, durationMs: Date.now() - started, aborted: { reason: 'interrupted', message: `interrupted (${reason}): roles in progress were abandoned; re-run to finish (writes are atomic, pending handlers are recorded on the hosts)` } });
+    return { recap, exitCode };
   }
+  await run.closeAll();
   const exitCode = run.exitCode();
   const recap = run.finalRecap();
-  o.emit({ type: 'run-end', recap, exitCode, durationMs: Date.now() - started });
+  emit({ type: 'run-end', recap, exitCode, durationMs: Date.now() - started });
   return { recap, exitCode };
+}
+
+/** Resolves true when the signal aborts; never otherwise. */
+function aborted(signal: AbortSignal | undefined): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (!signal) return;
+    if (signal.aborted) resolve(true);
+    signal.addEventListener('abort', () => resolve(true), { once: true });
+  });
 }
 
 class RunState {
@@ -68,10 +96,10 @@ class RunState {
 
   constructor(
     private readonly p: Prepared,
-    private readonly o: RunOptions,
+    private readonly o: Omit<RunOptions, 'emit'> & { emit: Emit },
     private readonly deps: EngineDeps,
   ) {
-    for (const h of p.hosts) this.recap[h] = { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, blocked: 0, roundTrips: 0 };
+    for (const h of p.hosts) this.recap[h] = { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, blocked: 0, roundTrips: 0, durationMs: 0 };
     this.groups = groupMembers(p.inventory);
     this.template = o.template ?? templateRenderer();
   }
@@ -85,7 +113,11 @@ class RunState {
     for (const w of work) this.involved.add(w.host);
     this.o.emit({ type: 'play-start', play: name, hosts: targets, readOnlyHosts: readOnly, ...(pp.absent.length ? { absent: pp.absent } : {}) });
     const forks = Math.max(1, this.o.forks ?? Math.min(work.length || 1, 50));
-    await pool(work, forks, (w) => this.hostPlay(pp, w.host, w.roles));
+    await pool(work, forks, async (w) => {
+      const t0 = Date.now();
+      await this.hostPlay(pp, w.host, w.roles);
+      this.recap[w.host]!.durationMs += Date.now() - t0;
+    });
     this.o.emit({ type: 'play-end', play: name });
   }
 
@@ -111,6 +143,7 @@ class RunState {
     const notified = { run: [] as string[], read: [] as string[] };
     const ran: PreparedRole[] = [];
     for (const { role, readOnly } of roles) {
+      if (this.o.signal?.aborted) return;
       const ctx = this.context(pp, host, role);
       this.o.emit({ type: 'role-start', play, role: role.entry.name, host });
       ran.push(role);

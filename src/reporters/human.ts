@@ -8,7 +8,10 @@ import { formatRecap } from './recap.js';
 
 export interface HumanOptions {
   write: (text: string) => void;
+  /** A terminal: the live status line is shown (and colours, unless `color` says otherwise). */
   tty: boolean;
+  /** ANSI colours (FORCE_COLOR / NO_COLOR decided by the caller); default: tty. */
+  color?: boolean;
   verbose: boolean;
   diff: boolean;
   /** Terminal width, for the live status line (default 80). */
@@ -18,7 +21,8 @@ export interface HumanOptions {
 const colors = { ok: 32, changed: 33, failed: 31, skipped: 36, unreachable: 31, blocked: 35, title: 1, dim: 2 } as const;
 
 export function humanReporter(o: HumanOptions): (e: EngineEvent) => void {
-  const paint = (c: keyof typeof colors, s: string) => (o.tty ? `\x1b[${colors[c]}m${s}\x1b[0m` : s);
+  const color = o.color ?? o.tty;
+  const paint = (c: keyof typeof colors, s: string) => (color ? `\x1b[${colors[c]}m${s}\x1b[0m` : s);
   // On a TTY the last line is a live status of what each host is doing, rewritten in place.
   const active = new Map<string, string>();
   let statusShown = false;
@@ -35,6 +39,8 @@ export function humanReporter(o: HumanOptions): (e: EngineEvent) => void {
   };
   const readOnly = new Set<string>();
   let check = false;
+  // A run that never started (bad input) has nothing to recap: the CLI prints the error.
+  let started = false;
   const hostTag = (host: string, readOnlyRole = false) => (readOnlyRole || readOnly.has(host) ? `[${host} read-only]` : `[${host}]`);
   const statusWord = (s: StepStatus) => (s === 'skipped' ? 'skipping' : s === 'failed' ? 'failed' : s);
 
@@ -49,6 +55,7 @@ export function humanReporter(o: HumanOptions): (e: EngineEvent) => void {
   function report(e: EngineEvent): void {
     switch (e.type) {
       case 'run-start':
+        started = true;
         check = e.check;
         out(paint('title', `${check ? 'CHECK (nothing will be changed)' : 'RUN'} ${e.playbook} on ${e.hosts.join(', ') || '(no hosts)'}`));
         break;
@@ -91,6 +98,8 @@ export function humanReporter(o: HumanOptions): (e: EngineEvent) => void {
       case 'play-end':
         break;
       case 'run-end':
+        if (!started) break;
+        if (e.aborted) out(paint('failed', `\n${e.aborted.reason.toUpperCase()}: ${e.aborted.message}`));
         out(`\n${formatRecap(e.recap)}`);
         if (o.verbose) out(paint('dim', `finished in ${(e.durationMs / 1000).toFixed(1)}s, exit ${e.exitCode}`));
         break;

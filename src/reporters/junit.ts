@@ -1,5 +1,6 @@
 // --junit FILE: a testsuite per play, a testcase per host x step (and handler, connection,
-// failure outside a step). Written at the end of the run, redacted.
+// failure outside a step). Written when the run ends, also on bad input (the error as a failed
+// testcase) and on Ctrl-C; redacted.
 import { writeLocalFile } from '../local-file.js';
 import type { EngineEvent } from '../engine/events.js';
 import { redact } from '../secret.js';
@@ -63,6 +64,8 @@ export function junitReporter(file: string): (e: EngineEvent) => void {
         if (!failedSteps.has(`${e.play}\0${e.host}\0${e.role}`)) cases(e.play).push({ classname: `${e.host}.${e.role}`, name: 'role', seconds: 0, failure: e.error });
         break;
       case 'run-end':
+        // The reason a run stopped early is a failure CI shows: bad input, Ctrl-C, a bug.
+        if (e.aborted) cases(suites.size ? [...suites.keys()].at(-1)! : 'play').push({ classname: 'play', name: e.aborted.reason, seconds: 0, failure: e.aborted.message });
         writeLocalFile(file, redact(render(suites, e.durationMs)));
         break;
       default:

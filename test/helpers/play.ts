@@ -1,5 +1,5 @@
 // Runs the CLI as a subprocess through tsx (no build needed): runPlay(['site.yaml', '--check']).
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -7,19 +7,24 @@ export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..'
 const main = join(repoRoot, 'src', 'cli', 'main.ts');
 const tsx = import.meta.resolve('tsx');
 
+/** The argv that runs the CLI from source: [node, ...args]. */
+export const playCommand = (args: string[]): [string, string[]] => [process.execPath, ['--import', tsx, main, ...args]];
+
 export interface PlayResult {
   code: number;
   stdout: string;
   stderr: string;
 }
 
+/** The CLI as a child process (NO_COLOR unless the env says otherwise), for tests that signal it. */
+export function spawnPlay(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): ChildProcessWithoutNullStreams {
+  const [cmd, argv] = playCommand(args);
+  return spawn(cmd, argv, { cwd: opts.cwd ?? repoRoot, env: { ...process.env, NO_COLOR: '1', ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
 export function runPlay(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; stdin?: string } = {}): Promise<PlayResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', tsx, main, ...args], {
-      cwd: opts.cwd ?? repoRoot,
-      env: { ...process.env, NO_COLOR: '1', ...opts.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawnPlay(args, opts);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString('utf8')));

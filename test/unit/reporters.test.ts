@@ -169,6 +169,7 @@ test('a blocked host: its own line, counted apart in the recap (with who blocked
     w2: { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, blocked: 1, blockedBy: 'cp1', roundTrips: 0 },
   };
   const blockedEvents: EngineEvent[] = [
+    { type: 'run-start', playbook: 'site.yaml', check: false, hosts: ['cp1', 'w1', 'w2'] },
     { type: 'play-start', play: 'dns', hosts: ['w1', 'w2'], readOnlyHosts: [] },
     ...['w1', 'w2'].map((host): EngineEvent => ({ type: 'host-blocked', play: 'dns', host, role: 'dns-hosts', by: 'cp1', reason: 'k8s-apply: kubectl not found', waitsFor: 'fact registry_k8s from cp1 is not available' })),
     { type: 'play-end', play: 'dns' },
