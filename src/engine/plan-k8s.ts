@@ -8,6 +8,7 @@ import { quote, quoteArgv } from '../transports/shell.js';
 import { withStdin } from './apply-script.js';
 import { compareObject, liveAsFact, maskObject, project, revealedJson } from './diff-k8s.js';
 import type { Diff } from './events.js';
+import { describeFieldPath, removedFields, withRemoved } from './owned-fields.js';
 import type { PlanEnv, StepPlan } from './plan-types.js';
 
 export function objectName(o: K8sObject): string {
@@ -21,7 +22,7 @@ export function kubectlBase(r: K8sState): string {
 /** The `kubectl get` of the read phase: references only (no specs, no secret data) on stdin. */
 export function k8sReadCommand(r: K8sState): { command: string; stdin: string } {
   const refs = r.objects.map((o) => JSON.stringify({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) } }));
-  return { command: `${kubectlBase(r)} get -f - -o json --ignore-not-found`, stdin: refs.join('\n') + '\n' }; // a JSON stream: kubectl refuses '---' between JSON documents
+  return { command: `${kubectlBase(r)} get -f - -o json --ignore-not-found --show-managed-fields`, stdin: refs.join('\n') + '\n' }; // a JSON stream: kubectl refuses '---' between JSON documents
 }
 
 export function findLive(desired: K8sObject, live: K8sObject[]): K8sObject | undefined {
@@ -43,6 +44,8 @@ export interface K8sObjectPlan {
   live?: K8sObject;
   /** Differing field paths; undefined when the object does not exist. */
   fields?: string[];
+  /** Fields the field manager applied before and no longer sets (FieldsV1 paths): apply removes them. */
+  removed?: string[][];
 }
 
 type CreateOnly = NonNullable<K8sState['createOnly']>;
@@ -63,13 +66,17 @@ function keepLive(object: K8sObject, live: K8sObject, createOnly: CreateOnly): K
   return rules.reduce((o, { path }) => replace(o, live, path) as K8sObject, object);
 }
 
-/** Pure: per object, what differs between desired and live. */
-export function compareK8s(objects: K8sObject[], live: K8sObject[], createOnly: CreateOnly = []): K8sObjectPlan[] {
+/**
+ * Pure: per object, what differs between desired and live: desired fields live lacks or has
+ * otherwise, and fields the manager owns (managedFields) that desired no longer sets.
+ */
+export function compareK8s(objects: K8sObject[], live: K8sObject[], createOnly: CreateOnly = [], manager = 'regplay'): K8sObjectPlan[] {
   return objects.map((desired) => {
     const found = findLive(desired, live);
     if (!found) return { object: desired };
     const object = keepLive(desired, found, createOnly);
-    return { object, live: found, fields: compareObject(object, found) };
+    const removed = removedFields(object, found, manager);
+    return { object, live: found, fields: [...compareObject(object, found), ...removed.map((p) => `remove ${describeFieldPath(p)}`)], removed };
   });
 }
 
@@ -77,7 +84,8 @@ export function planK8s(r: K8sState, got: CapturedFact, env: PlanEnv): StepPlan 
   const label = r.name ?? `k8s ${r.objects.map(objectName).join(', ')}`;
   if (got.code !== 0) throw new StateError(`kubectl get failed (exit ${got.code}): ${got.stderr.trim().split('\n').slice(-3).join(' | ')}`, 'check kubectl and its kubeconfig where it runs: this host, or the controller for a role that runs there');
   const live = parseKubectlObjects(got.stdout);
-  const plans = compareK8s(r.objects, live, r.createOnly);
+  const fieldManager = r.kubectl.fieldManager ?? 'regplay';
+  const plans = compareK8s(r.objects, live, r.createOnly, fieldManager);
   const actions: string[] = [];
   const diffs: Diff[] = [];
   const changed: K8sObject[] = [];
@@ -86,9 +94,9 @@ export function planK8s(r: K8sState, got: CapturedFact, env: PlanEnv): StepPlan 
     else if (p.fields!.length) actions.push(`change ${objectName(p.object)}: ${p.fields!.map((f) => f || '(object)').join(', ')}`);
     else continue;
     changed.push(p.object);
-    diffs.push({ header: `k8s ${objectName(p.object)}`, before: p.live ? yamlOf({ kind: p.object.kind, ...(project(p.object, p.live) as object) }) : '', after: yamlOf(p.object) });
+    const shown = p.live && p.removed?.length ? withRemoved(p.object, p.live, p.removed) : p.object;
+    diffs.push({ header: `k8s ${objectName(p.object)}`, before: p.live ? yamlOf({ kind: p.object.kind, ...(project(shown, p.live) as object) }) : '', after: yamlOf(p.object) });
   }
-  const fieldManager = r.kubectl.fieldManager ?? 'regplay';
   const apply = `${kubectlBase(r)} apply --server-side ${quote(`--field-manager=${fieldManager}`)} --force-conflicts -f - -o json`;
   const waits = (r.waitRollout ?? []).map(
     (w) => `${kubectlBase(r)} rollout status ${quote(`deployment/${w.name}`)} -n ${quote(w.namespace)} ${quote(`--timeout=${w.timeoutSeconds}s`)} >&2`,

@@ -1,0 +1,148 @@
+// k8s-apply on day two, against the Kubernetes API stand-in with the real kubectl on cp1: the user
+// changes their mind (a setting dropped from the inventory leaves the live object), or already has
+// things in the cluster (their pull secrets on a ServiceAccount survive). Each case: the before state
+// set up with real kubectl or a previous run, then check (plans it, writes nothing, exit 8 as a drift
+// gate) → apply (the live state asserted with kubectl) → apply again (changed=0).
+import test from 'ava';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { labSupport, labUp, type Lab } from '../lab/index.js';
+import { missing, serialUnless } from '../helpers/lab-test.js';
+import { runPlay, type PlayResult } from '../helpers/play.js';
+import { registryVars } from '../helpers/lab-vars.js';
+
+const support = labSupport({ standin: true });
+const serial = serialUnless(missing(support));
+
+const PASSWORD = 'alice-day2-pw-41c7e9';
+const env = { REG_ALICE_PW: PASSWORD };
+const K8S = `- name: registry PKI and users
+  hosts: control_plane
+  roles: [certs, htpasswd]
+
+- name: registry in Kubernetes
+  hosts: control_plane
+  roles: [k8s-apply]
+`;
+
+let lab: Lab;
+let work: string;
+
+interface StepEvent {
+  type: string;
+  role?: string;
+  status?: string;
+  actions?: string[];
+  error?: string;
+}
+interface Run extends PlayResult {
+  report: { recap: Record<string, { changed: number; failed: number }>; events: StepEvent[] };
+}
+
+async function play(args: string[] = []): Promise<Run> {
+  const json = join(work, `run-${Date.now()}-${Math.random().toString(16).slice(2)}.json`);
+  const r = await runPlay([join(work, 'k8s.yaml'), '-i', join(work, 'inventory.yaml'), '--json', json, ...args], { env });
+  let report: Run['report'] = { recap: {}, events: [] };
+  try {
+    report = JSON.parse(readFileSync(json, 'utf8'));
+  } catch {
+    // no report: the run failed before it started
+  }
+  if ((r.stdout + r.stderr + JSON.stringify(report)).includes(PASSWORD)) throw new Error('the password appeared in the output');
+  return { ...r, report };
+}
+
+const k8sStep = (r: Run) => r.report.events.find((e) => e.type === 'step' && e.role === 'k8s-apply');
+const output = (r: Run) => `${r.stdout}\n${r.stderr}`;
+const kubectl = (args: string) => lab.sh('cp1', `kubectl --kubeconfig /root/.kube/config ${args}`);
+const getJson = async (args: string) => JSON.parse(await kubectl(`get ${args} -o json`));
+
+/** The inventory's group_vars: the lab's registry plus these lines. */
+function setVars(extra: string, pullNamespaces = ['default', 'apps']) {
+  writeFileSync(join(work, 'group_vars', 'all.yaml'), registryVars({ name: 'registry.lab', port: 5000, user: 'alice', passwordEnv: 'REG_ALICE_PW', pullNamespaces, extra }));
+}
+
+/** resourceVersion of every object in the cluster, to prove that a check wrote nothing. */
+async function versions(): Promise<string> {
+  const list = await getJson('namespaces,secrets,configmaps,services,serviceaccounts,persistentvolumes,persistentvolumeclaims,deployments,ingresses -A');
+  return (list.items as Array<{ kind: string; metadata: { namespace?: string; name: string; resourceVersion: string } }>)
+    .map((o) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name} ${o.metadata.resourceVersion}`)
+    .sort()
+    .join('\n');
+}
+
+/** check (lists the changes, writes nothing, exit 8 as a drift gate) → apply → apply again (changed=0). */
+async function threeRuns(t: import('ava').ExecutionContext): Promise<{ check: Run; diff: Run }> {
+  const before = await versions();
+  const diff = await play(['--check', '--diff']);
+  t.is(diff.code, 0, output(diff));
+  t.is(k8sStep(diff)?.status, 'changed', output(diff));
+  const gate = await play(['--check', '--detailed-exitcode']);
+  t.is(gate.code, 8, output(gate));
+  t.is(await versions(), before, 'check wrote nothing');
+  const apply = await play();
+  t.is(apply.code, 0, output(apply));
+  t.is(k8sStep(apply)?.status, 'changed');
+  const again = await play();
+  t.is(again.code, 0, output(again));
+  t.deepEqual([k8sStep(again)?.status, k8sStep(again)?.actions], ['ok', []], output(again));
+  t.is(again.report.recap.cp1?.changed, 0);
+  const quiet = await play(['--check', '--detailed-exitcode']);
+  t.is(quiet.code, 0, output(quiet));
+  return { check: gate, diff };
+}
+
+test.before(async () => {
+  if (!support.ok) return;
+  work = mkdtempSync(join(tmpdir(), 'k8s-day2-'));
+  lab = await labUp({ name: `k8s-day2-${process.pid}`, hosts: { cp1: ['control_plane'] }, standin: true });
+  writeFileSync(join(work, 'inventory.yaml'), readFileSync(lab.inventoryPath, 'utf8'));
+  writeFileSync(join(work, 'k8s.yaml'), K8S);
+  mkdirSync(join(work, 'group_vars'));
+});
+
+test.after.always(async () => {
+  await lab?.down();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+const SETTINGS = (ip: string) => `registry_external_ips: [${ip}]
+registry_node_selector: {kubernetes.io/hostname: standin-node}
+registry_resources:
+  requests: {cpu: 50m, memory: 64Mi}
+  limits: {memory: 256Mi, cpu: '1'}
+`;
+
+serial('removal: external IPs, a memory limit and the node selector taken out of the inventory leave the live objects', async (t) => {
+  setVars(SETTINGS(lab.address('cp1')));
+  const first = await play();
+  t.is(first.code, 0, output(first));
+  t.deepEqual((await getJson('service registry -n registry')).spec.externalIPs, [lab.address('cp1')]);
+  const before = await getJson('deployment registry -n registry');
+  t.is(before.spec.template.spec.containers[0].resources.limits.memory, '256Mi');
+  t.deepEqual(before.spec.template.spec.nodeSelector, { 'kubernetes.io/hostname': 'standin-node' });
+
+  setVars(`registry_resources:
+  requests: {cpu: 50m, memory: 64Mi}
+  limits: {cpu: '1'}
+`);
+  const { diff } = await threeRuns(t);
+  const actions = k8sStep(diff)!.actions ?? [];
+  t.true(actions.includes('change Service registry/registry: remove spec.externalIPs'), actions.join('\n'));
+  t.true(
+    actions.some((a) => a.startsWith('change Deployment registry/registry:') && a.includes('remove spec.template.spec.nodeSelector') && a.includes('remove spec.template.spec.containers[name=registry].resources.limits.memory')),
+    actions.join('\n'),
+  );
+  // --diff shows the removed values on the "before" side only
+  t.regex(diff.stdout, new RegExp(`^-\\s+- ${lab.address('cp1').replaceAll('.', '\\.')}$`, 'm'), diff.stdout);
+  t.regex(diff.stdout, /^-\s+memory: 256Mi$/m, diff.stdout);
+  t.regex(diff.stdout, /^-\s+kubernetes\.io\/hostname: standin-node$/m, diff.stdout);
+
+  const service = await getJson('service registry -n registry');
+  t.is(service.spec.externalIPs, undefined, JSON.stringify(service.spec));
+  const after = await getJson('deployment registry -n registry');
+  t.deepEqual(after.spec.template.spec.containers[0].resources, { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '1' } });
+  t.is(after.spec.template.spec.nodeSelector, undefined);
+  t.is(after.status?.readyReplicas, 1, JSON.stringify(after.status));
+});
