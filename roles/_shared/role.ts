@@ -10,6 +10,8 @@ export interface TypedRole<V> {
   vars(all: Vars): V;
   /** Every file path `plan` may write on this host, from the variables alone (see Role.files). */
   files?(v: V, host: HostRef): string[];
+  /** Variables that name inventory groups → the names (see Role.namedGroups). */
+  namedGroups?(v: V): Record<string, string[]>;
   facts?(v: V, ctx: RoleContext): Record<string, FactQuery>;
   plan(v: V, ctx: RoleContext): Resource[];
   handlers?(v: V, ctx: RoleContext): Record<string, Resource[]>;
@@ -17,7 +19,7 @@ export interface TypedRole<V> {
 }
 
 export function defineRole<V>(d: TypedRole<V>): Role {
-  const { files, facts, handlers, runsOn } = d;
+  const { files, namedGroups, facts, handlers, runsOn } = d;
   return {
     name: d.name,
     validate: (all) => void d.vars(all),
@@ -28,6 +30,7 @@ export function defineRole<V>(d: TypedRole<V>): Role {
       return resources;
     },
     ...(files ? { files: (all: Vars, host: HostRef) => files(d.vars(all), host) } : {}),
+    ...(namedGroups ? { namedGroups: (all: Vars) => namedGroups(d.vars(all)) } : {}),
     ...(facts ? { facts: (ctx: RoleContext) => facts(d.vars(ctx.vars), ctx) } : {}),
     ...(handlers ? { handlers: (ctx: RoleContext) => handlers(d.vars(ctx.vars), ctx) } : {}),
     ...(runsOn ? { runsOn: (ctx: RoleContext) => runsOn(d.vars(ctx.vars), ctx) } : {}),

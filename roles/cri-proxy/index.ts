@@ -33,6 +33,7 @@ const dropInPath = (v: CriProxyVars, service: string) => posix.join(dropInDir(v,
 const role = defineRole({
   name: 'cri-proxy',
   vars: readCriProxyVars,
+  namedGroups: (v) => ({ cri_proxy_containerd_groups: v.cri_proxy_containerd_groups, cri_proxy_docker_groups: v.cri_proxy_docker_groups }),
   files: (v, host) => (enabled(v) ? services(v, host.groups).map((service) => dropInPath(v, service)) : []),
   plan(v, ctx) {
     if (!enabled(v)) return [];

@@ -9,6 +9,7 @@ const role = defineRole({
   name: 'dns-hosts',
   vars: readDnsHostsVars,
   files: (v) => [v.dns_hosts_file],
+  namedGroups: (v) => ({ dns_hosts_cluster_groups: v.dns_hosts_cluster_groups }),
   plan(v, ctx) {
     const address = registryAddressFor(ctx, v);
     return [

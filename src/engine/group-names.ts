@@ -1,12 +1,14 @@
-// The group names a playbook's plays expect, checked against the inventory's groups before any
-// host is touched. A name the inventory lacks is skipped (a cluster without build hosts or
+// The group names a playbook's plays (and role variables) expect, checked against the inventory's
+// groups before any host is touched. A name the inventory lacks is skipped (a cluster without build hosts or
 // workers is a real shape), but a near miss between the two sides is bad input: a misspelled
 // group would silently skip its hosts.
 import { formatOrigin, InputError } from '../errors.js';
 import { groupMembers, type Inventory } from './inventory.js';
 import { absentNames, namesIn, userGroups } from './pattern.js';
 import type { Play, Playbook } from './playbook.js';
-import { isNearMiss } from './suggest.js';
+import type { PreparedPlay, PreparedRole } from './prepare.js';
+import { isNearMiss, suggestion } from './suggest.js';
+import type { VarLayer } from './vars.js';
 
 /**
  * Per play (in order), the names its hosts: pattern mentions that the inventory lacks, to be skipped
@@ -61,4 +63,34 @@ function inventoryMisspelled(inv: Inventory, name: string, group: string, plays:
     inv.groups.get(group)?.origin ?? { file: inv.file },
     `a misspelled group would skip its hosts (${leftOut.join(', ')}) without a word: rename the group to ${name} in the inventory`,
   );
+}
+
+/**
+ * Group names held in role variables (`dns_hosts_cluster_groups`, `cri_proxy_containerd_groups`):
+ * one the inventory lacks is fine, one that is a near miss of an inventory group would leave that
+ * group's hosts out without a word. Throws an InputError at the place the variable was set.
+ */
+export function checkGroupVariables(inv: Inventory, plays: PreparedPlay[], layerOf: (pp: PreparedPlay, host: string, role: PreparedRole) => VarLayer): void {
+  const groups = userGroups(inv);
+  for (const pp of plays) {
+    for (const role of pp.roles) {
+      const named = role.loaded.role.namedGroups;
+      if (role.mode === 'skip' || !named) continue;
+      for (const host of [...pp.targets, ...pp.readOnly]) {
+        const layer = layerOf(pp, host, role);
+        for (const [variable, names] of Object.entries(named(layer.vars))) {
+          for (const name of names) {
+            if (inv.groups.has(name) || inv.hosts.has(name)) continue;
+            const meant = suggestion(name, groups);
+            if (meant === undefined) continue;
+            throw new InputError(
+              `play '${pp.play.name}', host ${host}: role ${role.entry.name}: variable ${variable} names group '${name}', which the inventory lacks: did you mean \`${meant}\`?`,
+              layer.origins[variable] ?? role.entry.origin,
+              `a misspelled group would leave the hosts of ${meant} out without a word: fix ${variable}`,
+            );
+          }
+        }
+      }
+    }
+  }
 }

@@ -8,7 +8,7 @@ import { expandHome } from '../paths.js';
 import type { Vars } from '../resources/role.js';
 import { parseExtraVars } from './extra-vars.js';
 import { checkFileOwners } from './file-owners.js';
-import { checkGroupNames } from './group-names.js';
+import { checkGroupNames, checkGroupVariables } from './group-names.js';
 import { connectionOf, inventoryVars, loadInventory, type ConnectionOverrides, type ConnectionParams, type Inventory } from './inventory.js';
 import { matchHosts, resolveLimit } from './pattern.js';
 import { checkReadableFile, MAX_YAML_BYTES, readInputFile } from './read-input.js';
@@ -104,6 +104,7 @@ export async function prepare(o: PrepareOptions): Promise<Prepared> {
 
   const prepared: Prepared = { playbook, inventory, plays, extraVars, connections, hosts };
   validateAll(prepared);
+  checkGroupVariables(inventory, plays, (pp, host, role) => varsFor(prepared, host, pp.play, role));
   checkFileOwners(inventory, plays, (pp, host, role) => varsFor(prepared, host, pp.play, role).vars);
   return prepared;
 }

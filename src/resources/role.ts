@@ -37,6 +37,12 @@ export interface Role {
    * host would undo each other on every run, so that is bad input naming both.
    */
   files?(vars: Vars, host: HostRef): string[];
+  /**
+   * The role's variables that name inventory groups, with the names they hold. Checked before any
+   * host is touched: a name the inventory lacks is fine (a cluster without workers), a near miss
+   * of one of its groups (`worker` for `workers`) is bad input.
+   */
+  namedGroups?(vars: Vars): Record<string, string[]>;
   /** Fact queries run in the same batched read as the resources; values reach `edit` functions. */
   facts?(ctx: RoleContext): Record<string, FactQuery>;
   /** The desired state. May throw InputError/StateError (e.g. a fact from another host is missing). */

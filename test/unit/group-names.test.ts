@@ -6,6 +6,7 @@ import { InputError } from '../../src/errors.js';
 import { checkGroupNames } from '../../src/engine/group-names.js';
 import { loadInventory } from '../../src/engine/inventory.js';
 import { loadPlaybook } from '../../src/engine/playbook.js';
+import { prepare } from '../../src/engine/prepare.js';
 import { isNearMiss, suggestion } from '../../src/engine/suggest.js';
 import { repoRoot } from '../helpers/play.js';
 import { tempTree } from '../helpers/fakes.js';
@@ -102,4 +103,30 @@ test('isNearMiss and suggestion', (t) => {
   t.false(isNearMiss('kube_control_plane', 'control_plane'));
   t.is(suggestion('worker', ['build', 'workers', 'control_plane']), 'workers');
   t.is(suggestion('storage', ['build', 'workers']), undefined);
+});
+
+test('a role variable naming a near miss of an inventory group is bad input at the place it was set; an absent group is fine', async (t) => {
+  const inv = (vars: string) => `all:
+  vars:
+    registry_name: registry.lab
+    registry_port: 5000
+    registry_users: [{name: alice, password: !env ALICE_PW}]
+${vars}  children:
+    control_plane:
+      hosts:
+        cp1: {host: 127.0.0.1}
+    workers:
+      hosts:
+        w1: {host: 127.0.0.2}
+`;
+  const run = (vars: string, extraVars: string[] = []) => {
+    const dir = tempTree({ 'inv.yaml': inv(vars) });
+    return prepare({ playbook: join(repoRoot, 'playbooks', 'site.yaml'), inventory: join(dir, 'inv.yaml'), extraVars, cwd: dir, env: { ALICE_PW: 'pw' } });
+  };
+  const e = await t.throwsAsync(run('    cri_proxy_containerd_groups: [control_plane, worker]\n'), { instanceOf: InputError });
+  t.regex(e!.describe(), /inv\.yaml:6:\d+: play 'container runtimes behind a proxy', host cp1: role cri-proxy: variable cri_proxy_containerd_groups names group 'worker', which the inventory lacks: did you mean `workers`\?/);
+  const dns = await t.throwsAsync(run('', ['{dns_hosts_cluster_groups: [controlplane, workers]}']), { instanceOf: InputError });
+  t.regex(dns!.message, /role dns-hosts: variable dns_hosts_cluster_groups names group 'controlplane', which the inventory lacks: did you mean `control_plane`\?/);
+  // build is absent from this inventory (the default cri_proxy_docker_groups names it), storage too: fine
+  await t.notThrowsAsync(run('    dns_hosts_cluster_groups: [control_plane, workers, storage]\n'));
 });
