@@ -34,6 +34,8 @@ export async function startStandinApi(opts: { addons?: object[] } = {}): Promise
   const api = new Api({ store: new Store(join(dir, 'state')), stateDir: join(dir, 'state'), serviceIP: '127.0.0.1', serverAddress: '127.0.0.1:0', addons: opts.addons as Record<string, any>[] });
   api.bootstrap();
   const server = createServer((req, res) => void api.handle(req, res));
+  // kubectl keeps connections open between its requests: as in main.ts, do not close them under it.
+  server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   const kubeconfig = join(dir, 'kubeconfig');
