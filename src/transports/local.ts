@@ -12,8 +12,6 @@ export interface LocalTransportOptions {
   become?: boolean;
   /** sudo's password; sent on stdin ahead of the command's input (see becomeRoot). */
   becomePassword?: Secret;
-  /** Extra environment for every command (e.g. KUBECONFIG). */
-  env?: NodeJS.ProcessEnv;
 }
 
 const sh = $({ shell: '/bin/sh', prefix: '', postfix: '', quote, nothrow: true, quiet: true, verbose: false, preferLocal: false });
@@ -44,7 +42,7 @@ export class LocalTransport implements Transport {
     const input = withStdinPrefix(stdinPrefix, opts.stdin);
     let out: ProcessOutput;
     try {
-      out = await sh({ input, env: { ...process.env, ...this.#o.env } })`sh -c ${line}`;
+      out = await sh({ input })`sh -c ${line}`;
     } catch (e) {
       return { code: 127, stdout: '', stderr: (e as Error).message };
     }
