@@ -18,8 +18,11 @@ export interface BecomeCommand {
   stdinPrefix: string;
 }
 
-/** sudo's default `passwd_tries`: with a wrong password it reads this many lines, then gives up. */
-const SUDO_TRIES = 3;
+/**
+ * With a wrong password sudo reads `passwd_tries` lines (default 3) before it gives up: the filler
+ * lines cover up to this many, so even a raised passwd_tries never spends a try on the script.
+ */
+const SUDO_TRIES = 10;
 
 /**
  * Wraps a command so it runs as root through sudo. Without a password: `sudo -n` (never prompts).
@@ -34,7 +37,7 @@ export function becomeRoot(command: string, password?: string): BecomeCommand {
   if (password === undefined) return { line: `sudo -n sh -c ${quote(command)}`, stdinPrefix: '' };
   if (/[\r\n]/.test(password)) throw new Error('become_password must be one line');
   const end = `regplay-become-${randomBytes(8).toString('hex')}`;
-  const filler = Array.from({ length: SUDO_TRIES - 1 }, () => `${end}-filler`);
+  const filler = Array.from({ length: SUDO_TRIES - 2 }, () => `${end}-filler`);
   const skip = `while IFS= read -r l; do [ "$l" = ${end} ] && break; done; [ "$l" = ${end} ] || { echo 'regplay: become: sudo consumed the command input' >&2; exit 125; }; unset l`;
   return { line: `sudo -S -p '' sh -c ${quote(`${skip}\n${command}`)}`, stdinPrefix: [password, ...filler, end].join('\n') + '\n' };
 }

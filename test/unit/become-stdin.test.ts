@@ -18,19 +18,19 @@ const FAKE_SUDO = `#!/bin/sh
 while [ "$#" -gt 0 ]; do case "$1" in -p) shift 2;; -*) shift;; *) break;; esac; done
 case "$SUDO_MODE" in
   ask) IFS= read -r pw; printf '%s\\n' "$pw" > "$SUDO_SEEN"; [ "$pw" = "$SUDO_EXPECT" ] || exit 1;;
-  wrong) for i in 1 2 3; do IFS= read -r pw; printf '%s\\n' "$pw" >> "$SUDO_SEEN"; done; echo 'sudo: 3 incorrect password attempts' >&2; exit 1;;
+  wrong) i=0; while [ "$i" -lt "$SUDO_TRIES" ]; do IFS= read -r pw; printf '%s\\n' "$pw" >> "$SUDO_SEEN"; i=$((i + 1)); done; echo "sudo: $SUDO_TRIES incorrect password attempts" >&2; exit 1;;
 esac
 exec "$@"
 `;
 
-function runWrapped(mode: string, password: string | undefined, stdin: string) {
+function runWrapped(mode: string, password: string | undefined, stdin: string, tries = 3) {
   const dir = tempTree({ 'bin/sudo': FAKE_SUDO, seen: '' });
   chmodSync(join(dir, 'bin/sudo'), 0o755);
   // `cat`: the command's stdin comes back byte for byte.
   const { line, stdinPrefix } = becomeRoot('cat', password);
   const r = spawnSync('sh', ['-c', line], {
     input: withStdinPrefix(stdinPrefix, stdin),
-    env: { PATH: `${join(dir, 'bin')}:/usr/bin:/bin`, SUDO_MODE: mode, SUDO_EXPECT: PASSWORD, SUDO_SEEN: join(dir, 'seen') },
+    env: { PATH: `${join(dir, 'bin')}:/usr/bin:/bin`, SUDO_MODE: mode, SUDO_TRIES: String(tries), SUDO_EXPECT: PASSWORD, SUDO_SEEN: join(dir, 'seen') },
     encoding: 'utf8',
   });
   return { ...r, line, seen: readFileSync(join(dir, 'seen'), 'utf8') };
@@ -66,6 +66,14 @@ test('wrong password: sudo spends its three tries on the password and the filler
   t.is(r.seen.split('\n')[0], 'not the password');
   t.false(r.seen.includes('payload') || r.seen.includes('secret-data-line'));
   t.is(r.stdout, '', 'nothing ran');
+});
+
+test('wrong password with passwd_tries raised to 10: still never a line of the payload', (t) => {
+  const r = runWrapped('wrong', 'not the password', PAYLOAD, 10);
+  t.is(r.status, 1);
+  t.is(r.seen.split('\n').filter(Boolean).length, 10);
+  t.false(r.seen.includes('payload') || r.seen.includes('secret-data-line') || r.seen.includes('{'));
+  t.is(r.stdout, '');
 });
 
 test('a password with a line break is refused (sudo reads one line)', (t) => {
