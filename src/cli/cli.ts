@@ -59,7 +59,9 @@ export async function runCli(argv: string[], io: CliIO, deps: CliDeps = {}): Pro
     const opts = readOptions(program);
     verbose = opts.verbose;
     reports = openReports(opts, io);
-    return await play(opts, io, deps, reports);
+    const code = await play(opts, io, deps, reports);
+    reports.end(code); // --syntax-check, --list-*: no run, the reports still say how it ended
+    return code;
   } catch (e) {
     const code = report(e, io, verbose);
     reports?.end(code, abortOf(e, code));

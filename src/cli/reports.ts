@@ -36,9 +36,9 @@ export class Reports {
     for (const sink of this.sinks) sink(e);
   };
 
-  /** Ends the stream when the run did not (bad input, a bug, interrupted before it started). */
-  end(exitCode: number, aborted: RunAbort): void {
-    if (!this.ended) this.emit(stamp({ type: 'run-end', recap: {}, exitCode, durationMs: Date.now() - this.started, aborted }));
+  /** Ends the stream when the run did not (bad input, a bug, interrupted before it started, no run asked for). */
+  end(exitCode: number, aborted?: RunAbort): void {
+    if (!this.ended) this.emit(stamp({ type: 'run-end', recap: {}, exitCode, durationMs: Date.now() - this.started, ...(aborted ? { aborted } : {}) }));
   }
 }
 

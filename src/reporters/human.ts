@@ -98,8 +98,9 @@ export function humanReporter(o: HumanOptions): (e: EngineEvent) => void {
       case 'play-end':
         break;
       case 'run-end':
-        if (!started) break;
-        if (e.aborted) out(paint('failed', `\n${e.aborted.reason.toUpperCase()}: ${e.aborted.message}`));
+        // Bad input or a bug: the CLI prints the error; there is no recap to show.
+        if (!started || (e.aborted && e.aborted.reason !== 'interrupted')) break;
+        if (e.aborted) out(paint('failed', `\nINTERRUPTED: ${e.aborted.message}`));
         out(`\n${formatRecap(e.recap)}`);
         if (o.verbose) out(paint('dim', `finished in ${(e.durationMs / 1000).toFixed(1)}s, exit ${e.exitCode}`));
         break;

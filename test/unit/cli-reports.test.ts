@@ -90,6 +90,16 @@ test('a flag the parser refuses still gets its JUnit report (exit 3); --json - p
   t.regex(events[0]!.aborted!.message, /playbook nope\.yaml not found/);
 });
 
+test('--syntax-check (no run) still writes --json: exit 0, no events but the end', async (t) => {
+  const dir = project();
+  const r = await runPlay(['site.yaml', '--syntax-check', '--json', 'r.json', ...vars(dir)], { cwd: dir });
+  t.is(r.code, 0, r.stderr);
+  const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
+  t.like(report, { exitCode: 0, recap: {} });
+  t.deepEqual(report.events.map((e: Event) => e.type), ['run-end']);
+  t.false('aborted' in report);
+});
+
 /** Starts the play, waits for `ready` in its output, sends SIGINT; resolves with everything it printed. */
 function interrupt(args: string[], cwd: string, ready: (out: string) => boolean): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; afterMs: number }> {
   return new Promise((resolve, reject) => {
