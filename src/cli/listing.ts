@@ -17,7 +17,10 @@ export function formatListing(playbook: string, plays: PlayListing[], show: { ho
       for (const r of p.roles) {
         out.push(`      ${r.name}${r.onController ? ' (runs on the controller)' : ''}\t${tags(r.tags)}`);
         if (!r.host) out.push('        (no host in the play: nothing to plan)');
-        else if (r.unknown) out.push(`        (steps planned during the run: ${r.unknown}; --check lists them)`);
+        else if (r.unknown) {
+          out.push(`        (steps planned during the run: ${r.unknown}; --check lists them)`);
+          if (r.files?.length) out.push(`        files it manages: ${r.files.join(', ')}`);
+        }
         else if (!r.steps.length) out.push(`        (no steps on ${r.host})`);
         else out.push(...r.steps.map((s) => `        ${s}`));
       }

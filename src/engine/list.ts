@@ -16,6 +16,8 @@ export interface RoleListing {
   steps: string[];
   /** Why the steps cannot be listed without a run (a fact from another host). */
   unknown?: string;
+  /** With `unknown`: the files the role declares it manages (Role.files), known from the variables alone. */
+  files?: string[];
   /** The role reads and applies on the controller, not on the host. */
   onController?: boolean;
 }
@@ -38,13 +40,14 @@ export function listPlays(p: Prepared): PlayListing[] {
       const listing: RoleListing = { name: role.entry.name, tags: [...pp.play.tags, ...role.entry.tags], steps: [] };
       if (!host) return listing;
       listing.host = host;
+      const ctx = roleContext(source, pp, host, role);
       try {
-        const ctx = roleContext(source, pp, host, role);
         if (role.loaded.role.runsOn?.(ctx) === 'controller') listing.onController = true;
         listing.steps = role.loaded.role.plan(ctx).map(resourceLabel);
       } catch (e) {
         if (!(e instanceof PendingFactError || e instanceof StateError)) throw e;
         listing.unknown = e.message;
+        listing.files = role.loaded.role.files?.(ctx.vars, ctx.host);
       }
       return listing;
     });
