@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { InputError } from '../../src/errors.js';
 import { cliStringReadings, cliStrings } from '../../src/cli-strings.js';
 import { Secret } from '../../src/secret.js';
+import { isSecretPath } from '../../src/secret-vars.js';
 
 /** RFC 1123 DNS name (the registry name must be one: it goes into the cert SAN, certs.d, /etc/hosts). */
 export const dnsName = z
@@ -64,17 +65,16 @@ function readCliStrings(schema: z.ZodTypeAny, vars: Record<string, unknown>, err
   return input;
 }
 
-const SECRET_NAME = /pass|secret|token|private|api_?key|auth|cred/i;
-
 /**
  * What a bad-input error may echo of a value: never a mapping or list (it may hold a password
- * under any key), and no scalar reached through a secret-sounding name: a password given as a
- * plain, wrong-typed value is still a password.
+ * under any key), never a Secret, and nothing of a variable the secret table declares (a password
+ * given as a plain, wrong-typed value is still a password). Other names are shown, whatever they
+ * sound like: `registry_auth_dir` is a path.
  */
 export function shownValue(value: unknown, path: ReadonlyArray<string | number>): string {
   if (Array.isArray(value)) return '(a list)';
   if (value !== null && typeof value === 'object' && !(value instanceof Secret)) return '(a mapping)';
-  if (value instanceof Secret || path.some((p) => SECRET_NAME.test(String(p)))) return '***';
+  if (value instanceof Secret || isSecretPath(path)) return '***';
   return JSON.stringify(value);
 }
 

@@ -8,9 +8,9 @@ const path = z.string().regex(/^\/\S*$/, 'must be an absolute path without white
 const schema = z
   .object({
     fstab_nfs_enabled: flag,
-    fstab_nfs_server: field('a host name or address').optional(),
-    fstab_nfs_export: path.optional(),
-    fstab_nfs_mountpoint: path.refine((p) => p.replace(/\/+$/, '') !== '', 'must not be /').optional(),
+    fstab_nfs_server: field('a host name or address').nullish(),
+    fstab_nfs_export: path.nullish(),
+    fstab_nfs_mountpoint: path.refine((p) => p.replace(/\/+$/, '') !== '', 'must not be /').nullish(),
     fstab_nfs_fstype: field('a file system type'),
     fstab_nfs_options: field('a comma-separated option list'),
     fstab_nfs_fstab: path,
@@ -18,7 +18,7 @@ const schema = z
   .superRefine((v, ctx) => {
     if (!v.fstab_nfs_enabled) return;
     for (const key of ['fstab_nfs_server', 'fstab_nfs_export', 'fstab_nfs_mountpoint'] as const) {
-      if (v[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when fstab_nfs_enabled is true' });
+      if (v[key] === undefined || v[key] === null) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when fstab_nfs_enabled is true' });
     }
   });
 

@@ -84,6 +84,9 @@ const connectionKeys: Record<string, keyof Omit<ConnectionParams, 'name'>> = {
   transport: 'transport',
 };
 
+/** Every variable name the connection settings read. */
+export const CONNECTION_VARIABLES: readonly string[] = Object.keys(connectionKeys);
+
 const groupKeys = new Set(['hosts', 'vars', 'children']);
 
 export function loadInventory(file: string, opts: YamlOptions = {}): Inventory {

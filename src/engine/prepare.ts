@@ -3,13 +3,15 @@
 // every role's validate(). Any problem is an InputError (exit 3) and no connection is made.
 import { dirname, resolve } from 'node:path';
 import { markCliStrings } from '../cli-strings.js';
+import { SECRET_VARIABLES } from '../secret-vars.js';
+import { checkVariables, ENGINE_VARIABLES } from './check-vars.js';
 import { InputError } from '../errors.js';
 import { expandHome } from '../paths.js';
 import type { Vars } from '../resources/role.js';
 import { parseExtraVars } from './extra-vars.js';
 import { checkFileOwners } from './file-owners.js';
 import { checkGroupNames, checkGroupVariables } from './group-names.js';
-import { connectionOf, inventoryVars, loadInventory, type ConnectionOverrides, type ConnectionParams, type Inventory } from './inventory.js';
+import { CONNECTION_VARIABLES, connectionOf, inventoryVars, loadInventory, type ConnectionOverrides, type ConnectionParams, type Inventory } from './inventory.js';
 import { matchHosts, resolveLimit } from './pattern.js';
 import { checkReadableFile, MAX_YAML_BYTES, readInputFile } from './read-input.js';
 import { loadPlaybook, type Play, type Playbook, type RoleEntry } from './playbook.js';
@@ -95,6 +97,7 @@ export async function prepare(o: PrepareOptions): Promise<Prepared> {
     plays.push({ play, targets, readOnly, roles, absent: absent[i]! });
   }
   markReadRoles(plays);
+  checkVariables(userLayers(inventory, playbook, extraVars), knownVariables(catalog, plays));
 
   const used = new Set(plays.filter((p) => p.roles.some((r) => r.mode !== 'skip')).flatMap((p) => [...p.targets, ...p.readOnly]));
   const hosts = [...inventory.hosts.keys()].filter((h) => used.has(h));
@@ -131,6 +134,27 @@ function markReadRoles(plays: PreparedPlay[]): void {
   all.forEach((r, i) => {
     if (r.mode === 'skip' && i < lastRun) r.mode = 'read';
   });
+}
+
+/** Every variable layer the user wrote: inventory groups and hosts (vars files included), plays, role entries, -e. */
+function userLayers(inventory: Inventory, playbook: Playbook, extraVars: VarLayer): VarLayer[] {
+  return [
+    ...[...inventory.groups.values()].map((g) => g.vars),
+    ...[...inventory.hosts.values()].map((h) => h.vars),
+    ...playbook.plays.flatMap((p) => [p.vars, ...p.roles.map((r) => r.params)]),
+    extraVars,
+  ];
+}
+
+/** The connection keys, the engine's own, the secret table's and every role's documented variables. */
+export function knownVariables(catalog: RoleCatalog, plays: PreparedPlay[] = []): Set<string> {
+  return new Set([
+    ...CONNECTION_VARIABLES,
+    ...ENGINE_VARIABLES,
+    ...Object.keys(SECRET_VARIABLES),
+    ...(catalog.documentedVariables?.() ?? []),
+    ...plays.flatMap((p) => p.roles.flatMap((r) => Object.keys(r.loaded.defaults.vars))),
+  ]);
 }
 
 /** `--limit @file`: one pattern per line (Ansible's retry files). */

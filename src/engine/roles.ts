@@ -9,7 +9,7 @@ import { InputError } from '../errors.js';
 import type { Role } from '../resources/role.js';
 import { repoRoot, runningCompiled } from './repo.js';
 import { layerFrom, type VarLayer } from './vars.js';
-import { loadYamlFile, originOfNode, type YamlOptions } from './yaml.js';
+import { loadYamlFile, originOf, originOfNode, type YamlOptions } from './yaml.js';
 
 const ROLE_FILES = ['index.js', 'index.mjs', 'index.ts', 'index.mts'];
 
@@ -22,6 +22,8 @@ export interface LoadedRole {
 export interface RoleCatalog {
   /** Names of every role that can be loaded. */
   known(): string[];
+  /** Every key of every known role's defaults.yaml (a null value documents a variable without a default). */
+  documentedVariables?(): Set<string>;
   /** Imports the role; undefined when there is none by that name. */
   load(name: string): Promise<LoadedRole | undefined>;
 }
@@ -42,7 +44,26 @@ export function roleCatalog(userDirs: string[], opts: YamlOptions = {}): RoleCat
     }
     return undefined;
   };
+  const readDefaults = (dir: string, name: string): { vars: Record<string, unknown>; file: string } => {
+    const file = join(dir, 'defaults.yaml');
+    if (!existsSync(file)) return { vars: {}, file };
+    const d = loadYamlFile(file, opts);
+    if (d !== null && (typeof d !== 'object' || Array.isArray(d))) {
+      throw new InputError(`role ${name}: defaults.yaml must be a mapping`, originOfNode(d) ?? { file });
+    }
+    return { vars: (d ?? {}) as Record<string, unknown>, file };
+  };
+  let documented: Set<string> | undefined;
   return {
+    documentedVariables() {
+      documented ??= new Set(
+        this.known().flatMap((name) => {
+          const where = locate(name);
+          return where ? Object.keys(readDefaults(where.dir, name).vars) : [];
+        }),
+      );
+      return documented;
+    },
     known() {
       const names = new Set<string>();
       for (const dir of dirs) {
@@ -63,15 +84,11 @@ export function roleCatalog(userDirs: string[], opts: YamlOptions = {}): RoleCat
           if (!isRole(role)) {
             throw new InputError(`${where.module} does not export a role`, { file: where.module }, 'export default an object with name and plan(ctx) (docs/roles.md)');
           }
-          const defaultsFile = join(where.dir, 'defaults.yaml');
-          let defaults: VarLayer = { vars: {}, origins: {} };
-          if (existsSync(defaultsFile)) {
-            const d = loadYamlFile(defaultsFile, opts);
-            if (d !== null && (typeof d !== 'object' || Array.isArray(d))) {
-              throw new InputError(`role ${name}: defaults.yaml must be a mapping`, originOfNode(d) ?? { file: defaultsFile });
-            }
-            defaults = layerFrom((d ?? {}) as Record<string, unknown>, { file: defaultsFile });
-          }
+          const { vars, file } = readDefaults(where.dir, name);
+          // A null default documents the variable and leaves it unset (a required one says "is not set").
+          const set = Object.fromEntries(Object.entries(vars).filter(([, v]) => v !== null));
+          const defaults = layerFrom(set, { file });
+          for (const k of Object.keys(set)) defaults.origins[k] = originOf(vars, k) ?? { file };
           return { name, role, defaults };
         })();
         cache.set(name, p);

@@ -24,7 +24,14 @@ export function isNearMiss(a: string, b: string): boolean {
   if (x === y) return true;
   if (x.replace(/\d/g, '') === y.replace(/\d/g, '')) return false;
   const max = tolerance(Math.min(x.length, y.length));
-  return max > 0 && leven(x, y, { maxDistance: max + 1 }) <= max;
+  return max > 0 && (swapsTwoNeighbours(x, y) || leven(x, y, { maxDistance: max + 1 }) <= max);
+}
+
+/** `ssh_kye` for `ssh_key`: two neighbouring letters swapped count as one slip, not two edits. */
+function swapsTwoNeighbours(x: string, y: string): boolean {
+  if (x.length !== y.length) return false;
+  const diff = [...x].flatMap((c, i) => (c === y[i] ? [] : [i]));
+  return diff.length === 2 && diff[1] === diff[0]! + 1 && x[diff[0]!] === y[diff[1]!] && x[diff[1]!] === y[diff[0]!];
 }
 
 /** The closest of `known` that `name` is a near miss of, or undefined. */
