@@ -3,17 +3,30 @@
 // written in plain text. Names far from every known one are the user's own variables: allowed.
 import { InputError, type Origin } from '../errors.js';
 import { plainSecrets, type PlainSecret } from '../secret-vars.js';
-import { suggestion } from './suggest.js';
+import leven from 'leven';
+import { swapsTwoNeighbours } from './suggest.js';
 import type { VarLayer } from './vars.js';
 
 /** Set by the engine for every host. */
 export const ENGINE_VARIABLES = ['inventory_hostname', 'group_names'];
 
-/** The known name `name` is probably a misspelling of: a near miss with the same first letter. */
+/**
+ * The known name `name` is probably a misspelling of: the same first letter, and equal but for case,
+ * or two neighbouring letters swapped, or at most one edit (two from 10 letters on). Underscores
+ * count: `registry` is not a slip of `registry_ip`. Names that differ only in digits are siblings.
+ */
 export function meantVariable(name: string, known: ReadonlySet<string>): string | undefined {
   if (known.has(name)) return undefined;
-  const first = name[0]?.toLowerCase();
-  return suggestion(name, [...known].filter((k) => k[0]?.toLowerCase() === first));
+  const x = name.toLowerCase();
+  let best: { name: string; distance: number } | undefined;
+  for (const k of known) {
+    const y = k.toLowerCase();
+    if (x[0] !== y[0] || x.replace(/\d/g, '') === y.replace(/\d/g, '') && x !== y) continue;
+    const tolerance = Math.min(x.length, y.length) >= 10 ? 2 : Math.min(x.length, y.length) >= 4 ? 1 : 0;
+    const distance = x === y ? 0 : swapsTwoNeighbours(x, y) ? 1 : leven(x, y, { maxDistance: tolerance + 1 });
+    if (distance <= tolerance && (!best || distance < best.distance)) best = { name: k, distance };
+  }
+  return best?.name;
 }
 
 export function checkVariables(layers: Iterable<VarLayer>, known: ReadonlySet<string>): void {

@@ -28,7 +28,7 @@ export function isNearMiss(a: string, b: string): boolean {
 }
 
 /** `ssh_kye` for `ssh_key`: two neighbouring letters swapped count as one slip, not two edits. */
-function swapsTwoNeighbours(x: string, y: string): boolean {
+export function swapsTwoNeighbours(x: string, y: string): boolean {
   if (x.length !== y.length) return false;
   const diff = [...x].flatMap((c, i) => (c === y[i] ? [] : [i]));
   return diff.length === 2 && diff[1] === diff[0]! + 1 && x[diff[0]!] === y[diff[1]!] && x[diff[1]!] === y[diff[0]!];
