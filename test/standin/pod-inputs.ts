@@ -125,7 +125,8 @@ export function podVolumes(spec: Obj, pod: PodInfo, lookup: Lookup): Map<string,
     } else if (v.persistentVolumeClaim) {
       const claim = lookup.pvc(ns, v.persistentVolumeClaim.claimName);
       if (!claim) throw new ContainerStartError('FailedScheduling', `persistentvolumeclaim "${v.persistentVolumeClaim.claimName}" not found`);
-      const dir = claim.spec?.volumeName ? lookup.pvDir(claim.spec.volumeName) : undefined;
+      // A claim that names a volume is not bound by that alone (the PV may not fit): only a Bound one mounts.
+      const dir = claim.status?.phase === 'Bound' && claim.spec?.volumeName ? lookup.pvDir(claim.spec.volumeName) : undefined;
       if (!dir) throw new ContainerStartError('FailedScheduling', `pod has unbound immediate PersistentVolumeClaims`);
       out.set(v.name, { name: v.name, type: 'dir', dir });
     } else if (v.hostPath) out.set(v.name, { name: v.name, type: 'dir', dir: v.hostPath.path });
