@@ -11,7 +11,7 @@ export interface Diff {
 }
 
 export type EngineEvent =
-  | { type: 'run-start'; playbook: string; check: boolean; hosts: string[] }
+  | { type: 'run-start'; playbook: string; check: boolean; hosts: string[]; /** Said once per run (e.g. host keys not checked). */ warnings?: string[] }
   | {
       type: 'play-start';
       play: string;

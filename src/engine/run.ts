@@ -10,6 +10,7 @@ import type { Blocked, Blocker } from './executor.js';
 import { stamp, type Emit, type EngineEvent, type HostRecap, type TimedEvent } from './events.js';
 import { roleContext } from './context.js';
 import { groupMembers } from './inventory.js';
+import { runWarnings } from './run-warnings.js';
 import { varsFor, type Prepared, type PreparedPlay, type PreparedRole } from './prepare.js';
 import { templateRenderer, type TemplateRenderer } from './templates.js';
 import { withVarOrigin } from './vars.js';
@@ -46,7 +47,8 @@ export async function runPrepared(p: Prepared, o: RunOptions, deps: EngineDeps):
   const started = Date.now();
   const emit = (e: EngineEvent) => o.emit(stamp(e));
   const run = new RunState(p, { ...o, emit }, deps);
-  emit({ type: 'run-start', playbook: p.playbook.file, check: o.check, hosts: p.hosts });
+  const warnings = runWarnings(p.connections, p.hosts);
+  emit({ type: 'run-start', playbook: p.playbook.file, check: o.check, hosts: p.hosts, ...(warnings.length ? { warnings } : {}) });
   const plays = (async () => {
     for (const pp of p.plays) if (!o.signal?.aborted) await run.play(pp);
     return false;

@@ -58,6 +58,7 @@ export function humanReporter(o: HumanOptions): (e: EngineEvent) => void {
         started = true;
         check = e.check;
         out(paint('title', `${check ? 'CHECK (nothing will be changed)' : 'RUN'} ${e.playbook} on ${e.hosts.join(', ') || '(no hosts)'}`));
+        for (const w of e.warnings ?? []) out(paint('changed', `[WARNING]: ${w}`));
         break;
       case 'play-start': {
         readOnly.clear();
