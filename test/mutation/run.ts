@@ -2,31 +2,55 @@
 // judged by that module's own ava tests (Stryker's command runner: there is no ava runner). Slow on
 // two cores, so not in CI; run it nice'd. Writes reports/mutation/<module>.json (Stryker's report)
 // and prints per module the score and every surviving mutant; docs/mutation.md keeps the results.
-import { readFileSync } from 'node:fs';
+// `--again`: only the lines of the last report's survivors are mutated again (after new tests), and
+// each of those mutants' new status replaces its old one in the report.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { Stryker } from '@stryker-mutator/core';
 import type { MutantResult } from '@stryker-mutator/api/core';
 import { modules, type MutationModule } from './modules.js';
 
 const AVA = 'node node_modules/ava/entrypoints/cli.mjs --fail-fast --concurrency 1';
 
-const wanted = process.argv.slice(2);
+const again = process.argv.includes('--again');
+const wanted = process.argv.slice(2).filter((a) => a !== '--again');
 const unknown = wanted.filter((w) => !modules.some((m) => m.name === w));
 if (unknown.length) {
   process.stderr.write(`mutate: unknown module ${unknown.join(', ')}; known: ${modules.map((m) => m.name).join(', ')}\n`);
   process.exit(3);
 }
 
-const scoreOf = (results: MutantResult[]) => {
-  const valid = results.filter((r) => !['CompileError', 'RuntimeError', 'Ignored'].includes(r.status));
+interface ReportMutant {
+  id: string;
+  mutatorName: string;
+  replacement?: string;
+  status: string;
+  location: MutantResult['location'];
+}
+interface Report {
+  files: Record<string, { source: string; mutants: ReportMutant[] }>;
+}
+
+const reportPath = (m: MutationModule) => `reports/mutation/${m.name}.json`;
+const alive = (status: string) => status === 'Survived' || status === 'NoCoverage';
+const sameMutant = (a: ReportMutant, b: ReportMutant) =>
+  a.mutatorName === b.mutatorName &&
+  a.replacement === b.replacement &&
+  a.location.start.line === b.location.start.line &&
+  a.location.start.column === b.location.start.column &&
+  a.location.end.line === b.location.end.line &&
+  a.location.end.column === b.location.end.column;
+
+function scoreOf(mutants: ReportMutant[]) {
+  const valid = mutants.filter((r) => !['CompileError', 'RuntimeError', 'Ignored'].includes(r.status));
   const killed = valid.filter((r) => r.status === 'Killed' || r.status === 'Timeout').length;
   return { killed, total: valid.length, score: valid.length ? (100 * killed) / valid.length : 100 };
-};
+}
 
-async function mutate(m: MutationModule): Promise<{ killed: number; total: number; score: number }> {
+async function runStryker(m: MutationModule, mutate: string[], jsonFile: string): Promise<void> {
   const stryker = new Stryker({
     testRunner: 'command',
     commandRunner: { command: `${AVA} ${m.tests.join(' ')}` },
-    mutate: [m.file],
+    mutate,
     concurrency: 1,
     coverageAnalysis: 'off',
     // The sandbox gets only what the tests import (never .lab/, where labs mount their hosts).
@@ -34,15 +58,37 @@ async function mutate(m: MutationModule): Promise<{ killed: number; total: numbe
     tempDirName: `.stryker-tmp-${m.name}`,
     cleanTempDir: 'always',
     reporters: ['json', 'progress'],
-    jsonReporter: { fileName: `reports/mutation/${m.name}.json` },
+    jsonReporter: { fileName: jsonFile },
     timeoutMS: 20_000,
     logLevel: 'warn',
   });
-  const results = await stryker.runMutationTest();
-  const s = scoreOf(results);
+  await stryker.runMutationTest();
+}
+
+async function mutate(m: MutationModule): Promise<{ killed: number; total: number; score: number }> {
+  if (!again) await runStryker(m, [m.file], reportPath(m));
+  else {
+    if (!existsSync(reportPath(m))) throw new Error(`mutate --again: no ${reportPath(m)} yet: run without --again first`);
+    const report = JSON.parse(readFileSync(reportPath(m), 'utf8')) as Report;
+    const old = report.files[m.file]!.mutants;
+    const lines = [...new Set(old.filter((x) => alive(x.status)).map((x) => `${x.location.start.line}-${x.location.end.line}`))];
+    if (lines.length) {
+      const rerunPath = `reports/mutation/${m.name}.again.json`;
+      await runStryker(m, lines.map((l) => `${m.file}:${l}`), rerunPath);
+      const rerun = (JSON.parse(readFileSync(rerunPath, 'utf8')) as Report).files[m.file]!.mutants;
+      for (const x of old) {
+        const now = alive(x.status) ? rerun.find((r) => sameMutant(r, x)) : undefined;
+        if (now) x.status = now.status;
+      }
+      report.files[m.file]!.source = readFileSync(m.file, 'utf8');
+      writeFileSync(reportPath(m), JSON.stringify(report));
+    }
+  }
+  const mutants = (JSON.parse(readFileSync(reportPath(m), 'utf8')) as Report).files[m.file]!.mutants;
+  const s = scoreOf(mutants);
   process.stdout.write(`\n== ${m.name} (${m.file}): ${s.score.toFixed(1)}% (${s.killed}/${s.total} killed)\n`);
   const source = readFileSync(m.file, 'utf8').split('\n');
-  for (const r of results.filter((x) => x.status === 'Survived' || x.status === 'NoCoverage')) {
+  for (const r of mutants.filter((x) => alive(x.status))) {
     // Stryker's lines and columns are 1-based; show what the mutant replaced, on its first line.
     const { start, end } = r.location;
     const line = source[start.line - 1] ?? '';

@@ -89,6 +89,13 @@ test('a registry header without config_path gets the key right under it, indente
   t.is(out, `version = 2\n[plugins."${V2}".registry]\n  config_path = "${CERTS}"\n    # tuned\n    [plugins."${V2}".registry.headers]\n      X-Team = ["a"]\n`);
 });
 
+test('a registry header with keys gets config_path indented like them; one without, two deeper than the header', (t) => {
+  const keyed = `version = 2\n[plugins."${V2}".registry]\n      foo = "x"\n`;
+  t.is(edit(keyed), `version = 2\n[plugins."${V2}".registry]\n      config_path = "${CERTS}"\n      foo = "x"\n`);
+  const bare = `version = 2\n  [plugins."${V2}".registry]\n`;
+  t.is(edit(bare), `version = 2\n  [plugins."${V2}".registry]\n    config_path = "${CERTS}"\n`);
+});
+
 test('dotted form under [plugins."io.containerd.grpc.v1.cri"]: registry.config_path is replaced on its line', (t) => {
   const current = `version = 2\n[plugins."${V2}"]\n  sandbox_image = "pause:3.9"\n  registry.config_path = '/old/path'\n  enable_cdi = true\n`;
   const out = edit(current);
@@ -140,6 +147,8 @@ const refusals: Array<[string, string, RegExp]> = [
   ['an inline registry table', `version = 2\n[plugins."${V2}"]\n  registry = { config_path = "/x" }\n`, /inline table/],
   ['invalid TOML', `version = 2\n[plugins\n`, /not valid TOML \(line 2/],
   ['an unknown version', `version = 9\n`, /version = 9/],
+  ['a multi-line config_path', `version = 2\n[plugins."${V2}".registry]\n  config_path = """\n/old"""\n`, /config\.toml: config_path is not a one-line string/],
+  ['a config_path that is not a string', `version = 2\n[plugins."${V2}".registry]\n  config_path = 5\n`, /config\.toml: config_path is not a one-line string/],
 ];
 for (const [what, current, message] of refusals) {
   test(`refuses ${what} with a StateError saying what to do`, (t) => {

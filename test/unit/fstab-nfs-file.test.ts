@@ -15,6 +15,16 @@ const cases: Array<[string, string | null, string]> = [
   ['two lines for the mountpoint: the first is replaced, the duplicate removed', `a:/x /mnt/registry nfs rw 0 0\n${base}b:/y /mnt/registry nfs ro 0 0\n`, `${line}\n${base}`],
   ['a commented-out line for the mountpoint is left alone', `#old:/exp /mnt/registry nfs rw 0 0\n`, `#old:/exp /mnt/registry nfs rw 0 0\n${line}\n`],
   ['a mountpoint below ours is another mountpoint', `x:/y /mnt/registry/sub nfs rw 0 0\n`, `x:/y /mnt/registry/sub nfs rw 0 0\n${line}\n`],
+  ['no change: missing freq and passno count as 0 (as mount reads them)', `nfs1:/export/registry /mnt/registry nfs rw,hard,_netdev\n`, `nfs1:/export/registry /mnt/registry nfs rw,hard,_netdev\n`],
+  ['no change: an indented line, and a mountpoint with several trailing slashes', `  nfs1:/export/registry /mnt/registry// nfs rw,hard,_netdev 0 0\n`, `  nfs1:/export/registry /mnt/registry// nfs rw,hard,_netdev 0 0\n`],
+  ['only the server differs: replaced', `nfs2:/export/registry /mnt/registry nfs rw,hard,_netdev 0 0\n`, `${line}\n`],
+  ['only the type differs: replaced', `nfs1:/export/registry /mnt/registry nfs4 rw,hard,_netdev 0 0\n`, `${line}\n`],
+  ['only freq differs: replaced', `nfs1:/export/registry /mnt/registry nfs rw,hard,_netdev 1 0\n`, `${line}\n`],
+  ['only passno differs: replaced', `nfs1:/export/registry /mnt/registry nfs rw,hard,_netdev 0 2\n`, `${line}\n`],
+  ['a seventh field: replaced', `nfs1:/export/registry /mnt/registry nfs rw,hard,_netdev 0 0 x\n`, `${line}\n`],
+  ['a line of only spec and mountpoint is ours: replaced', `nfs1:/export/registry /mnt/registry\n`, `${line}\n`],
+  ['replaced in a file without a final newline: none is added', `# fs\nold:/x /mnt/registry nfs rw 0 0`, `# fs\n${line}`],
+  ['CRLF line endings are kept', `# fs\r\nold:/x /mnt/registry nfs rw 0 0\r\n`, `# fs\r\n${line}\r\n`],
 ];
 
 for (const [what, current, expected] of cases) {
@@ -28,4 +38,11 @@ test('/etc/fstab edit is idempotent: applying it to its own result changes nothi
     const once = setFstabEntry(current, entry);
     t.is(setFstabEntry(once, entry), once);
   }
+});
+
+test('/etc/fstab: missing options count as defaults', (t) => {
+  const defaults = { ...entry, mntops: 'defaults' };
+  const current = 'nfs1:/export/registry /mnt/registry nfs\n';
+  t.is(setFstabEntry(current, defaults), current);
+  t.is(setFstabEntry(current, entry), `${line}\n`);
 });
