@@ -108,3 +108,55 @@ test('namesIn lists the plain names of a pattern, absentNames those the inventor
 test('a bad regex is an InputError', (t) => {
   t.throws(() => m('~(oops'), { instanceOf: InputError, message: /bad regular expression/ });
 });
+
+// Found by mutation testing (npm run mutate -- pattern): behaviour no test above pinned down.
+test('spaces around terms and after ! or & are ignored', (t) => {
+  t.deepEqual(m(' cp1 , workers '), ['cp1', 'w1', 'w2']);
+  t.deepEqual(m('all:! workers'), ['cp1', 'b1']);
+  t.deepEqual(splitPattern('w1, ~a:b'), [
+    { op: '', text: 'w1' },
+    { op: '', text: '~a:b' },
+  ]);
+  t.deepEqual(m('all: !~(?:w|b)\\d'), ['cp1']);
+});
+
+test('a ~ inside a name is no regex, and a stray ] does not stop the split', (t) => {
+  t.deepEqual(m('nope~x:workers'), ['w1', 'w2']);
+  t.deepEqual(m('w]x:workers'), ['w1', 'w2']);
+});
+
+test('subscripts: multi-digit and open-ended ranges, nothing after the bracket, and a regex with brackets is a regex', (t) => {
+  t.deepEqual(m('all[01]'), ['w1']);
+  t.deepEqual(m('all[0:01]'), ['cp1', 'w1']);
+  t.deepEqual(m('all[1:]'), ['w1', 'w2', 'b1']);
+  t.deepEqual(m('all[:1]'), ['cp1', 'w1']);
+  t.deepEqual(m('workers[0]x'), []);
+  t.deepEqual(m('~w[12]'), ['w1', 'w2']);
+});
+
+test('a glob escapes regex characters: cp.* is not cp1', (t) => {
+  t.deepEqual(m('cp.*'), []);
+});
+
+test('unions come first whatever their place: &workers:cp1 is cp1 ∩ workers, !w1:cp1 is cp1', (t) => {
+  t.deepEqual(m('&workers:cp1'), []);
+  t.deepEqual(m('!w1:cp1'), ['cp1']);
+});
+
+test('namesIn skips regexes even without glob characters', (t) => {
+  t.deepEqual(namesIn('~db\\d,web'), ['web']);
+});
+
+test('--limit: the hosts it selects; a bad regex names the --limit; the near-miss hint lists the groups; several absent names listed', (t) => {
+  t.deepEqual([...resolveLimit(inv, 'workers')], ['w1', 'w2']);
+  t.throws(() => resolveLimit(inv, '~(oops'), { instanceOf: InputError, message: /^--limit '~\(oops': bad regular expression/ });
+  t.is(t.throws(() => resolveLimit(inv, 'wokers'), { instanceOf: InputError })!.hint, 'known groups: control_plane, workers, build');
+  t.throws(() => resolveLimit(inv, 'db1:db2'), { instanceOf: InputError, message: /no group or host 'db1', 'db2', so there are none/ });
+});
+
+test('--limit on an inventory without groups or hosts of its own says (none)', (t) => {
+  const bare = loadInventory(join(tempTree({ 'inv.yaml': 'all:\n  hosts:\n    solo: {host: 127.0.0.1}\n' }), 'inv.yaml'));
+  t.throws(() => resolveLimit(bare, 'db'), { instanceOf: InputError, message: /known groups: \(none\); known hosts: solo$/ });
+  const empty = loadInventory(join(tempTree({ 'inv.yaml': 'all:\n  vars: {x: 1}\n' }), 'inv.yaml'));
+  t.throws(() => resolveLimit(empty, 'db'), { instanceOf: InputError, message: /known groups: \(none\); known hosts: \(none\)$/ });
+});

@@ -2,7 +2,7 @@
 import test from 'ava';
 import { createHmac } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { checkHostKey, knownHostName, knownKeyTypes, parseKnownHosts } from '../../src/facts/known-hosts.js';
+import { blobKeyType, checkHostKey, knownHostName, knownKeyTypes, parseKnownHosts } from '../../src/facts/known-hosts.js';
 import { parseRecords } from '../../src/facts/records.js';
 import { parseStepOutput } from '../../src/facts/step-output.js';
 import { parseKubectlObjects } from '../../src/facts/kubectl.js';
@@ -43,6 +43,39 @@ test('known_hosts: [host]:port form, plain names, wildcards, negation, hashed en
   t.is(checkHostKey(entries, '10.0.0.7', 'ssh-ed25519', 'KEYD'), 'match');
   t.is(checkHostKey(entries, 'anything', 'ssh-ed25519', 'KEYBAD'), 'revoked');
   t.deepEqual(knownKeyTypes(entries, 'cp1'), ['ecdsa-sha2-nistp256']);
+});
+
+// Found by mutation testing (npm run mutate -- known-hosts).
+test('known_hosts parsing: indented lines, comments, tabs, short lines and markers are read as OpenSSH reads them', (t) => {
+  const entries = parseKnownHosts(['   # indented comment', '  cp1 ssh-ed25519 KEYA  ', 'w1\t\tssh-ed25519\tKEYB', 'b1 ssh-ed25519', 'x#y ssh-ed25519 KEYH', '@cert-authority *.lab ssh-ed25519 CA', '', 'nothing'].join('\n'));
+  t.deepEqual(entries, [
+    { patterns: ['cp1'], keyType: 'ssh-ed25519', key: 'KEYA', marker: undefined },
+    { patterns: ['w1'], keyType: 'ssh-ed25519', key: 'KEYB', marker: undefined },
+    { patterns: ['x#y'], keyType: 'ssh-ed25519', key: 'KEYH', marker: undefined },
+    { patterns: ['*.lab'], keyType: 'ssh-ed25519', key: 'CA', marker: '@cert-authority' },
+  ]);
+  // A CA line is not a host key: a host it covers with no key of its own is unknown.
+  t.is(checkHostKey(entries, 'w9.lab', 'ssh-ed25519', 'CA'), 'unknown');
+});
+
+test('known_hosts matching: ? is one character, case does not matter, dots are literal, only |1| hashes count', (t) => {
+  const salt = Buffer.from('0123456789abcdef0123');
+  const mac = createHmac('sha1', salt).update('w1').digest('base64');
+  const entries = parseKnownHosts(['w? ssh-ed25519 K1', 'CP1.LAB ssh-ed25519 K2', `|2|${salt.toString('base64')}|${mac} ssh-ed25519 K3`, `|1||${mac} ssh-ed25519 K4`, `|1|${salt.toString('base64')}| ssh-ed25519 K5`].join('\n'));
+  t.is(checkHostKey(entries, 'w1', 'ssh-ed25519', 'K1'), 'match');
+  t.is(checkHostKey(entries, 'w12', 'ssh-ed25519', 'K1'), 'unknown');
+  t.is(checkHostKey(entries, 'cp1.lab', 'ssh-ed25519', 'K2'), 'match');
+  t.is(checkHostKey(entries, 'cp1xlab', 'ssh-ed25519', 'K2'), 'unknown');
+  t.deepEqual(knownKeyTypes(parseKnownHosts(`|2|${salt.toString('base64')}|${mac} ssh-ed25519 K3`), 'w1'), []);
+  t.is(checkHostKey(entries.slice(2), 'w1', 'ssh-ed25519', 'K3'), 'unknown');
+});
+
+test('blobKeyType reads the first length-prefixed string of an SSH key blob', (t) => {
+  const type = Buffer.from('ssh-ed25519', 'latin1');
+  const blob = Buffer.concat([Buffer.from([0, 0, 0, type.length]), type, Buffer.from([0, 0, 0, 32]), Buffer.alloc(32, 7)]);
+  t.is(blobKeyType(blob), 'ssh-ed25519');
+  const odd = Buffer.from([0, 0, 0, 2, 0xe9, 0x41, 0, 0]);
+  t.is(blobKeyType(odd), '\u00e9A');
 });
 
 test('read records: fields per record, marker lines only open records', (t) => {
