@@ -115,6 +115,14 @@ export function setRegistryConfigPath(current: string | null, o: ConfigPathEdit)
   const expected = parseToml(current, file);
   if (found === null) expected['version'] = version;
   setAt(expected, regPath, 'config_path', o.configPath);
+  return verifiedEdit(text, expected, file, regPath);
+}
+
+/**
+ * The safety net under the line edit: `text` is returned only if it parses to exactly `expected`
+ * (the old document plus config_path); anything else — a parse error included — refuses the edit.
+ */
+export function verifiedEdit(text: string, expected: Table, file: string, regPath: string[]): string {
   let result: Table;
   try {
     result = parse(text) as Table;

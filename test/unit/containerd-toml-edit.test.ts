@@ -1,7 +1,7 @@
 import test from 'ava';
 import { parse } from 'smol-toml';
 import { StateError } from '../../src/errors.js';
-import { setRegistryConfigPath } from '../../roles/containerd-trust/toml-edit.js';
+import { setRegistryConfigPath, verifiedEdit } from '../../roles/containerd-trust/toml-edit.js';
 
 const CERTS = '/etc/containerd/certs.d';
 const edit = (current: string | null, version: 2 | 3 = 2) => setRegistryConfigPath(current, { configPath: CERTS, newFileVersion: () => version });
@@ -160,4 +160,21 @@ for (const [what, current, message] of refusals) {
 test('configs.*.auth alone (deprecated but valid with config_path) is not refused', (t) => {
   const current = `version = 2\n[plugins."${V2}".registry.configs."reg:5000".auth]\n  username = "u"\n`;
   t.is(configPathAt(edit(current), V2), CERTS);
+});
+
+// The line edit is checked by re-parsing its result (verifiedEdit). No layout found fools the
+// layout analysis into a wrong edit, so the check is proven here directly.
+test('the re-parse check refuses an edit that parses to anything but the expected document, or does not parse', (t) => {
+  const regPath = ['plugins', V2, 'registry'];
+  const expected = { version: 2, plugins: { [V2]: { registry: { config_path: CERTS } } } };
+  const right = `version = 2\n[plugins."${V2}".registry]\n  config_path = "${CERTS}"\n`;
+  t.is(verifiedEdit(right, expected, 'config.toml', regPath), right);
+  const message = /could not set config_path in config\.toml without changing anything else \(unusual layout around \[plugins\."io\.containerd\.grpc\.v1\.cri"\.registry\]\)/;
+  for (const wrong of [right.replace(CERTS, '/elsewhere'), `${right}extra = 1\n`, right.replace('version = 2', 'version = 3'), `${right}[plugins\n`]) {
+    const e = t.throws(() => verifiedEdit(wrong, expected, 'config.toml', regPath), { instanceOf: StateError, message });
+    t.regex(e!.hint ?? '', /add `config_path = "<certs dir>"` under \[plugins\."io\.containerd\.grpc\.v1\.cri"\.registry\] by hand/);
+  }
+  // A TOML date compares by value, whatever object the parser makes of it.
+  const dated = `when = 2024-01-02T03:04:05Z\n`;
+  t.is(verifiedEdit(dated, parse(dated) as Record<string, unknown>, 'config.toml', regPath), dated);
 });
