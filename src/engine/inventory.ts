@@ -5,7 +5,7 @@ import { InputError, type Origin } from '../errors.js';
 import { expandHome } from '../paths.js';
 import { isSecret, type Secret } from '../secret.js';
 import { HOST_KEY_CHECKING_HELP, hostKeyCheckingOf, type HostKeyChecking } from '../transports/host-key-checking.js';
-import { checkReadableFile } from './read-input.js';
+import { checkReadableFile, MAX_KNOWN_HOSTS_BYTES } from './read-input.js';
 import { layerFrom, mergeLayers, type VarLayer } from './vars.js';
 import { loadYamlFile, originOf, originOfNode, type YamlOptions } from './yaml.js';
 
@@ -326,7 +326,7 @@ export function connectionOf(inv: Inventory, host: string, env: NodeJS.ProcessEn
   }
   const khV = pick('knownHosts');
   const knownHosts = khV ? resolve(dir, expandHome(text(khV), env)) : undefined;
-  if (knownHosts && existsSync(knownHosts)) checkReadableFile(knownHosts, `host ${host}: known_hosts`, where(khV));
+  if (knownHosts && existsSync(knownHosts)) checkReadableFile(knownHosts, `host ${host}: known_hosts`, where(khV), undefined, MAX_KNOWN_HOSTS_BYTES);
   const hostV = pick('host');
   const userV = pick('user');
   return {

@@ -5,7 +5,9 @@ import { InputError, type Origin } from '../errors.js';
 
 /** Inventories, playbooks and vars files. */
 export const MAX_YAML_BYTES = 4 * 1024 * 1024;
-/** `!file` secrets: a password, a token or a PEM key is far smaller. */
+/** known_hosts files (one line per host key). */
+export const MAX_KNOWN_HOSTS_BYTES = 64 * 1024 * 1024;
+/** `!file` secrets and SSH keys: a password, a token or a PEM key is far smaller. */
 export const MAX_SECRET_FILE_BYTES = 64 * 1024;
 
 function kindOf(mode: number): string {
@@ -54,8 +56,8 @@ export function readInputFile(path: string, maxBytes: number, what: string, orig
   }
 }
 
-/** A file another program reads later (an SSH key): it must be a readable regular file now. */
-export function checkReadableFile(path: string, what: string, origin?: Origin, hint?: string): void {
+/** A file read later (an SSH key, known_hosts): it must be a readable regular file now, of at most `maxBytes`. */
+export function checkReadableFile(path: string, what: string, origin?: Origin, hint?: string, maxBytes = MAX_SECRET_FILE_BYTES): void {
   let st;
   try {
     st = statSync(path);
@@ -64,5 +66,5 @@ export function checkReadableFile(path: string, what: string, origin?: Origin, h
     throw new InputError(`${what} ${path} is not readable (${(e as NodeJS.ErrnoException).code ?? 'error'})`, origin, hint);
   }
   if (!st.isFile()) throw new InputError(`${what} ${path} is ${kindOf(st.mode)}, not a file`, origin, hint);
-  if (st.size > MAX_SECRET_FILE_BYTES) throw new InputError(`${what} ${path} is ${st.size} bytes: more than the ${MAX_SECRET_FILE_BYTES} a key file may have`, origin, hint);
+  if (st.size > maxBytes) throw new InputError(`${what} ${path} is ${st.size} bytes: more than the ${maxBytes} read at most`, origin, hint);
 }

@@ -196,3 +196,11 @@ test('one spelling table for host_key_checking: the inventory and the transport 
     t.throws(() => loadInventory(join(dir, 'inv.yaml')), { instanceOf: InputError, message: /host_key_checking must be/ });
   }
 });
+
+test('known_hosts naming a directory is bad input; a large known_hosts file is fine', (t) => {
+  const dir = tempTree({ 'kh/big': `h ssh-ed25519 ${'A'.repeat(68)}\n`.repeat(2000) });
+  writeFileSync(join(dir, 'inv.yaml'), 'all:\n  hosts:\n    h1: {known_hosts: kh}\n');
+  t.throws(() => loadInventory(join(dir, 'inv.yaml')), { instanceOf: InputError, message: /host h1: known_hosts \S+ is a directory, not a file/ });
+  writeFileSync(join(dir, 'inv.yaml'), 'all:\n  hosts:\n    h1: {known_hosts: kh/big}\n');
+  t.is(connectionOf(loadInventory(join(dir, 'inv.yaml')), 'h1').knownHosts, join(dir, 'kh/big'));
+});
