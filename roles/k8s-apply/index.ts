@@ -11,11 +11,16 @@ import { K8S_GROUP, k8sHost, REGISTRY_K8S_FACT } from '../_shared/k8s.js';
 import { registryTls } from '../_shared/pki.js';
 import { parseVars } from '../_shared/vars.js';
 import { configLocation } from './image.js';
-import { registryObjects, type RegistryInputs } from './objects.js';
+import { pullSecretEntries, registryObjects, sharedNamespaces, type RegistryInputs } from './objects.js';
 import { k8sApplyVars, type K8sApplyVars } from './vars.js';
 import { defineRole } from '../_shared/role.js';
 
 export const FIELD_MANAGER = 'regplay';
+/**
+ * The ApplySet parent (a ConfigMap) lives in `default`: every cluster has it, and it outlives a
+ * change of registry_namespace, so the old namespace's objects are still found.
+ */
+export const APPLYSET_NAMESPACE = 'default';
 
 function vars(all: Vars): K8sApplyVars {
   const v = parseVars('k8s-apply', k8sApplyVars, all);
@@ -44,6 +49,17 @@ export function k8sResource(v: K8sApplyVars, objects: K8sState['objects']): K8sS
     // admission refuses it ("only dynamically provisioned pvc can be resized"). The PV's capacity
     // follows registry_storage_size; the claim keeps the size it was created with.
     ...(v.registry_storage_kind === 'pvc' ? {} : { createOnly: [{ kind: 'PersistentVolumeClaim', namespace: v.registry_namespace, name: v.registry_storage_pvc, path: ['spec', 'resources', 'requests', 'storage'] }] }),
+    applySet: {
+      parent: { name: v.registry_applyset, namespace: APPLYSET_NAMESPACE },
+      shared: sharedNamespaces(v),
+      protect: {
+        kinds: ['PersistentVolumeClaim', 'PersistentVolume', 'Namespace'],
+        allowed: v.registry_allow_data_delete,
+        message: "the registry's data would be deleted: registry_namespace, registry_storage_kind or a storage name changed, and the old objects hold the images",
+        hint: 'to keep the images, copy them to the new registry first (e.g. skopeo sync from the old one, or copy the volume\'s directory) with the old settings still in place; to drop the old registry and its data, run once with -e registry_allow_data_delete=true',
+      },
+    },
+    listEntries: pullSecretEntries(v),
     register: REGISTRY_K8S_FACT,
   };
 }

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { dirname, basename } from 'node:path';
 import { parse } from 'yaml';
-import type { K8sObject } from '../../src/resources/types.js';
+import type { K8sObject, K8sState } from '../../src/resources/types.js';
 import { reveal, Secret } from '../../src/secret.js';
 import { registryAddress } from '../_shared/vars.js';
 import { configLocation } from './image.js';
@@ -77,13 +77,29 @@ export function registryObjects(render: Render, v: K8sApplyVars, inputs: Registr
     : [];
 
   const dockerConfig = new Secret(base64(dockerConfigJson(v)), '.dockerconfigjson');
-  const pull = v.registry_pull_namespaces.flatMap((ns) => {
+  const pull = v.registry_pull_namespaces.map((ns) => {
     const secret = tpl('secret-pull', { name: v.registry_pull_secret, namespace: ns, app, placeholder });
     secret.data = { '.dockerconfigjson': dockerConfig };
-    return [secret, tpl('service-account', { namespace: ns, pullSecret: v.registry_pull_secret })];
+    return secret;
   });
 
   return [...namespaces, ...storage, tlsSecret, authSecret, configMap, deployment, service, ...ingress, ...pull];
+}
+
+/**
+ * Each pull namespace's `default` ServiceAccount lists the pull Secret in imagePullSecrets, next to
+ * the user's own entries (an atomic list: the engine merges it with the live one).
+ */
+export function pullSecretEntries(v: K8sApplyVars): NonNullable<K8sState['listEntries']> {
+  const entries = Object.fromEntries(unique(v.registry_pull_namespaces).map((ns) => [ns, [v.registry_pull_secret]]));
+  return [{ apiVersion: 'v1', kind: 'ServiceAccount', name: 'default', field: 'imagePullSecrets', key: 'name', refersTo: 'Secret', entries }];
+}
+
+/** Namespaces the registry only pulls into are the user's: applied (created when missing), never pruned. */
+export function sharedNamespaces(v: K8sApplyVars): Array<{ kind: string; name: string }> {
+  return unique(v.registry_pull_namespaces)
+    .filter((ns) => ns !== v.registry_namespace)
+    .map((name) => ({ kind: 'Namespace', name }));
 }
 
 type Tpl = (name: string, data: object) => K8sObject;

@@ -79,6 +79,8 @@ export const k8sApplyVars = registryCore
     registry_pull_user: z.string().min(1).nullish(),
     registry_users: z.array(z.object({ name: z.string().min(1).regex(/^[^:\s]+$/, 'must not contain ":" or spaces'), password: secret })).min(1, 'must list at least one user'),
     registry_rollout_timeout: seconds,
+    registry_applyset: dnsName,
+    registry_allow_data_delete: flag,
   })
   .superRefine((v, ctx) => {
     if (v.registry_storage_kind === 'nfs') {

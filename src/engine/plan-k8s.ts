@@ -9,6 +9,8 @@ import { withStdin } from './apply-script.js';
 import { compareObject, liveAsFact, maskObject, project, revealedJson } from './diff-k8s.js';
 import type { Diff } from './events.js';
 import { describeFieldPath, removedFields, withRemoved } from './owned-fields.js';
+import { groupKind, isShared, membersReadCommand, parentObject, prunable, withMembership } from './k8s-applyset.js';
+import { listEntryObjects, listTargetsReadCommands } from './k8s-list-entries.js';
 import type { PlanEnv, StepPlan } from './plan-types.js';
 
 export function objectName(o: K8sObject): string {
@@ -19,10 +21,25 @@ export function kubectlBase(r: K8sState): string {
   return quoteArgv([r.kubectl.path, ...(r.kubectl.kubeconfig ? ['--kubeconfig', r.kubectl.kubeconfig] : [])]);
 }
 
-/** The `kubectl get` of the read phase: references only (no specs, no secret data) on stdin. */
-export function k8sReadCommand(r: K8sState): { command: string; stdin: string } {
-  const refs = r.objects.map((o) => JSON.stringify({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) } }));
-  return { command: `${kubectlBase(r)} get -f - -o json --ignore-not-found --show-managed-fields`, stdin: refs.join('\n') + '\n' }; // a JSON stream: kubectl refuses '---' between JSON documents
+function refsJson(objects: Array<Pick<K8sObject, 'apiVersion' | 'kind' | 'metadata'>>): string {
+  // a JSON stream: kubectl refuses '---' between JSON documents
+  return objects.map((o) => JSON.stringify({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) } })).join('\n') + '\n';
+}
+
+/**
+ * The `kubectl get`s of the read phase, in this order: the desired objects (references only on
+ * stdin: no specs, no secret data) and the ApplySet's parent; the set's members; the objects that
+ * list entries may touch.
+ */
+export function k8sReadCommands(r: K8sState): Array<{ command: string; stdin?: string }> {
+  const base = kubectlBase(r);
+  const refs = [...r.objects, ...(r.applySet ? [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: r.applySet.parent.name, namespace: r.applySet.parent.namespace } }] : [])];
+  const set = r.applySet;
+  return [
+    { command: `${base} get -f - -o json --ignore-not-found --show-managed-fields`, stdin: refsJson(refs) },
+    ...(set ? [{ command: membersReadCommand(base, set, r.objects.filter((o) => !isShared(o, set)).map(groupKind)) }] : []),
+    ...listTargetsReadCommands(base, r.listEntries ?? []).map((command) => ({ command })),
+  ];
 }
 
 export function findLive(desired: K8sObject, live: K8sObject[]): K8sObject | undefined {
@@ -33,6 +50,13 @@ export function findLive(desired: K8sObject, live: K8sObject[]): K8sObject | und
       l.metadata?.name === desired.metadata.name &&
       (desired.metadata.namespace === undefined || l.metadata.namespace === desired.metadata.namespace),
   );
+}
+
+/** A live object as a user wrote it: no status, no server-set metadata. */
+function withoutServerFields(o: K8sObject): K8sObject {
+  const { status: _s, ...rest } = o;
+  const { uid: _u, resourceVersion: _r, generation: _g, creationTimestamp: _c, managedFields: _m, ...meta } = o.metadata as Record<string, unknown>;
+  return { ...rest, metadata: meta as K8sObject['metadata'] };
 }
 
 function yamlOf(o: unknown): string {
@@ -80,12 +104,36 @@ export function compareK8s(objects: K8sObject[], live: K8sObject[], createOnly: 
   });
 }
 
-export function planK8s(r: K8sState, got: CapturedFact, env: PlanEnv): StepPlan {
-  const label = r.name ?? `k8s ${r.objects.map(objectName).join(', ')}`;
+function readObjects(got: CapturedFact | undefined): K8sObject[] {
+  if (!got) throw new Error('internal: a kubectl read is missing');
   if (got.code !== 0) throw new StateError(`kubectl get failed (exit ${got.code}): ${got.stderr.trim().split('\n').slice(-3).join(' | ')}`, 'check kubectl and its kubeconfig where it runs: this host, or the controller for a role that runs there');
-  const live = parseKubectlObjects(got.stdout);
+  return parseKubectlObjects(got.stdout);
+}
+
+/** The whole desired set (members labelled, the ApplySet parent, list entries) and what to prune. */
+export function desiredK8s(r: K8sState, live: K8sObject[], found: K8sObject[], targets: K8sObject[]): { objects: K8sObject[]; prune: K8sObject[] } {
+  const set = r.applySet;
+  if (!set) return { objects: [...r.objects, ...listEntryObjects(r.listEntries ?? [], targets, [])], prune: [] };
+  const members = withMembership(r.objects, set);
+  const prune = prunable(found, members, set);
+  const guarded = prune.filter((o) => set.protect?.kinds.includes(o.kind));
+  if (guarded.length && set.protect && !set.protect.allowed) {
+    throw new StateError(`${set.protect.message} (it would delete ${guarded.map(objectName).join(', ')}); nothing was changed`, set.protect.hint);
+  }
+  const parentLive = live.find((o) => o.kind === 'ConfigMap' && o.metadata.name === set.parent.name && o.metadata.namespace === set.parent.namespace);
+  const parent = parentObject(set, members.filter((o) => !isShared(o, set)), parentLive);
+  return { objects: [parent, ...members, ...listEntryObjects(r.listEntries ?? [], targets, prune)], prune };
+}
+
+export function planK8s(r: K8sState, got: CapturedFact[], env: PlanEnv): StepPlan {
+  const label = r.name ?? `k8s ${r.objects.map(objectName).join(', ')}`;
+  const reads = got.map(readObjects);
+  const live = reads[0]!;
+  const found = r.applySet ? reads[1]! : [];
+  const targets = reads.slice(r.applySet ? 2 : 1).flat();
+  const desired = desiredK8s(r, live, found, targets);
   const fieldManager = r.kubectl.fieldManager ?? 'regplay';
-  const plans = compareK8s(r.objects, live, r.createOnly, fieldManager);
+  const plans = compareK8s(desired.objects, [...live, ...targets], r.createOnly, fieldManager);
   const actions: string[] = [];
   const diffs: Diff[] = [];
   const changed: K8sObject[] = [];
@@ -97,19 +145,29 @@ export function planK8s(r: K8sState, got: CapturedFact, env: PlanEnv): StepPlan 
     const shown = p.live && p.removed?.length ? withRemoved(p.object, p.live, p.removed) : p.object;
     diffs.push({ header: `k8s ${objectName(p.object)}`, before: p.live ? yamlOf({ kind: p.object.kind, ...(project(shown, p.live) as object) }) : '', after: yamlOf(p.object) });
   }
+  for (const o of desired.prune) {
+    actions.push(`delete ${objectName(o)}`);
+    diffs.push({ header: `k8s ${objectName(o)}`, before: yamlOf(withoutServerFields(o)), after: '' });
+  }
   const apply = `${kubectlBase(r)} apply --server-side ${quote(`--field-manager=${fieldManager}`)} --force-conflicts -f - -o json`;
+  // after the apply (the new objects exist first); its messages go to stderr: stdout is the apply's JSON
+  const remove = `${kubectlBase(r)} delete -f - --ignore-not-found >&2`;
   const waits = (r.waitRollout ?? []).map(
     (w) => `${kubectlBase(r)} rollout status ${quote(`deployment/${w.name}`)} -n ${quote(w.namespace)} ${quote(`--timeout=${w.timeoutSeconds}s`)} >&2`,
   );
   const manifest = changed.map(revealedJson).join('\n') + '\n';
-  const script = changed.length ? [withStdin(apply, manifest, env.marker).trimEnd(), ...waits.map((w) => `[ $? -eq 0 ] || exit 1\n${w}`)].join('\n') : '';
+  const commands = [
+    ...(changed.length ? [withStdin(apply, manifest, env.marker).trimEnd()] : []),
+    ...(desired.prune.length ? [withStdin(remove, refsJson(desired.prune), env.marker).trimEnd()] : []),
+  ];
+  const script = commands.length ? [...commands, ...waits].join('\n[ $? -eq 0 ] || exit 1\n') : '';
   const allFound = plans.every((p) => p.live);
   return {
     label,
     actions,
     diffs,
     script,
-    command: `${apply}${waits.length ? ' && kubectl rollout status' : ''}`,
+    command: [...(changed.length ? [apply] : []), ...(desired.prune.length ? [remove.replace(/ >&2$/, '')] : []), ...(waits.length ? ['kubectl rollout status'] : [])].join(' && '),
     registered: (applied) => {
       if (!applied) return allFound ? { objects: plans.map((p) => liveAsFact(p.live!)) } : null;
       const after = applied.stdout.trim() ? parseKubectlObjects(applied.stdout) : [];

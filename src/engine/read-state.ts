@@ -8,14 +8,14 @@ import type { Transport } from '../transports/types.js';
 import { CommandError } from '../errors.js';
 import { newMarker } from './script-util.js';
 import { parseMarkers } from './pending-handlers.js';
-import { k8sReadCommand } from './plan-k8s.js';
+import { k8sReadCommands } from './plan-k8s.js';
 import type { HostModel } from './plan-types.js';
 import { buildReadScript, type ReadItem } from './read-script.js';
 
 export interface HostRead {
   model: HostModel;
   guards: Map<number, GuardFact>;
-  k8s: Map<number, CapturedFact>;
+  k8s: Map<number, CapturedFact[]>;
   /** Raw outputs of the role's fact queries. */
   queries: Record<string, CapturedFact>;
   /** Handlers with a pending marker (of those asked about). */
@@ -28,11 +28,11 @@ export interface PendingQuery {
   names: string[];
 }
 
-export function readItems(resources: Resource[], queries: Record<string, FactQuery>): { items: ReadItem[]; guards: Map<number, number>; k8s: Map<number, number>; queries: Map<string, number> } {
+export function readItems(resources: Resource[], queries: Record<string, FactQuery>): { items: ReadItem[]; guards: Map<number, number>; k8s: Map<number, number[]>; queries: Map<string, number> } {
   const items: ReadItem[] = [];
   const seen = new Set<string>();
   const guards = new Map<number, number>();
-  const k8s = new Map<number, number>();
+  const k8s = new Map<number, number[]>();
   const byName = new Map<string, number>();
   const path = (kind: 'file' | 'dir', p: string) => {
     if (seen.has(`${kind}:${p}`)) return;
@@ -49,8 +49,10 @@ export function readItems(resources: Resource[], queries: Record<string, FactQue
         items.push({ kind: 'guard', unless: r.unless, onlyIf: r.onlyIf, creates: r.creates });
       }
     } else {
-      k8s.set(i, items.length);
-      items.push({ kind: 'capture', ...k8sReadCommand(r) });
+      k8s.set(
+        i,
+        k8sReadCommands(r).map((c) => items.push({ kind: 'capture', ...c }) - 1),
+      );
     }
   });
   for (const [name, q] of Object.entries(queries)) {
@@ -78,7 +80,7 @@ export async function readHost(transport: Transport, resources: Resource[], quer
     if (item.kind === 'dir') read.model.dirs.set(item.path, parseDirFact(records.get(idx)));
   });
   for (const [r, idx] of plan.guards) read.guards.set(r, parseGuardFact(records.get(idx)));
-  for (const [r, idx] of plan.k8s) read.k8s.set(r, parseCaptured(records.get(idx)));
+  for (const [r, idx] of plan.k8s) read.k8s.set(r, idx.map((i) => parseCaptured(records.get(i))));
   for (const [name, idx] of plan.queries) read.queries[name] = parseCaptured(records.get(idx));
   if (markersAt >= 0) read.pending = parseMarkers(records.get(markersAt)?.fields, pending!.names);
   return read;

@@ -99,6 +99,36 @@ export interface K8sState extends Common {
    * (compared and applied as live has it), for fields the API server refuses to change.
    */
   createOnly?: Array<{ kind: string; name: string; namespace?: string; path: string[] }>;
+  /**
+   * kubectl's ApplySet (KEP-3659): every object above, except `shared`, is labelled as a member of
+   * the set whose parent is this ConfigMap; members of an earlier run that are no longer desired are
+   * deleted (pruned) in the same run.
+   */
+  applySet?: {
+    parent: { name: string; namespace: string };
+    /** Objects applied but not members (never labelled, never pruned): e.g. the user's namespaces. */
+    shared?: Array<{ kind: string; name: string; namespace?: string }>;
+    /**
+     * Kinds whose deletion deletes data: a plan that would prune one fails before any change,
+     * with `message` and `hint`, unless `allowed`.
+     */
+    protect?: { kinds: string[]; allowed: boolean; message: string; hint: string };
+  };
+  /**
+   * Entries of atomic lists in objects the user owns (e.g. a ServiceAccount's imagePullSecrets):
+   * the live list is kept in its order, these entries are added once, and entries naming a pruned
+   * member of kind `refersTo` (in the same namespace) are removed; nothing else in the list is touched.
+   */
+  listEntries?: Array<{
+    apiVersion: string;
+    kind: string;
+    name: string;
+    field: string;
+    key: string;
+    refersTo: string;
+    /** Namespace → the key values wanted there. */
+    entries: Record<string, string[]>;
+  }>;
 }
 
 export type Resource = FileState | DirectoryState | FileSetState | CommandState | K8sState;

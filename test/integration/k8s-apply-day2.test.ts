@@ -11,6 +11,7 @@ import { labSupport, labUp, type Lab } from '../lab/index.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
 import { runPlay, type PlayResult } from '../helpers/play.js';
 import { registryVars } from '../helpers/lab-vars.js';
+import { applySetId } from '../../src/engine/k8s-applyset.js';
 
 const support = labSupport({ standin: true });
 const serial = serialUnless(missing(support));
@@ -145,4 +146,120 @@ serial('removal: external IPs, a memory limit and the node selector taken out of
   t.deepEqual(after.spec.template.spec.containers[0].resources, { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '1' } });
   t.is(after.spec.template.spec.nodeSelector, undefined);
   t.is(after.status?.readyReplicas, 1, JSON.stringify(after.status));
+});
+
+const PART_OF = 'applyset.kubernetes.io/part-of';
+
+serial('the ApplySet: a parent ConfigMap as kubectl defines it, every registry object labelled part-of it, the pull namespaces not', async (t) => {
+  const parent = await getJson('configmap regplay-registry -n default');
+  const id = parent.metadata.labels['applyset.kubernetes.io/id'];
+  t.regex(id, /^applyset-[A-Za-z0-9_-]{43}-v1$/);
+  t.is(parent.metadata.annotations['applyset.kubernetes.io/tooling'], 'regplay/v1');
+  t.is(parent.metadata.annotations['applyset.kubernetes.io/contains-group-kinds'], 'ConfigMap,Deployment.apps,Namespace,PersistentVolume,PersistentVolumeClaim,Secret,Service');
+  t.is(parent.metadata.annotations['applyset.kubernetes.io/additional-namespaces'], 'apps,registry');
+  const members = await getJson(`namespaces,secrets,configmaps,services,persistentvolumes,persistentvolumeclaims,deployments -A -l ${PART_OF}=${id}`);
+  t.deepEqual(
+    members.items.map((o: { kind: string; metadata: { namespace?: string; name: string } }) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`).sort(),
+    [
+      'ConfigMap registry/registry-config',
+      'Deployment registry/registry',
+      'Namespace /registry',
+      'PersistentVolume /registry-data',
+      'PersistentVolumeClaim registry/registry-data',
+      'Secret apps/regcred',
+      'Secret default/regcred',
+      'Secret registry/registry-auth',
+      'Secret registry/registry-tls',
+      'Service registry/registry',
+    ],
+  );
+  // kubectl's own ApplySet code takes the parent for what it is, one that another tool manages
+  const kubectlApply = (parent: string) =>
+    lab.exec('cp1', `KUBECTL_APPLYSET=true kubectl --kubeconfig /root/.kube/config apply --server-side --prune --applyset=configmap/${parent} -n default -f -`, {
+      stdin: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${parent}-member`, namespace: 'default' } }),
+    });
+  const refused = await kubectlApply('regplay-registry');
+  t.not(refused.code, 0);
+  t.regex(refused.stderr, /ApplySet parent object "configmaps\.\/regplay-registry" already exists and is managed by tooling "regplay" instead of "kubectl"/, refused.stderr);
+  // and the ID is kubectl's: a set kubectl itself makes gets the ID regplay computes for its parent
+  const own = await kubectlApply('kubectl-made');
+  t.is(own.code, 0, own.stderr);
+  t.is((await getJson('configmap kubectl-made -n default')).metadata.labels['applyset.kubernetes.io/id'], applySetId({ name: 'kubectl-made', namespace: 'default' }));
+  t.is((await getJson('configmap kubectl-made-member -n default')).metadata.labels[PART_OF], applySetId({ name: 'kubectl-made', namespace: 'default' }));
+  t.is(id, applySetId({ name: 'regplay-registry', namespace: 'default' }));
+});
+
+serial('pull secrets: the user\'s imagePullSecrets stay in order, regplay adds its own once, a re-run after the user adds more is changed=0, dropping the namespace removes only regplay\'s entry and its Secret', async (t) => {
+  // before: the user's namespace and ServiceAccount with their own pull secrets, set with kubectl
+  await kubectl('create namespace team');
+  await kubectl(`patch serviceaccount default -n team -p '{"imagePullSecrets":[{"name":"dockerhub-creds"},{"name":"quay-creds"}]}'`);
+  setVars('', ['default', 'apps', 'team']);
+  const { diff } = await threeRuns(t);
+  t.true((k8sStep(diff)!.actions ?? []).includes('change ServiceAccount team/default: imagePullSecrets'), (k8sStep(diff)!.actions ?? []).join('\n'));
+  const names = async (ns: string) => ((await getJson(`serviceaccount default -n ${ns}`)).imagePullSecrets ?? []).map((e: { name: string }) => e.name);
+  t.deepEqual(await names('team'), ['dockerhub-creds', 'quay-creds', 'regcred']);
+  t.truthy(await getJson('secret regcred -n team'));
+
+  // the user adds one more entry after regplay's: the next run leaves the list as it is
+  await kubectl(`patch serviceaccount default -n team -p '{"imagePullSecrets":[{"name":"dockerhub-creds"},{"name":"quay-creds"},{"name":"regcred"},{"name":"late-creds"}]}'`);
+  const again = await play();
+  t.is(again.code, 0, output(again));
+  t.deepEqual(k8sStep(again)?.actions, [], 'no flapping');
+  t.deepEqual(await names('team'), ['dockerhub-creds', 'quay-creds', 'regcred', 'late-creds']);
+
+  // the namespace leaves registry_pull_namespaces: regplay's entry and Secret go, the rest stays
+  setVars('', ['default', 'apps']);
+  const { diff: dropped } = await threeRuns(t);
+  const actions = k8sStep(dropped)!.actions ?? [];
+  t.true(actions.includes('delete Secret team/regcred'), actions.join('\n'));
+  t.true(actions.includes('change ServiceAccount team/default: imagePullSecrets'), actions.join('\n'));
+  t.deepEqual(await names('team'), ['dockerhub-creds', 'quay-creds', 'late-creds']);
+  t.is((await lab.exec('cp1', 'kubectl --kubeconfig /root/.kube/config get secret regcred -n team')).code, 1, 'the pull Secret (credentials) is gone');
+  t.truthy(await getJson('namespace team'), 'the user\'s namespace stays');
+  t.deepEqual(await names('apps'), ['regcred']);
+});
+
+serial('prune: the Ingress turned off, a renamed ConfigMap and a renamed pull Secret leave no old object; the ServiceAccounts name the new Secret', async (t) => {
+  setVars('registry_ingress: true\n');
+  const on = await play();
+  t.is(on.code, 0, output(on));
+  t.truthy(await getJson('ingress registry -n registry'));
+  await kubectl(`patch serviceaccount default -n apps -p '{"imagePullSecrets":[{"name":"mine"},{"name":"regcred"}]}'`);
+
+  setVars('registry_config_map: registry-settings\nregistry_pull_secret: registry-pull\n');
+  const { diff } = await threeRuns(t);
+  const actions = k8sStep(diff)!.actions ?? [];
+  for (const a of ['delete Ingress registry/registry', 'delete ConfigMap registry/registry-config', 'delete Secret default/regcred', 'delete Secret apps/regcred']) t.true(actions.includes(a), `${a}\n${actions.join('\n')}`);
+  t.regex(diff.stdout, /^-kind: Ingress$/m, 'the diff shows the deleted object');
+  const gone = async (args: string) => (await lab.exec('cp1', `kubectl --kubeconfig /root/.kube/config get ${args}`)).code === 1;
+  t.true(await gone('ingress registry -n registry'));
+  t.true(await gone('configmap registry-config -n registry'));
+  t.true(await gone('secret regcred -n default'));
+  t.true(await gone('secret regcred -n apps'));
+  t.truthy(await getJson('configmap registry-settings -n registry'));
+  t.deepEqual((await getJson('serviceaccount default -n apps')).imagePullSecrets, [{ name: 'mine' }, { name: 'registry-pull' }]);
+  t.deepEqual((await getJson('serviceaccount default -n default')).imagePullSecrets, [{ name: 'registry-pull' }]);
+  const deployment = await getJson('deployment registry -n registry');
+  t.is(deployment.spec.template.spec.volumes.find((v: { name: string }) => v.name === 'config').configMap.name, 'registry-settings');
+  t.is(deployment.status?.readyReplicas, 1, JSON.stringify(deployment.status));
+});
+
+serial('data is never deleted implicitly: a changed registry_namespace fails before any change with how to migrate, unless registry_allow_data_delete', async (t) => {
+  setVars('registry_config_map: registry-settings\nregistry_pull_secret: registry-pull\nregistry_namespace: registry2\n');
+  const before = await versions();
+  for (const args of [['--check'], []]) {
+    const r = await play(args);
+    t.is(r.code, 2, output(r));
+    const error = k8sStep(r)?.error ?? '';
+    t.regex(error, /registry's data would be deleted/, error);
+    t.regex(error, /Namespace registry\b/);
+    t.regex(error, /PersistentVolumeClaim registry\/registry-data/);
+    t.regex(output(r), /registry_allow_data_delete=true/);
+  }
+  t.is(await versions(), before, 'nothing was changed');
+  const allowed = await play(['--check', '-e', 'registry_allow_data_delete=true']);
+  t.is(allowed.code, 0, output(allowed));
+  const actions = k8sStep(allowed)!.actions ?? [];
+  t.true(actions.includes('delete Namespace registry') && actions.includes('delete PersistentVolumeClaim registry/registry-data'), actions.join('\n'));
+  t.is(await versions(), before, 'check changed nothing');
 });

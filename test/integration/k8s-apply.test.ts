@@ -94,6 +94,7 @@ async function versions(): Promise<string> {
 }
 
 const expectedObjects = [
+  'ConfigMap default/regplay-registry',
   'Namespace registry',
   'Namespace default',
   'Namespace apps',

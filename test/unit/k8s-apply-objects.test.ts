@@ -2,10 +2,13 @@ import test from 'ava';
 import { parse } from 'yaml';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1';
-import { ConfigMap, Namespace, PersistentVolume, PersistentVolumeClaim, Secret as K8sSecret, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { ConfigMap, Namespace, PersistentVolume, PersistentVolumeClaim, Secret as K8sSecret, Service } from 'kubernetes-models/v1';
 import type { K8sObject } from '../../src/resources/types.js';
 import { isSecret, Secret } from '../../src/secret.js';
-import { changedIds, crtPem, find, htpasswdAlice, htpasswdAliceBob, idOf, keyPem, objects, password, revealed } from './k8s-apply.fixture.js';
+import { changedIds, crtPem, find, htpasswdAlice, htpasswdAliceBob, idOf, keyPem, objects, password, revealed, vars } from './k8s-apply.fixture.js';
+import { pullSecretEntries, sharedNamespaces } from '../../roles/k8s-apply/objects.js';
+import { k8sApplyVars } from '../../roles/k8s-apply/vars.js';
+import { parseVars } from '../../roles/_shared/vars.js';
 
 type Validator = new (o: never) => { validate(): void };
 const models: Record<string, Validator> = {
@@ -13,7 +16,6 @@ const models: Record<string, Validator> = {
   'v1/Secret': K8sSecret,
   'v1/ConfigMap': ConfigMap,
   'v1/Service': Service,
-  'v1/ServiceAccount': ServiceAccount,
   'v1/PersistentVolume': PersistentVolume,
   'v1/PersistentVolumeClaim': PersistentVolumeClaim,
   'apps/v1/Deployment': Deployment,
@@ -130,7 +132,7 @@ test('Secrets hold base64 of the certificate, key and htpasswd file, the secret 
   t.is(Buffer.from(auth.reveal(), 'base64').toString(), htpasswdAlice);
 });
 
-test('the pull Secret decodes to the registry address, user and password, in every pull namespace with its default ServiceAccount', (t) => {
+test('the pull Secret decodes to the registry address, user and password, in every pull namespace; the default ServiceAccount gets it as a list entry', (t) => {
   const list = objects({ registry_name: 'reg.lab', registry_port: 5443, registry_pull_namespaces: ['default', 'apps'] });
   for (const ns of ['default', 'apps']) {
     const secret = find(list, 'Secret', 'regcred', ns);
@@ -139,10 +141,14 @@ test('the pull Secret decodes to the registry address, user and password, in eve
     t.true(isSecret(value));
     const decoded = JSON.parse(Buffer.from((value as Secret).reveal(), 'base64').toString());
     t.deepEqual(decoded, { auths: { 'reg.lab:5443': { username: 'alice', password, auth: Buffer.from(`alice:${password}`).toString('base64') } } });
-    const sa = find(list, 'ServiceAccount', 'default', ns);
-    t.deepEqual(sa, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: ns }, imagePullSecrets: [{ name: 'regcred' }] }, 'only imagePullSecrets is managed');
     t.truthy(find(list, 'Namespace', ns));
   }
+  t.false(list.some((o) => o.kind === 'ServiceAccount'), 'the ServiceAccounts are the user\'s: not objects of the registry');
+  const v = parseVars('k8s-apply', k8sApplyVars, vars({ registry_name: 'reg.lab', registry_port: 5443, registry_pull_namespaces: ['default', 'apps', 'apps'] }));
+  t.deepEqual(pullSecretEntries(v), [
+    { apiVersion: 'v1', kind: 'ServiceAccount', name: 'default', field: 'imagePullSecrets', key: 'name', refersTo: 'Secret', entries: { default: ['regcred'], apps: ['regcred'] } },
+  ]);
+  t.deepEqual(sharedNamespaces(v), [{ kind: 'Namespace', name: 'default' }, { kind: 'Namespace', name: 'apps' }], 'pull namespaces are never pruned');
 });
 
 test('the pull Secret uses registry_pull_user when given', (t) => {
