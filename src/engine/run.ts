@@ -45,7 +45,13 @@ export const EXIT = { ok: 0, internal: 1, failed: 2, input: 3, unreachable: 4, b
 
 export async function runPrepared(p: Prepared, o: RunOptions, deps: EngineDeps): Promise<RunResult> {
   const started = Date.now();
-  const emit = (e: EngineEvent) => o.emit(stamp(e));
+  // Nothing after run-end: roles abandoned by an interrupt may still report while the process exits.
+  let ended = false;
+  const emit = (e: EngineEvent) => {
+    if (ended) return;
+    ended = e.type === 'run-end';
+    o.emit(stamp(e));
+  };
   const run = new RunState(p, { ...o, emit }, deps);
   const warnings = runWarnings(p.connections, p.hosts);
   emit({ type: 'run-start', playbook: p.playbook.file, check: o.check, hosts: p.hosts, ...(warnings.length ? { warnings } : {}) });
@@ -53,7 +59,13 @@ export async function runPrepared(p: Prepared, o: RunOptions, deps: EngineDeps):
     for (const pp of p.plays) if (!o.signal?.aborted) await run.play(pp);
     return false;
   })();
-  const interrupted = await Promise.race([plays, aborted(o.signal)]);
+  let interrupted: boolean;
+  try {
+    interrupted = await Promise.race([plays, aborted(o.signal)]);
+  } catch (e) {
+    await run.closeAll();
+    throw e;
+  }
   if (interrupted) {
     // In-flight commands are abandoned: the process exits next (closing would wait for them).
     void plays.catch(() => {});

@@ -481,3 +481,29 @@ test('a role that runs on the controller (runsOn) gets one local transport named
   t.is(connectParams.filter((c) => c === 'controller:local').length, 1, 'one controller transport for the run');
   t.true(w.closes.includes('controller'));
 });
+
+test('an abort ends the run at once: run-end with the recap so far and exit 130, nothing emitted after it, no new role started', async (t) => {
+  let release!: () => void;
+  const stuck = new Promise<void>((r) => (release = r));
+  const controller = new AbortController();
+  const w = fakeWorld({
+    async script(o) {
+      if (o.role.name === 'slow') {
+        controller.abort('SIGINT');
+        await stuck;
+      }
+      return { changed: 1 };
+    },
+  });
+  const p = await setup('- hosts: w1\n  roles: [a, slow, b]\n', [fakeRole('a'), fakeRole('slow'), fakeRole('b')]);
+  const c = collector();
+  const r = await runPrepared(p, { check: false, diff: false, emit: c.emit, signal: controller.signal, template: noTemplate }, w.deps);
+  t.is(r.exitCode, 130);
+  t.like(r.recap.w1, { changed: 1 });
+  const end = c.events.at(-1)!;
+  t.like(end, { type: 'run-end', exitCode: 130, aborted: { reason: 'interrupted' } });
+  release();
+  await new Promise((res) => setTimeout(res, 20));
+  t.is(c.events.at(-1), end, 'the abandoned role reports nothing after run-end');
+  t.deepEqual(w.calls.map((x) => x.role), ['a', 'slow'], 'b never started');
+});
