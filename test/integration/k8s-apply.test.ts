@@ -6,6 +6,7 @@ import test from 'ava';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { inCidr, parseCidr } from '../standin/cidr.js';
 import { labSupport, labUp, type Lab } from '../lab/index.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
 import { runPlay, type PlayResult } from '../helpers/play.js';
@@ -82,6 +83,7 @@ async function play(playbook: string, args: string[] = []): Promise<Run> {
 
 const k8sStep = (r: Run) => r.report.events.find((e) => e.type === 'step' && e.role === 'k8s-apply');
 const kubectl = (args: string) => lab.sh('cp1', `kubectl --kubeconfig /root/.kube/config ${args}`);
+const clusterIP = async () => (await kubectl('get service registry -n registry -o jsonpath={.spec.clusterIP}')).trim();
 const output = (r: Run) => `${r.stdout}\n${r.stderr}`;
 
 /** resourceVersion of every object the role manages, to prove that nothing was written. */
@@ -187,9 +189,12 @@ serial('apply again: every object unchanged, no kubectl apply issued, nothing wr
   t.deepEqual((await writeRequests()).slice(writesBefore.length), [], 'no write request reached the API server');
 });
 
-serial('the Service cluster IP is the control-plane address (what registryServiceIp gives dns-hosts)', async (t) => {
-  const ip = (await kubectl('get service registry -n registry -o jsonpath={.spec.clusterIP}')).trim();
-  t.is(ip, lab.address('cp1'));
+serial('the Service cluster IP is a virtual IP of the Service range, no host\'s; the registry does not listen on cp1\'s own address', async (t) => {
+  const ip = await clusterIP();
+  t.true(inCidr(parseCidr(lab.serviceCidr), ip), `${ip} in ${lab.serviceCidr}`);
+  t.false(Object.values(lab.hosts).some((h) => h.address === ip), ip);
+  const direct = await lab.exec('w1', `curl -sS -o /dev/null -w '%{http_code}' --max-time 5 -k https://${lab.address('cp1')}:${PORT}/v2/`);
+  t.is(direct.stdout, '000', 'the registry runs in its pod\'s network namespace, not on cp1\'s address');
 });
 
 serial('dns-hosts maps the registry name to the Service address from the registry_k8s fact, on every host', async (t) => {
@@ -197,9 +202,10 @@ serial('dns-hosts maps the registry name to the Service address from the registr
   t.is(r.code, 0, output(r));
   const k8s = k8sStep(r)!;
   t.deepEqual([k8s.status, k8s.actions], ['ok', []]);
+  const ip = await clusterIP();
   for (const host of ['cp1', 'w1']) {
     const hosts = (await lab.readFile(host, '/etc/hosts')) ?? '';
-    t.regex(hosts, new RegExp(`^${lab.address('cp1').replaceAll('.', '\\.')}\\s+${NAME.replace('.', '\\.')}$`, 'm'), `${host}: ${hosts}`);
+    t.regex(hosts, new RegExp(`^${ip.replaceAll('.', '\\.')}\\s+${NAME.replace('.', '\\.')}$`, 'm'), `${host}: ${hosts}`);
   }
 });
 
@@ -272,7 +278,8 @@ serial('kubectl missing, or the API unreachable, fails the control-plane host wi
   const writesBefore = (await writeRequests()).length;
   // Both hosts lose their registry line: w1 must get it back (its dns-hosts takes the explicit
   // registry_ip, it needs nothing from cp1), cp1 must not (it left the run when k8s-apply failed).
-  const line = new RegExp(`^${lab.address('cp1').replaceAll('.', '\\.')}\\s+${NAME.replace('.', '\\.')}$`, 'm');
+  const ip = await clusterIP();
+  const line = new RegExp(`^${ip.replaceAll('.', '\\.')}\\s+${NAME.replace('.', '\\.')}$`, 'm');
   for (const host of ['cp1', 'w1']) {
     await lab.sh(host, `sed '/[[:space:]]${NAME.replace('.', '\\.')}$/d' /etc/hosts > /tmp/hosts && cat /tmp/hosts > /etc/hosts`);
     t.notRegex((await lab.readFile(host, '/etc/hosts'))!, line, host);
@@ -281,7 +288,7 @@ serial('kubectl missing, or the API unreachable, fails the control-plane host wi
   // with the users the cluster has now (the previous test added bob), so only the failure differs
   const users = ['-e', `@${join(work, 'two-users.yaml')}`];
   const cp1Before = await fingerprint(lab, 'cp1', cp1Files);
-  const missing = await play('dns.yaml', [...users, '-e', 'kubectl_path=/opt/none/kubectl', '-e', `registry_ip=${lab.address('cp1')}`]);
+  const missing = await play('dns.yaml', [...users, '-e', 'kubectl_path=/opt/none/kubectl', '-e', `registry_ip=${ip}`]);
   t.is(missing.code, 2, output(missing));
   t.is(missing.report.recap.cp1?.failed, 1);
   t.regex(k8sStep(missing)?.error ?? '', /kubectl get failed \(exit 127\).*\/opt\/none\/kubectl/);

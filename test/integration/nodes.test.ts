@@ -14,6 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inCidr, parseCidr } from '../standin/cidr.js';
 import { labSupport, labUp, type Lab } from '../lab/index.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
 import { repoRoot, runPlay, type PlayResult } from '../helpers/play.js';
@@ -43,7 +44,7 @@ fstab_nfs_mountpoint: ${MOUNTPOINT}
 fstab_nfs_fstype: tmpfs
 fstab_nfs_options: size=16m
 `;
-// In the lab the Service's cluster IP is cp1's bridge address, which b1 can reach.
+// In the lab the Service's cluster IP is routed through cp1 (the stand-in's kube-proxy), which b1 can reach.
 const BUILD_VARS = 'dns_hosts_ip_source: cluster_ip\n';
 
 // w1 starts with its own config: comments and settings that must survive byte for byte.
@@ -190,11 +191,13 @@ serial('play site.yaml: every host succeeds; containerd hosts get config_path, c
 });
 
 serial('every host maps the registry name to the Service address in /etc/hosts, other lines kept', async (t) => {
+  const ip = (await lab.sh('cp1', 'kubectl --kubeconfig /root/.kube/config get service registry -n registry -o jsonpath={.spec.clusterIP}')).trim();
+  t.true(inCidr(parseCidr(lab.serviceCidr), ip), `cluster IP ${ip} in ${lab.serviceCidr}`);
   for (const host of ['cp1', 'w1', 'w2', 'b1']) {
     const hosts = (await lab.readFile(host, '/etc/hosts'))!;
-    t.regex(hosts, new RegExp(`^${lab.address('cp1').replaceAll('.', '\\.')} ${NAME.replace('.', '\\.')}$`, 'm'), host);
+    t.regex(hosts, new RegExp(`^${ip.replaceAll('.', '\\.')} ${NAME.replace('.', '\\.')}$`, 'm'), host);
     t.regex(hosts, /localhost/, host);
-    t.is((await lab.exec(host, `getent hosts ${NAME}`)).stdout.split(/\s+/)[0], lab.address('cp1'), host);
+    t.is((await lab.exec(host, `getent hosts ${NAME}`)).stdout.split(/\s+/)[0], ip, host);
   }
 });
 

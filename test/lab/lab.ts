@@ -8,7 +8,7 @@ import { hostInitScript } from './host-init.js';
 import { writeInventory } from './inventory.js';
 import { makeHostKey, makeKey, writeKnownHosts } from './keys.js';
 import { createNetwork } from './net.js';
-import { bridgeAddress, bridgeName, checkHostName, checkLabName, hostAddress, labDir, nsName, vethName } from './paths.js';
+import { bridgeAddress, bridgeName, checkHostName, checkLabName, hostAddress, labDir, maxHosts, nsName, podCidr, serviceCidr, vethName } from './paths.js';
 import { PATH, run, sleep, type RunResult } from './run.js';
 import { checkStandinPresent, standinKubeconfig, startStandin } from './standin.js';
 import { processStart, writeState, type HostState, type LabState } from './state.js';
@@ -48,6 +48,9 @@ export class Lab {
   /** The machine's own address on the lab bridge (where the runner connects from). */
   readonly gateway: string;
   readonly hosts: Record<string, LabHost>;
+  /** The stand-in's Service cluster IPs and pod addresses (on the lab's /24, above the hosts'). */
+  readonly serviceCidr: string;
+  readonly podCidr: string;
   /** Where the stand-in's kubeconfig is, inside the control-plane host (when started). */
   readonly kubeconfig = standinKubeconfig;
 
@@ -57,6 +60,8 @@ export class Lab {
     this.keyPath = join(this.dir, 'id_ed25519');
     this.knownHostsPath = join(this.dir, 'known_hosts');
     this.gateway = bridgeAddress(state.subnet);
+    this.serviceCidr = serviceCidr(state.subnet);
+    this.podCidr = podCidr(state.subnet);
     this.hosts = Object.fromEntries(
       Object.entries(state.hosts).map(([h, s]) => [h, { name: h, address: s.address, groups: s.groups, ns: s.ns }]),
     );
@@ -142,7 +147,7 @@ export async function labUp(opts: LabOptions): Promise<Lab> {
   const groups = opts.hosts ?? defaultHosts;
   const hostNames = Object.keys(groups);
   if (!hostNames.length) throw new Error('lab: hosts must name at least one host');
-  if (hostNames.length > 200) throw new Error('lab: at most 200 hosts');
+  if (hostNames.length > maxHosts) throw new Error(`lab: at most ${maxHosts} hosts`);
   hostNames.forEach(checkHostName);
   if (opts.standin) {
     checkStandinPresent();
@@ -170,7 +175,13 @@ export async function labUp(opts: LabOptions): Promise<Lab> {
     const lab = new Lab(name, state);
     if (opts.standin) {
       const cp = hostNames.find((h) => groups[h]!.includes('control_plane'))!;
-      state.standinPid = await startStandin({ initPid: state.hosts[cp]!.initPid!, address: state.hosts[cp]!.address, logPath: join(dir, 'standin.log') });
+      state.standinPid = await startStandin({
+        initPid: state.hosts[cp]!.initPid!,
+        address: state.hosts[cp]!.address,
+        podCidr: podCidr(subnet),
+        serviceCidr: serviceCidr(subnet),
+        logPath: join(dir, 'standin.log'),
+      });
       writeState(state);
     }
     return lab;

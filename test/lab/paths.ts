@@ -20,6 +20,11 @@ export const bridgeName = (subnet: number): string => `rplab${subnet}`;
 export const vethName = (subnet: number, index: number): string => `rpv${subnet}h${index}`;
 export const hostAddress = (subnet: number, index: number): string => `10.213.${subnet}.${10 + index}`;
 export const bridgeAddress = (subnet: number): string => `10.213.${subnet}.1`;
+/** At most this many hosts (.10-.109): the stand-in's pods and Services have the addresses above them. */
+export const maxHosts = 100;
+/** The stand-in's pod addresses (.129-.190) and Service cluster IPs (.225-.238), on the lab's /24. */
+export const podCidr = (subnet: number): string => `10.213.${subnet}.128/26`;
+export const serviceCidr = (subnet: number): string => `10.213.${subnet}.224/28`;
 
 const namePattern = /^[a-z][a-z0-9-]{0,30}$/;
 const hostPattern = /^[a-z][a-z0-9-]{0,30}$/;

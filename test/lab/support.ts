@@ -22,7 +22,7 @@ let cachedStandin: LabSupport | undefined;
 /**
  * `{ standin: true }`: also what a lab with the Kubernetes API stand-in needs: the stand-in itself,
  * `kubectl` (it comes with the machine image; .ci/run falls back to Debian's kubernetes-client) and
- * `docker-registry` (the binary the stand-in kubelet runs for the registry Deployment).
+ * `docker-registry` (the binary the stand-in kubelet runs for the registry Deployment) and iptables.
  */
 export function labSupport(opts: { standin?: boolean } = {}): LabSupport {
   cached ??= check();
@@ -37,6 +37,11 @@ function checkStandin(): LabSupport {
     return { ok: false, reason: 'kubectl is not on PATH (it comes with the machine image; .ci/run installs Debian\'s kubernetes-client when it is missing)' };
   if (runSync('sh', ['-c', 'command -v docker-registry']).code !== 0)
     return { ok: false, reason: 'docker-registry is not installed (apt-get install docker-registry, or run .ci/run)' };
+  // The stand-in's kube-proxy writes its rules inside cp1's network namespace with iptables-restore.
+  if (runSync('sh', ['-c', 'command -v iptables-restore']).code !== 0)
+    return { ok: false, reason: 'iptables is not installed (apt-get install iptables, or run .ci/run): the stand-in routes Services with it' };
+  const nat = runSync('unshare', ['-n', 'iptables', '-t', 'nat', '-L', '-n']);
+  if (nat.code !== 0) return { ok: false, reason: `iptables cannot use the nat table in a network namespace: ${nat.stderr.trim()}` };
   return { ok: true };
 }
 

@@ -16,11 +16,15 @@ import { planRoot, renderScript, type HostType, type PlannedMount, type TopLevel
 import type { Obj, Store } from './store.js';
 import { now } from './store.js';
 import { pvHostDir } from './volumes.js';
+import type { PodNetwork, Sandbox } from './pod-network.js';
 
 export interface KubeletOptions {
   store: Store;
   stateDir: string;
-  podIP: string;
+  /** The node's address: every pod's hostIP, and its podIP when there is no pod network. */
+  nodeIP: string;
+  /** Pods in their own network namespaces (--pod-cidr); without it they share the node's. */
+  podNetwork?: PodNetwork;
   nodeName: string;
   registryBin: string;
   log: (line: string) => void;
@@ -55,6 +59,7 @@ interface PodRuntime {
   projectedHashes: Map<string, string>;
   rolloutStartedMs: number;
   exited?: Promise<void>;
+  sandbox?: Sandbox;
 }
 
 const STANDIN_BACKOFF_MAX_S = 20;
@@ -212,14 +217,29 @@ export class Kubelet {
         ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${d.metadata.name}-${hash}`, uid: d.metadata.uid, controller: true }],
       },
       spec: { ...structuredClone(d.spec.template.spec), nodeName: this.o.nodeName },
-      status: { phase: 'Pending', podIP: this.o.podIP, hostIP: this.o.podIP, startTime: now() },
+      status: { phase: 'Pending', hostIP: this.o.nodeIP, startTime: now() },
     });
     this.o.log(`standin kubelet: pod ${rt.namespace}/${name} created for deployment ${rt.key}`);
     return rt;
   }
 
   private podInfo(rt: PodRuntime): PodInfo {
-    return { name: rt.name, namespace: rt.namespace, podIP: this.o.podIP, nodeName: this.o.nodeName, labels: rt.template.metadata?.labels ?? {} };
+    return { name: rt.name, namespace: rt.namespace, podIP: this.podIP(rt), hostIP: this.o.nodeIP, nodeName: this.o.nodeName, labels: rt.template.metadata?.labels ?? {} };
+  }
+
+  private podIP(rt: PodRuntime): string {
+    return rt.sandbox?.ip ?? this.o.nodeIP;
+  }
+
+  /** The pod's network namespace, once per pod (container restarts keep it, as the pause container does). */
+  private ensureSandbox(rt: PodRuntime): void {
+    if (!this.o.podNetwork || rt.sandbox) return;
+    try {
+      rt.sandbox = this.o.podNetwork.create();
+    } catch (e) {
+      throw new ContainerStartError('ContainerCreating', `Failed to create pod sandbox: ${(e as Error).message}`);
+    }
+    this.o.log(`standin kubelet: pod ${rt.namespace}/${rt.name}: sandbox ${rt.sandbox.ip} (pause pid ${rt.sandbox.pid}, ${rt.sandbox.hostVeth})`);
   }
 
   private startContainer(rt: PodRuntime): void {
@@ -246,6 +266,7 @@ export class Kubelet {
         'ImagePullBackOff',
         `Back-off pulling image "${container.image}": the Kubernetes API stand-in can only run registry:2*, registry:3* and *distribution* images`,
       );
+    this.ensureSandbox(rt);
     const pod = this.podInfo(rt);
     const lookup = this.lookup();
     const volumes = podVolumes(spec, pod, lookup);
@@ -292,9 +313,10 @@ export class Kubelet {
       HOME: '/root',
       ...env,
     };
+    const netns = rt.sandbox ? ['nsenter', '-t', String(rt.sandbox.pid), '-n', '--'] : [];
     const proc = spawn(
       'setpriv',
-      ['--pdeathsig', 'KILL', '--', 'unshare', '-m', '--propagation', 'private', '/bin/sh', '-c', script, rt.name, ...argv],
+      ['--pdeathsig', 'KILL', '--', ...netns, 'unshare', '-m', '--propagation', 'private', '/bin/sh', '-c', script, rt.name, ...argv],
       { env: childEnv, stdio: ['ignore', fd, fd] },
     );
     closeSync(fd);
@@ -406,7 +428,7 @@ export class Kubelet {
       for (const h of g.httpHeaders ?? []) headers[h.name] = h.value;
       return new Promise((resolve) => {
         const req = (https ? httpsRequest : httpRequest)(
-          { host: g.host || this.o.podIP, port: port(g.port), path: g.path ?? '/', method: 'GET', headers, timeout: timeoutMs, rejectUnauthorized: false },
+          { host: g.host || this.podIP(rt), port: port(g.port), path: g.path ?? '/', method: 'GET', headers, timeout: timeoutMs, rejectUnauthorized: false },
           (res) => {
             res.resume();
             resolve((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 400);
@@ -419,7 +441,7 @@ export class Kubelet {
     }
     if (p.tcpSocket) {
       return new Promise((resolve) => {
-        const s = connect({ host: p.tcpSocket.host || this.o.podIP, port: port(p.tcpSocket.port), timeout: timeoutMs });
+        const s = connect({ host: p.tcpSocket.host || this.podIP(rt), port: port(p.tcpSocket.port), timeout: timeoutMs });
         s.on('connect', () => {
           s.destroy();
           resolve(true);
@@ -433,7 +455,7 @@ export class Kubelet {
     }
     if (p.exec && rt.proc?.pid) {
       return new Promise((resolve) => {
-        const child = spawn('nsenter', ['-t', String(rt.proc!.pid), '-m', '-r', '-w', '--', ...p.exec.command], { stdio: 'ignore', timeout: timeoutMs });
+        const child = spawn('nsenter', ['-t', String(rt.proc!.pid), '-m', '-n', '-r', '-w', '--', ...p.exec.command], { stdio: 'ignore', timeout: timeoutMs });
         child.on('exit', (code) => resolve(code === 0));
         child.on('error', () => resolve(false));
       });
@@ -466,9 +488,8 @@ export class Kubelet {
     const status = {
       phase: rt.proc || rt.restartCount ? 'Running' : 'Pending',
       conditions: [cond('Initialized', 'True'), cond('Ready', readyStatus), cond('ContainersReady', readyStatus), cond('PodScheduled', 'True')],
-      hostIP: this.o.podIP,
-      podIP: this.o.podIP,
-      podIPs: [{ ip: this.o.podIP }],
+      hostIP: this.o.nodeIP,
+      ...(this.o.podNetwork && !rt.sandbox ? {} : { podIP: this.podIP(rt), podIPs: [{ ip: this.podIP(rt) }] }),
       startTime: live.status?.startTime,
       containerStatuses: [
         {
@@ -542,6 +563,7 @@ export class Kubelet {
       await rt.exited;
       clearTimeout(killer);
     }
+    await rt.sandbox?.stop();
     const pod = this.o.store.get('v1', 'Pod', rt.namespace, rt.name);
     if (pod) this.o.store.delete(pod);
     rmSync(rt.dir, { recursive: true, force: true });

@@ -2,6 +2,8 @@
 // Usage: node --import tsx test/standin/main.ts --listen 127.0.0.1:6443 --service-ip ADDR
 //        --state-dir DIR [--kubeconfig-out PATH] [--registry-bin /usr/bin/docker-registry]
 //        [--node-name NAME] [--addons DIR] [--also-listen ADDR:PORT]...
+//        [--service-cidr CIDR --pod-cidr CIDR --node-ip ADDR]  (instead of --service-ip: Service VIPs
+//        and pod network namespaces; only inside a lab host's network namespace)
 //        --also-listen: more addresses serving the same API, as a real API server also listens on its
 //        node's address (the kubeconfig written names --listen).
 // Prints `standin ready` on stdout once listening.
@@ -11,6 +13,8 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { Kubelet } from './kubelet.js';
+import { PodNetwork } from './pod-network.js';
+import { ServiceProxy } from './service-proxy.js';
 import { kubeconfigFor } from './kubeconfig.js';
 import { Api } from './server.js';
 import { Store } from './store.js';
@@ -20,6 +24,12 @@ const { values } = parseArgs({
     listen: { type: 'string', default: '127.0.0.1:6443' },
     'also-listen': { type: 'string', multiple: true, default: [] },
     'service-ip': { type: 'string' },
+    // The node's address (pods' hostIP); defaults to --service-ip.
+    'node-ip': { type: 'string' },
+    // Cluster IPs from this range (the API server's --service-cluster-ip-range), routed by the
+    // stand-in's kube-proxy; pods in their own network namespaces with addresses from --pod-cidr.
+    'service-cidr': { type: 'string' },
+    'pod-cidr': { type: 'string' },
     'state-dir': { type: 'string' },
     'kubeconfig-out': { type: 'string' },
     'registry-bin': { type: 'string', default: '/usr/bin/docker-registry' },
@@ -35,8 +45,12 @@ function fail(msg: string): never {
 }
 
 const stateDir = values['state-dir'] ?? fail('--state-dir is required');
-const serviceIP = values['service-ip'] ?? fail('--service-ip is required');
 const listen = values.listen!;
+const serviceCidr = values['service-cidr'];
+const podCidr = values['pod-cidr'];
+if (!!serviceCidr !== !!podCidr) fail('--service-cidr and --pod-cidr go together');
+const serviceIP = values['service-ip'] ?? (serviceCidr ? '' : fail('--service-ip (or --service-cidr and --pod-cidr) is required'));
+const nodeIP = values['node-ip'] ?? (serviceIP || fail('--node-ip is required with --service-cidr'));
 function hostPort(flag: string, address: string): { host: string; port: number } {
   const sep = address.lastIndexOf(':');
   const port = Number(address.slice(sep + 1));
@@ -45,6 +59,17 @@ function hostPort(flag: string, address: string): { host: string; port: number }
 }
 const { host, port } = hostPort('--listen', listen);
 const more = values['also-listen']!.map((a) => hostPort('--also-listen', a));
+
+function podNetwork(): PodNetwork | undefined {
+  if (!podCidr) return undefined;
+  try {
+    const n = new PodNetwork(podCidr);
+    n.setUpNode();
+    return n;
+  } catch (e) {
+    fail((e as Error).message);
+  }
+}
 
 function readAddons(dir: string | undefined): Record<string, any>[] {
   if (!dir) return [];
@@ -59,24 +84,33 @@ const log = (line: string) => process.stderr.write(`${new Date().toISOString()} 
 const store = new Store(stateDir);
 mkdirSync(`${stateDir}/pods`, { recursive: true });
 let kubelet: Kubelet | undefined;
+let proxy: ServiceProxy | undefined;
 const api = new Api({
   store,
   stateDir,
   serviceIP,
+  serviceCidr,
   serverAddress: listen,
   log,
-  onChange: () => kubelet?.queueSync(),
+  onChange: () => {
+    kubelet?.queueSync();
+    proxy?.queueSync();
+  },
   onLog: (pod) => kubelet?.logOf(pod) ?? '',
   addons: readAddons(values.addons),
 });
 kubelet = new Kubelet({
   store,
   stateDir,
-  podIP: serviceIP,
+  nodeIP,
+  podNetwork: podNetwork(),
   nodeName: values['node-name']!,
   registryBin: values['registry-bin']!,
   log,
-  writeStatus: (o) => api.writeStatus(o),
+  writeStatus: (o) => {
+    api.writeStatus(o);
+    proxy?.queueSync();
+  },
 });
 api.bootstrap();
 
@@ -112,6 +146,14 @@ server.listen(port, host, () => {
     writeFileSync(values['kubeconfig-out'], kubeconfigFor(url), { mode: 0o600 });
   }
   log(`Kubernetes API stand-in (not a real API server) listening on ${url}, state in ${stateDir}`);
+  if (serviceCidr) {
+    proxy = new ServiceProxy(() => ({ services: store.list('v1', 'Service'), pods: store.list('v1', 'Pod') }), log);
+    try {
+      proxy.start();
+    } catch (e) {
+      fail(`kube-proxy stand-in: ${(e as { stderr?: string }).stderr?.trim() || (e as Error).message}`);
+    }
+  }
   kubelet!.start();
   process.stdout.write(`standin ready ${url}\n`);
 });

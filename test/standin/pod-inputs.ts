@@ -16,6 +16,7 @@ export interface PodInfo {
   name: string;
   namespace: string;
   podIP: string;
+  hostIP?: string;
   nodeName: string;
   labels: Record<string, string>;
 }
@@ -44,7 +45,8 @@ function keyData(obj: Obj, kind: 'Secret' | 'ConfigMap'): Map<string, Buffer> {
 function fieldRef(path: string, pod: PodInfo): string {
   if (path === 'metadata.name') return pod.name;
   if (path === 'metadata.namespace') return pod.namespace;
-  if (path === 'status.podIP' || path === 'status.hostIP') return pod.podIP;
+  if (path === 'status.podIP') return pod.podIP;
+  if (path === 'status.hostIP') return pod.hostIP ?? pod.podIP;
   if (path === 'spec.nodeName') return pod.nodeName;
   const label = /^metadata\.labels\['(.+)'\]$/.exec(path);
   if (label) return pod.labels[label[1]!] ?? '';

@@ -14,6 +14,7 @@ import { applyPatch, patchTypeOf, PatchError } from './patch.js';
 import { fieldSelector, labelSelector } from './selectors.js';
 import { now, type Obj, type Store, type WatchEvent } from './store.js';
 import { toTable } from './table.js';
+import { firstFree, inCidr, parseCidr, type Cidr } from './cidr.js';
 import { unknownFields } from './schema.js';
 import { defaultAndValidate, InvalidError, quantityValue, type DefaultContext } from './validate.js';
 import { bindingFor, defaultClass, provisionPV, pvHostDir, resizeRefusal } from './volumes.js';
@@ -22,6 +23,8 @@ export interface ApiOptions {
   store: Store;
   stateDir: string;
   serviceIP: string;
+  /** --service-cidr: cluster IPs are allocated from it (otherwise every Service gets serviceIP). */
+  serviceCidr?: string;
   serverAddress: string;
   /** Called after every stored change (the stand-in kubelet reconciles here). */
   onChange?: (obj: Obj, type: WatchEvent['type']) => void;
@@ -140,6 +143,7 @@ export class Api {
   constructor(private readonly o: ApiOptions) {
     this.defaults = {
       serviceIP: o.serviceIP,
+      clusterIPs: o.serviceCidr ? this.clusterIPRange(parseCidr(o.serviceCidr)) : undefined,
       nodePort: () => this.allocateNodePort(),
       nodePortsInUse: (namespace, name) =>
         new Set(
@@ -149,6 +153,22 @@ export class Api {
             .flatMap((s) => (s.spec?.ports ?? []).map((p: Obj) => p.nodePort))
             .filter((p) => typeof p === 'number'),
         ),
+    };
+  }
+
+  private clusterIPRange(c: Cidr): NonNullable<DefaultContext['clusterIPs']> {
+    return {
+      range: c.text,
+      contains: (ip) => inCidr(c, ip),
+      inUse: (namespace, name) =>
+        new Set(
+          this.o.store
+            .list('v1', 'Service')
+            .filter((s) => !(s.metadata.namespace === namespace && s.metadata.name === name))
+            .map((s) => s.spec?.clusterIP)
+            .filter((ip) => typeof ip === 'string'),
+        ),
+      next: (used) => firstFree(c, used),
     };
   }
 

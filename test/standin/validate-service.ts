@@ -11,7 +11,13 @@ import { validateLabels } from './validate-meta.js';
 export type Obj = Record<string, any>;
 
 export interface ServiceContext {
+  /** Every Service's cluster IP when there is no `clusterIPs` range (the stand-in run alone). */
   serviceIP: string;
+  /**
+   * The Service range (--service-cidr), as the API server's ipallocator: a new Service gets its
+   * first free address; a requested one must be in the range and free.
+   */
+  clusterIPs?: { range: string; contains: (ip: string) => boolean; inUse: (namespace: string, name: string) => Set<string>; next: (inUse: Set<string>) => string | undefined };
   /** Next free NodePort. */
   nodePort: () => number;
   /** NodePorts that Services other than `namespace/name` hold. */
@@ -61,6 +67,21 @@ function validatePorts(s: Obj, f: FieldErrors) {
   }
 }
 
+/** pkg/registry/core/service/ipallocator, as the Service REST storage reports its errors. */
+function allocateClusterIP(s: Obj, used: Set<string>, r: NonNullable<ServiceContext['clusterIPs']>, f: FieldErrors): void {
+  if (s.clusterIP === 'None') return;
+  if (!s.clusterIP) {
+    const ip = r.next(used);
+    if (ip) s.clusterIP = ip;
+    else f.invalid('spec.clusterIPs', [], `failed to allocate IP: range is full`);
+    return;
+  }
+  if (isIP(s.clusterIP) !== 4) return;
+  if (!r.contains(s.clusterIP))
+    f.invalid('spec.clusterIPs', [s.clusterIP], `failed to allocate IP ${s.clusterIP}: the provided IP (${s.clusterIP}) is not in the valid range. The range of valid IPs is ${r.range}`);
+  else if (used.has(s.clusterIP)) f.invalid('spec.clusterIPs', [s.clusterIP], `failed to allocate IP ${s.clusterIP}: provided IP is already allocated`);
+}
+
 /** Defaults the Service in place (cluster IP, NodePorts) and records every violation in `f`. */
 export function defaultAndValidateService(o: Obj, live: Obj | undefined, ctx: ServiceContext, f: FieldErrors): void {
   const s = (o.spec ??= {});
@@ -75,6 +96,7 @@ export function defaultAndValidateService(o: Obj, live: Obj | undefined, ctx: Se
   if (s.clusterIP && s.clusterIP !== 'None') for (const m of ipAddress(s.clusterIP)) f.invalid('spec.clusterIPs[0]', s.clusterIP, m);
   const liveIP = live?.spec?.clusterIP;
   if (liveIP && s.clusterIP && s.clusterIP !== liveIP) f.immutable('spec.clusterIP', s.clusterIP);
+  if (!liveIP && ctx.clusterIPs) allocateClusterIP(s, ctx.clusterIPs.inUse(o.metadata?.namespace, o.metadata?.name), ctx.clusterIPs, f);
   s.clusterIP = liveIP ?? (s.clusterIP || ctx.serviceIP);
   s.clusterIPs = [s.clusterIP];
   s.ipFamilies ??= ['IPv4'];
