@@ -19,6 +19,8 @@ export type EngineEvent =
       readOnlyHosts: string[];
       /** Names in the play's hosts: that the inventory lacks: skipped (a cluster without build hosts). */
       absent?: string[];
+      /** Hosts of the play that already left the run (failed, unreachable or blocked earlier). */
+      outOfRun?: string[];
     }
   | { type: 'role-start'; play: string; role: string; host: string }
   | {

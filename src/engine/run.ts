@@ -122,10 +122,13 @@ class RunState {
     if (pp.roles.every((r) => r.mode === 'skip')) return;
     const name = pp.play.name;
     const work = [...pp.targets, ...pp.readOnly].filter((h) => !this.isOut(h)).map((h) => ({ host: h, roles: this.rolesOn(pp, h) })).filter((w) => w.roles.length);
+    // Only read for --tags, and nothing to read here: the play is not part of this run.
+    if (!work.length && pp.roles.every((r) => r.mode !== 'run')) return;
+    const left = pp.targets.filter((h) => this.isOut(h));
     const readOnly = work.filter((w) => w.roles.every((r) => r.readOnly)).map((w) => w.host);
     const targets = work.map((w) => w.host).filter((h) => !readOnly.includes(h));
     for (const w of work) this.involved.add(w.host);
-    this.o.emit({ type: 'play-start', play: name, hosts: targets, readOnlyHosts: readOnly, ...(pp.absent.length ? { absent: pp.absent } : {}) });
+    this.o.emit({ type: 'play-start', play: name, hosts: targets, readOnlyHosts: readOnly, ...(pp.absent.length ? { absent: pp.absent } : {}), ...(left.length ? { outOfRun: left } : {}) });
     const forks = Math.max(1, this.o.forks ?? Math.min(work.length || 1, 50));
     await pool(work, forks, async (w) => {
       const t0 = Date.now();

@@ -65,7 +65,8 @@ export function humanReporter(o: HumanOptions): (e: EngineEvent) => void {
         e.readOnlyHosts.forEach((h) => readOnly.add(h));
         out(`\n${paint('title', `PLAY [${e.play}] ${'*'.repeat(Math.max(3, 60 - e.play.length))}`)}`);
         const absent = e.absent?.length ? `the inventory has no ${e.absent.map((n) => `'${n}'`).join(', ')}` : '';
-        if (!e.hosts.length && !e.readOnlyHosts.length) out(paint('skipped', `skipping: no hosts matched${absent ? ` (${absent})` : ''}`));
+        if (!e.hosts.length && !e.readOnlyHosts.length && e.outOfRun?.length) out(paint('skipped', `skipping: no hosts left (out of the run: ${e.outOfRun.join(', ')})`));
+        else if (!e.hosts.length && !e.readOnlyHosts.length) out(paint('skipped', `skipping: no hosts matched${absent ? ` (${absent})` : ''}`));
         else if (absent) out(paint('skipped', `skipping ${e.absent!.join(', ')}: ${absent}`));
         if (e.readOnlyHosts.length) out(paint('dim', `read-only (outside --limit or --tags, facts only): ${e.readOnlyHosts.join(', ')}`));
         break;

@@ -307,6 +307,7 @@ serial('--tags containerd as a CI drift gate: drift on w1 exits 8 (nothing writt
   t.true(producerSteps.length > 0);
   t.true(producerSteps.every(isReadOnly));
   t.false(gate.report.events.some((e) => e.type === 'step' && ['dns-hosts', 'fstab-nfs', 'docker-trust', 'cri-proxy'].includes(e.role ?? '')), 'roles outside the tag that register nothing are not even read');
+  t.false(/PLAY \[(container runtimes behind a proxy|registry name resolution|registry storage on NFS|docker trusts the registry)\]/.test(gate.stdout), 'plays with nothing selected or read are not shown');
 
   const apply = await play(['--tags', 'containerd']);
   t.is(apply.code, 0, `${output(apply)}\n${failures(apply).join('\n')}`);
@@ -339,6 +340,7 @@ serial('the control plane fails (kubectl missing): the other nodes are blocked b
   t.regex(r.stdout, /^blocked: \[w1\]: role dns-hosts => blocked by cp1: /m);
   t.regex(r.stdout, /^w1 : ok=\d+ changed=0 unreachable=0 failed=0 skipped=0 blocked=1$/m);
   t.regex(r.stdout, /^blocked by cp1 \(failed; counted once, as cp1's failure\): w1, w2, b1$/m);
+  t.regex(r.stdout, /PLAY \[containerd trusts the registry\] \*+\nskipping: no hosts left \(out of the run: cp1, w1, w2\)\n/);
   const xml = readFileSync(junit, 'utf8');
   t.regex(xml, /<testsuites name="play" tests="\d+" failures="1" /);
   t.is((xml.match(/<skipped message="blocked by cp1: /g) ?? []).length, 3);
