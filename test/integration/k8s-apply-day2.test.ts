@@ -41,9 +41,9 @@ interface Run extends PlayResult {
   report: { recap: Record<string, { changed: number; failed: number }>; events: StepEvent[] };
 }
 
-async function play(args: string[] = []): Promise<Run> {
+async function play(args: string[] = [], playbook = 'k8s.yaml'): Promise<Run> {
   const json = join(work, `run-${Date.now()}-${Math.random().toString(16).slice(2)}.json`);
-  const r = await runPlay([join(work, 'k8s.yaml'), '-i', join(work, 'inventory.yaml'), '--json', json, ...args], { env });
+  const r = await runPlay([join(work, playbook), '-i', join(work, 'inventory.yaml'), '--json', json, ...args], { env });
   let report: Run['report'] = { recap: {}, events: [] };
   try {
     report = JSON.parse(readFileSync(json, 'utf8'));
@@ -100,6 +100,7 @@ test.before(async () => {
   lab = await labUp({ name: `k8s-day2-${process.pid}`, hosts: { cp1: ['control_plane'] }, standin: true });
   writeFileSync(join(work, 'inventory.yaml'), readFileSync(lab.inventoryPath, 'utf8'));
   writeFileSync(join(work, 'k8s.yaml'), K8S);
+  writeFileSync(join(work, 'dns.yaml'), `${K8S}\n- name: registry name resolution\n  hosts: control_plane\n  roles: [dns-hosts]\n`);
   mkdirSync(join(work, 'group_vars'));
 });
 
@@ -108,6 +109,8 @@ test.after.always(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
+// an address no test sends traffic to: it only goes into the Service and /etc/hosts
+const EXTERNAL_IP = '198.51.100.7';
 const SETTINGS = (ip: string) => `registry_external_ips: [${ip}]
 registry_node_selector: {kubernetes.io/hostname: standin-node}
 registry_resources:
@@ -115,11 +118,14 @@ registry_resources:
   limits: {memory: 256Mi, cpu: '1'}
 `;
 
-serial('removal: external IPs, a memory limit and the node selector taken out of the inventory leave the live objects', async (t) => {
-  setVars(SETTINGS(lab.address('cp1')));
-  const first = await play();
+serial('removal: external IPs, a memory limit and the node selector taken out of the inventory leave the live objects; dns-hosts no longer gets the old external IP', async (t) => {
+  setVars(SETTINGS(EXTERNAL_IP));
+  // dns-hosts told to use the external IP (as on a build host outside the cluster)
+  const external = ['-e', 'dns_hosts_ip_source=external_ip'];
+  const first = await play(external, 'dns.yaml');
   t.is(first.code, 0, output(first));
-  t.deepEqual((await getJson('service registry -n registry')).spec.externalIPs, [lab.address('cp1')]);
+  t.deepEqual((await getJson('service registry -n registry')).spec.externalIPs, [EXTERNAL_IP]);
+  t.regex((await lab.readFile('cp1', '/etc/hosts')) ?? '', /^198\.51\.100\.7\s+registry\.lab$/m);
   const before = await getJson('deployment registry -n registry');
   t.is(before.spec.template.spec.containers[0].resources.limits.memory, '256Mi');
   t.deepEqual(before.spec.template.spec.nodeSelector, { 'kubernetes.io/hostname': 'standin-node' });
@@ -136,7 +142,7 @@ serial('removal: external IPs, a memory limit and the node selector taken out of
     actions.join('\n'),
   );
   // --diff shows the removed values on the "before" side only
-  t.regex(diff.stdout, new RegExp(`^-\\s+- ${lab.address('cp1').replaceAll('.', '\\.')}$`, 'm'), diff.stdout);
+  t.regex(diff.stdout, /^-\s+- 198\.51\.100\.7$/m, diff.stdout);
   t.regex(diff.stdout, /^-\s+memory: 256Mi$/m, diff.stdout);
   t.regex(diff.stdout, /^-\s+kubernetes\.io\/hostname: standin-node$/m, diff.stdout);
 
@@ -146,6 +152,13 @@ serial('removal: external IPs, a memory limit and the node selector taken out of
   t.deepEqual(after.spec.template.spec.containers[0].resources, { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '1' } });
   t.is(after.spec.template.spec.nodeSelector, undefined);
   t.is(after.status?.readyReplicas, 1, JSON.stringify(after.status));
+  // dns-hosts sees the Service as it is now: no external IP to map any more (it said so), not the old one
+  const dns = await play(external, 'dns.yaml');
+  t.is(dns.code, 2, output(dns));
+  t.regex(output(dns), /has no externalIPs/);
+  const auto = await play([], 'dns.yaml');
+  t.is(auto.code, 0, output(auto));
+  t.regex((await lab.readFile('cp1', '/etc/hosts')) ?? '', new RegExp(`^${lab.address('cp1').replaceAll('.', '\\.')}\\s+registry\\.lab$`, 'm'), 'the cluster IP');
 });
 
 const PART_OF = 'applyset.kubernetes.io/part-of';
