@@ -66,7 +66,7 @@ test.before(async () => {
   mkdirSync(join(project, 'group_vars'), { recursive: true });
   writeFileSync(join(project, 'inventory.yaml'), readFileSync(lab.inventoryPath, 'utf8'));
   writeFileSync(join(project, 'group_vars', 'all.yaml'), registryVars({ name: NAME, port: 5000, user: 'alice', passwordEnv: 'REG_ALICE_PW', pullNamespaces: ['default'] }));
-  // In the lab the Service's cluster IP is cp1's bridge address, which b1 can reach.
+  // In the lab the Service's cluster IP is routed through cp1 (the stand-in's kube-proxy), which b1 can reach.
   writeFileSync(join(project, 'group_vars', 'build.yaml'), 'dns_hosts_ip_source: cluster_ip\n');
   // Dependencies come from the npm cache that `npm ci` filled; only metadata missing there is fetched.
   await must('npm', ['install', '-D', tarball, '--prefer-offline', '--no-audit', '--no-fund'], project);

@@ -11,6 +11,7 @@ import test, { type ExecutionContext } from 'ava';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inCidr, parseCidr } from '../standin/cidr.js';
 import { labSupport, labUp, type Lab } from '../lab/index.js';
 import { makeTestImage } from '../lab/image.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
@@ -129,7 +130,9 @@ async function containerdTrusts(t: ExecutionContext, lab: Lab, host: string): Pr
   t.regex((await lab.readFile(host, '/etc/containerd/config.toml'))!, /config_path = "\/etc\/containerd\/certs\.d"/, host);
   t.regex((await lab.readFile(host, `/etc/containerd/certs.d/${ADDRESS}/hosts.toml`))!, new RegExp(`^server = "https://${ADDRESS}"$`, 'm'), host);
   t.regex((await lab.readFile(host, `/etc/containerd/certs.d/${ADDRESS}/ca.crt`))!, /BEGIN CERTIFICATE/, host);
-  t.is((await lab.exec(host, `getent hosts ${NAME}`)).stdout.split(/\s+/)[0], lab.hosts.cp1!.address, `${host} resolves ${NAME} to the Service`);
+  const clusterIP = (await lab.sh('cp1', 'kubectl --kubeconfig /root/.kube/config get service registry -n registry -o jsonpath={.spec.clusterIP}')).trim();
+  t.true(inCidr(parseCidr(lab.serviceCidr), clusterIP), `cluster IP ${clusterIP} in ${lab.serviceCidr}`);
+  t.is((await lab.exec(host, `getent hosts ${NAME}`)).stdout.split(/\s+/)[0], clusterIP, `${host} resolves ${NAME} to the Service`);
 }
 
 /** Pushes the test image from `host` with skopeo, trusting the CA the roles put in `certDir`, credentials from a 0600 file. */
