@@ -78,16 +78,6 @@ export function shownValue(value: unknown, path: ReadonlyArray<string | number>)
   return JSON.stringify(value);
 }
 
-/** The one registry address used everywhere: cert SAN, certs.d/<name:port>, pull secrets, image refs. */
-export function registryAddress(vars: { registry_name: string; registry_port: number }): string {
-  return `${vars.registry_name}:${vars.registry_port}`;
-}
-
-export const registryCore = z.object({
-  registry_name: dnsName,
-  registry_port: port,
-});
-
 const BOOLEAN_WORDS: ReadonlyMap<string, boolean> = new Map([
   ['true', true],
   ['yes', true],
@@ -102,6 +92,34 @@ export const flag = z.preprocess(
   (v) => (typeof v === 'string' ? (BOOLEAN_WORDS.get(v.trim().toLowerCase()) ?? v) : v),
   z.boolean({ invalid_type_error: 'must be true or false', required_error: 'must be true or false' }),
 );
+
+/** The one registry address used everywhere: cert SAN, certs.d/<name:port>, pull secrets, image refs. */
+export function registryAddress(vars: { registry_name: string; registry_port: number }): string {
+  return `${vars.registry_name}:${vars.registry_port}`;
+}
+
+export const registryCore = z.object({
+  registry_name: dnsName,
+  registry_port: port,
+  // The optional Ingress: clients reach it on 443 as `<host>` (no port), next to `name:port`.
+  registry_ingress: flag.optional(),
+  registry_ingress_host: dnsName.nullish(),
+});
+
+/** The Ingress host when the Ingress is on (registry_ingress_host, or registry_name), else undefined. */
+export function ingressHost(vars: { registry_name: string; registry_ingress?: boolean; registry_ingress_host?: string | null }): string | undefined {
+  return vars.registry_ingress ? (vars.registry_ingress_host ?? vars.registry_name) : undefined;
+}
+
+/**
+ * Every address clients use for the registry: `name:port` (the Service), and with the Ingress on
+ * its host without a port (an Ingress serves HTTPS on 443, so image references name no port and
+ * Docker/containerd look in certs.d/<host>/).
+ */
+export function registryAddresses(vars: { registry_name: string; registry_port: number; registry_ingress?: boolean; registry_ingress_host?: string | null }): string[] {
+  const host = ingressHost(vars);
+  return host === undefined ? [registryAddress(vars)] : [registryAddress(vars), host];
+}
 
 export const absolutePath = z.string().regex(/^\/[^\0\n]*$/, 'must be an absolute path');
 

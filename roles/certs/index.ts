@@ -3,7 +3,7 @@
 // `registry_pki`, read through roles/_shared/pki.ts), so the certificate renews without re-trusting.
 import type { Vars } from '../../src/resources/role.js';
 import type { Resource } from '../../src/resources/types.js';
-import { parseVars } from '../_shared/vars.js';
+import { ingressHost, parseVars } from '../_shared/vars.js';
 import { decidePki, pkiPaths, type PkiSpec } from './pki.js';
 import { certsVars } from './vars.js';
 import { defineRole } from '../_shared/role.js';
@@ -13,7 +13,8 @@ export function pkiSpec(vars: Vars): PkiSpec {
   return {
     dir: v.registry_cert_dir,
     registryName: v.registry_name,
-    extraDns: v.registry_cert_extra_dns,
+    // the Ingress host too: clients reaching the registry through the Ingress verify the same certificate
+    extraDns: [...v.registry_cert_extra_dns, ...[ingressHost(v)].filter((h): h is string => h !== undefined)],
     ips: v.registry_cert_extra_ips,
     keyType: v.registry_key_type,
     caDays: v.registry_ca_days,

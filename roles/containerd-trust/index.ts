@@ -1,10 +1,11 @@
 // containerd trusts the registry: config_path in config.toml (one key, surgical edit, restart
-// only when it changed) and certs.d/<name:port>/{ca.crt,hosts.toml} (read on every pull).
+// only when it changed) and certs.d/<address>/{ca.crt,hosts.toml} (read on every pull) for each
+// address clients use: name:port, and the Ingress host when the Ingress is on.
 import { posix } from 'node:path';
 import { StateError } from '../../src/errors.js';
 import type { FactQuery, FactValues, Resource } from '../../src/resources/types.js';
 import { registryCaPem } from '../_shared/pki.js';
-import { registryAddress } from '../_shared/vars.js';
+import { registryAddresses } from '../_shared/vars.js';
 import { hostsToml, parseContainerdVersion } from './hosts-toml.js';
 import { setRegistryConfigPath } from './toml-edit.js';
 import { readContainerdTrustVars, type ContainerdTrustVars } from './vars.js';
@@ -26,9 +27,9 @@ function newFileVersion(v: ContainerdTrustVars, facts: FactValues): () => 2 | 3 
   };
 }
 
-/** The trust directory for the registry and its two files. */
-function trustPaths(v: ContainerdTrustVars): { dir: string; ca: string; hostsToml: string } {
-  const dir = posix.join(v.containerd_certs_dir, registryAddress(v));
+/** The trust directory for one registry address and its two files. */
+function trustPaths(v: ContainerdTrustVars, address: string): { dir: string; ca: string; hostsToml: string } {
+  const dir = posix.join(v.containerd_certs_dir, address);
   return { dir, ca: posix.join(dir, 'ca.crt'), hostsToml: posix.join(dir, 'hosts.toml') };
 }
 
@@ -36,8 +37,7 @@ const role = defineRole({
   name: 'containerd-trust',
   vars: readContainerdTrustVars,
   files(v) {
-    const { ca, hostsToml } = trustPaths(v);
-    return [v.containerd_config_file, ca, hostsToml];
+    return [v.containerd_config_file, ...registryAddresses(v).flatMap((a) => [trustPaths(v, a).ca, trustPaths(v, a).hostsToml])];
   },
   facts(v): Record<string, FactQuery> {
     if (v.containerd_config_version !== 'auto') return {};
@@ -46,8 +46,7 @@ const role = defineRole({
     return { containerd_version: { argv, parse: parseContainerdVersion } };
   },
   plan(v, ctx) {
-    const address = registryAddress(v);
-    const { dir, ca, hostsToml: hostsTomlPath } = trustPaths(v);
+    const caPem = registryCaPem(ctx);
     const resources: Resource[] = [
       // A node without /etc/containerd yet (containerd installed from a tarball) still gets its config.
       { kind: 'directory', path: posix.dirname(v.containerd_config_file) },
@@ -61,9 +60,14 @@ const role = defineRole({
         notify: [RESTART],
       },
       { kind: 'directory', path: v.containerd_certs_dir, mode: '0755' },
-      { kind: 'directory', path: dir, mode: '0755' },
-      { kind: 'file', name: `containerd CA for ${address}`, path: ca, content: registryCaPem(ctx), mode: '0644' },
-      { kind: 'file', name: `containerd hosts.toml for ${address}`, path: hostsTomlPath, content: hostsToml(address, ca), mode: '0644' },
+      ...registryAddresses(v).flatMap((address): Resource[] => {
+        const { dir, ca, hostsToml: hostsTomlPath } = trustPaths(v, address);
+        return [
+          { kind: 'directory', path: dir, mode: '0755' },
+          { kind: 'file', name: `containerd CA for ${address}`, path: ca, content: caPem, mode: '0644' },
+          { kind: 'file', name: `containerd hosts.toml for ${address}`, path: hostsTomlPath, content: hostsToml(address, ca), mode: '0644' },
+        ];
+      }),
     ];
     return resources;
   },

@@ -1,11 +1,11 @@
-// Build hosts trust the registry (/etc/docker/certs.d/<name:port>/ca.crt; docker, skopeo and
+// Build hosts trust the registry (/etc/docker/certs.d/<address>/ca.crt; docker, skopeo and
 // podman read it, no restart) and, optionally, log in to it: an auths entry in the build user's
-// ~/.docker/config.json.
+// ~/.docker/config.json. Each address clients use: name:port, and the Ingress host when it is on.
 import { posix } from 'node:path';
 import type { Resource } from '../../src/resources/types.js';
 import { markSecretText, Secret } from '../../src/secret.js';
 import { registryCaPem } from '../_shared/pki.js';
-import { registryAddress } from '../_shared/vars.js';
+import { registryAddresses } from '../_shared/vars.js';
 import { dockerAuth, mergeDockerAuth } from './docker-config.js';
 import { readDockerTrustVars, type DockerTrustVars } from './vars.js';
 import { defineRole } from '../_shared/role.js';
@@ -16,19 +16,21 @@ function login(v: DockerTrustVars): { user: string; password: Secret } {
   return { user: first.name, password: first.password };
 }
 
-const caPath = (v: DockerTrustVars) => posix.join(v.docker_certs_dir, registryAddress(v), 'ca.crt');
+const caPath = (v: DockerTrustVars, address: string) => posix.join(v.docker_certs_dir, address, 'ca.crt');
 
 const role = defineRole({
   name: 'docker-trust',
   vars: readDockerTrustVars,
-  files: (v) => [caPath(v), ...(v.docker_login_enabled ? [v.docker_config_path] : [])],
+  files: (v) => [...registryAddresses(v).map((a) => caPath(v, a)), ...(v.docker_login_enabled ? [v.docker_config_path] : [])],
   plan(v, ctx) {
-    const address = registryAddress(v);
-    const dir = posix.dirname(caPath(v));
+    const addresses = registryAddresses(v);
+    const caPem = registryCaPem(ctx);
     const resources: Resource[] = [
       { kind: 'directory', path: v.docker_certs_dir, mode: '0755' },
-      { kind: 'directory', path: dir, mode: '0755' },
-      { kind: 'file', name: `docker CA for ${address}`, path: caPath(v), content: registryCaPem(ctx), mode: '0644' },
+      ...addresses.flatMap((address): Resource[] => [
+        { kind: 'directory', path: posix.dirname(caPath(v, address)), mode: '0755' },
+        { kind: 'file', name: `docker CA for ${address}`, path: caPath(v, address), content: caPem, mode: '0644' },
+      ]),
     ];
     if (v.docker_login_enabled) {
       const { user, password } = login(v);
@@ -40,9 +42,9 @@ const role = defineRole({
         { kind: 'directory', path: posix.dirname(v.docker_config_path), owner, group },
         {
           kind: 'file',
-          name: `docker login ${address} (${v.docker_config_path})`,
+          name: `docker login ${addresses.join(', ')} (${v.docker_config_path})`,
           path: v.docker_config_path,
-          edit: (current) => new Secret(mergeDockerAuth(current, address, auth, v.docker_config_path), 'docker config.json'),
+          edit: (current) => new Secret(addresses.reduce<string | null>((doc, address) => mergeDockerAuth(doc, address, auth, v.docker_config_path), current)!, 'docker config.json'),
           mode: '0600',
           owner,
           group,

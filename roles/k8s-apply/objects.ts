@@ -7,7 +7,8 @@ import { dirname, basename } from 'node:path';
 import { parse } from 'yaml';
 import type { K8sObject, K8sState } from '../../src/resources/types.js';
 import { reveal, Secret } from '../../src/secret.js';
-import { registryAddress } from '../_shared/vars.js';
+import { ingressHost, registryAddresses } from '../_shared/vars.js';
+import { ingressAnnotations } from './ingress.js';
 import { configLocation } from './image.js';
 import type { K8sApplyVars } from './vars.js';
 
@@ -70,10 +71,12 @@ export function registryObjects(render: Render, v: K8sApplyVars, inputs: Registr
     claim: v.registry_storage_pvc,
   });
 
-  const service = tpl('service', { name: app, namespace, app, port: v.registry_port, nodePort: v.registry_node_port ?? undefined, externalIPs: v.registry_external_ips });
+  const annotations = ingressAnnotations(v);
+  const service = tpl('service', { name: app, namespace, app, port: v.registry_port, nodePort: v.registry_node_port ?? undefined, externalIPs: v.registry_external_ips, annotations: entries(annotations.service) });
 
-  const ingress = v.registry_ingress
-    ? [tpl('ingress', { name: app, namespace, app, ingressClass: v.registry_ingress_class, host: v.registry_ingress_host ?? v.registry_name, tlsSecret: v.registry_tls_secret, service: app, port: v.registry_port })]
+  const host = ingressHost(v);
+  const ingress = host
+    ? [tpl('ingress', { name: app, namespace, app, ingressClass: v.registry_ingress_class, host, tlsSecret: v.registry_tls_secret, service: app, port: v.registry_port, annotations: entries(annotations.ingress) })]
     : [];
 
   const dockerConfig = new Secret(base64(dockerConfigJson(v)), '.dockerconfigjson');
@@ -117,12 +120,12 @@ function storageObjects(tpl: Tpl, v: K8sApplyVars): K8sObject[] {
   }
 }
 
-/** The pull Secret's `.dockerconfigjson` (plaintext: only ever wrapped in a Secret). */
+/** The pull Secret's `.dockerconfigjson` for every address (plaintext: only ever wrapped in a Secret). */
 function dockerConfigJson(v: K8sApplyVars): string {
   const name = v.registry_pull_user ?? v.registry_users[0]!.name;
   const password = v.registry_users.find((u) => u.name === name)!.password.reveal();
   const auth = base64(`${name}:${password}`);
-  return JSON.stringify({ auths: { [registryAddress(v)]: { username: name, password, auth } } });
+  return JSON.stringify({ auths: Object.fromEntries(registryAddresses(v).map((address) => [address, { username: name, password, auth }])) });
 }
 
 /** One-way digest of everything the registry reads at start-up; stable while the inputs are. */

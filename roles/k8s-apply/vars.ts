@@ -31,6 +31,8 @@ const externalIP = z
   .string()
   .ip('must be IP addresses')
   .refine((ip) => !/^(127\.|0\.0\.0\.0$|169\.254\.|224\.0\.0\.)/.test(ip) && !/^(::1?|fe[89ab][0-9a-f]:.*|ff02:.*)$/i.test(ip), 'must not be a loopback, link-local or unspecified address (the API server refuses them)');
+// Annotation keys have the label key syntax (apimachinery ValidateAnnotations: IsQualifiedName).
+const annotationKey = labelKey;
 const nodePort = wholeNumber.min(30000, 'must be in the NodePort range 30000-32767').max(32767, 'must be in the NodePort range 30000-32767');
 
 export const k8sApplyVars = registryCore
@@ -75,6 +77,9 @@ export const k8sApplyVars = registryCore
     registry_ingress: flag,
     registry_ingress_host: dnsName.nullish(),
     registry_ingress_class: dnsName,
+    registry_ingress_controller: z.enum(['nginx', 'traefik', 'other']).nullish(),
+    registry_ingress_annotations: z.record(annotationKey, z.string().nullable()).nullish(),
+    registry_ingress_service_annotations: z.record(annotationKey, z.string().nullable()).nullish(),
     registry_pull_namespaces: listOf(dnsLabel).pipe(z.array(dnsLabel).min(1, 'must list at least one namespace')),
     registry_pull_user: z.string().min(1).nullish(),
     registry_users: z.array(z.object({ name: z.string().min(1).regex(/^[^:\s]+$/, 'must not contain ":" or spaces'), password: secret })).min(1, 'must list at least one user'),

@@ -1,0 +1,117 @@
+// The registry's config.yml checked against distribution's configuration reference, for the 2.8
+// binary the lab runs for real and for 3.x, which the lab does NOT run: for 3.x this is a
+// format test (the rendered keys, their types and the required ones, against the reference),
+// not a run. The tables are the subset of the reference a config of ours can touch, read from
+// distribution's sources at the tags named (configuration/configuration.go, the storage keys of
+// registry/handlers/app.go, registry/auth/htpasswd/access.go, the filesystem driver's parameters)
+// and docs/content/about/configuration.md (3.0.0) / docs/configuration.md (2.8.3).
+import test from 'ava';
+import { parse } from 'yaml';
+import { configLocation } from '../../roles/k8s-apply/image.js';
+import { find, objects } from './k8s-apply.fixture.js';
+
+interface Reference {
+  tag: string;
+  commit: string;
+  /** Dotted key paths a config may set; `*` is any one key (headers, log fields). */
+  keys: string[];
+  /** The storage drivers the binary has: exactly one must be configured. */
+  drivers: string[];
+}
+
+const common = [
+  'version',
+  'log.accesslog.disabled', 'log.level', 'log.formatter', 'log.fields.*',
+  'storage.filesystem.rootdirectory', 'storage.filesystem.maxthreads',
+  'storage.delete.enabled',
+  'storage.cache.blobdescriptor', 'storage.cache.blobdescriptorsize',
+  'storage.maintenance.uploadpurging.enabled', 'storage.maintenance.uploadpurging.age', 'storage.maintenance.uploadpurging.interval', 'storage.maintenance.uploadpurging.dryrun', 'storage.maintenance.readonly.enabled',
+  'storage.redirect.disable',
+  'http.addr', 'http.net', 'http.host', 'http.prefix', 'http.secret', 'http.relativeurls', 'http.draintimeout', 'http.headers.*',
+  'http.tls.certificate', 'http.tls.key', 'http.tls.clientcas', 'http.tls.minimumtls', 'http.tls.ciphersuites',
+  'http.debug.addr', 'http.debug.prometheus.enabled', 'http.debug.prometheus.path', 'http.http2.disabled',
+  'auth.htpasswd.realm', 'auth.htpasswd.path',
+  'health.storagedriver.enabled', 'health.storagedriver.interval', 'health.storagedriver.threshold',
+];
+
+const references: Reference[] = [
+  {
+    tag: 'v2.8.3',
+    commit: '4772604ae973031ab32dd9805a4bccf61d94909f',
+    keys: [...common, 'reporting.bugsnag.apikey', 'compatibility.schema1.enabled'],
+    drivers: ['filesystem', 'inmemory', 'azure', 'gcs', 's3', 'swift', 'oss'],
+  },
+  {
+    // 3.0 removed reporting (bugsnag, newrelic), compatibility.schema1 and the swift and oss drivers;
+    // added http.tls.clientauth, http.h2c, storage.tag. The keys of ours are the same in both.
+    tag: 'v3.0.0',
+    commit: '9ed95e7365224025ee89365e12cf128e1f1bf965',
+    keys: [...common, 'http.tls.clientauth', 'http.h2c.enabled', 'storage.tag.concurrencylimit'],
+    drivers: ['filesystem', 'inmemory', 'azure', 'gcs', 's3'],
+  },
+];
+
+function leaves(value: unknown, prefix = ''): Array<[string, unknown]> {
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    return Object.entries(value).flatMap(([k, v]) => leaves(v, prefix ? `${prefix}.${k}` : k));
+  }
+  return [[prefix, value]];
+}
+
+const allowed = (ref: Reference, path: string) => ref.keys.some((k) => (k.endsWith('.*') ? path.startsWith(k.slice(0, -1)) && !path.slice(k.length - 1).includes('.') : k === path));
+const GO_DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
+
+/** What the reference says is wrong with `doc`, or [] (the checks that follow must be able to fail). */
+function problems(ref: Reference, doc: Record<string, any>): string[] {
+  const out: string[] = [];
+  for (const [path] of leaves(doc)) if (!allowed(ref, path)) out.push(`${path}: not a key of distribution ${ref.tag}`);
+  // Version is a Go string: yaml.v2 takes the scalar's text, so `0.1` unquoted (as in upstream's own examples) is "0.1"
+  if (String(doc.version) !== '0.1') out.push('version must be 0.1');
+  const drivers = Object.keys(doc.storage ?? {}).filter((k) => !['delete', 'cache', 'maintenance', 'redirect', 'tag'].includes(k));
+  if (drivers.length !== 1 || !ref.drivers.includes(drivers[0]!)) out.push(`storage needs exactly one driver of ${ref.drivers.join(', ')}: got ${drivers.join(', ') || 'none'}`);
+  if (doc.storage?.delete && typeof doc.storage.delete.enabled !== 'boolean') out.push('storage.delete.enabled must be a boolean');
+  if (doc.storage?.cache?.blobdescriptor && !['inmemory', 'redis'].includes(doc.storage.cache.blobdescriptor)) out.push('storage.cache.blobdescriptor must be inmemory or redis');
+  const htpasswd = doc.auth?.htpasswd;
+  if (htpasswd && (typeof htpasswd.realm !== 'string' || typeof htpasswd.path !== 'string')) out.push('auth.htpasswd needs both realm and path (strings)');
+  if (Boolean(doc.http?.tls?.certificate) !== Boolean(doc.http?.tls?.key)) out.push('http.tls needs certificate and key together');
+  const sd = doc.health?.storagedriver;
+  if (sd && (!GO_DURATION.test(String(sd.interval)) || !Number.isInteger(sd.threshold))) out.push('health.storagedriver: interval a Go duration, threshold an integer');
+  for (const [path, v] of leaves(doc.http?.headers ?? {}, 'http.headers')) if (!Array.isArray(v)) out.push(`${path} must be a list of strings`);
+  return out;
+}
+
+const rendered = (image: string) => {
+  const file = configLocation(image).path.split('/').pop()!;
+  return parse((find(objects({ registry_image: image }), 'ConfigMap').data as Record<string, string>)[file]!) as Record<string, any>;
+};
+
+for (const [image, tag] of [['registry:2.8.3', 'v2.8.3'], ['registry:3', 'v3.0.0'], ['distribution/distribution:3.0.0', 'v3.0.0'], ['registry:3.1.1', 'v3.0.0']] as const) {
+  test(`format-tested (not run for 3.x): the config for ${image} fits distribution ${tag}'s configuration reference`, (t) => {
+    const ref = references.find((r) => r.tag === tag)!;
+    const doc = rendered(image);
+    t.deepEqual(problems(ref, doc), []);
+    t.like(doc, { storage: { filesystem: { rootdirectory: '/var/lib/registry' }, delete: { enabled: true } }, http: { addr: ':5000', tls: { certificate: '/certs/tls.crt', key: '/certs/tls.key' } }, auth: { htpasswd: { realm: 'Registry Realm', path: '/auth/htpasswd' } } });
+  });
+}
+
+test('the same config is valid for 2.8 and 3.x: the major version only chooses where it is mounted', (t) => {
+  t.deepEqual(rendered('registry:3'), rendered('registry:2.8.3'));
+  t.is(configLocation('registry:3').path, '/etc/distribution/config.yml');
+  t.is(configLocation('distribution/distribution:3.0.0').path, '/etc/distribution/config.yml');
+  t.is(configLocation('registry:2.8.3').path, '/etc/docker/registry/config.yml');
+});
+
+test('the check can fail: keys 3.0 removed, a second driver, auth without a realm, a bad duration', (t) => {
+  const v3 = references.find((r) => r.tag === 'v3.0.0')!;
+  const v2 = references.find((r) => r.tag === 'v2.8.3')!;
+  const base = rendered('registry:3');
+  const swift = { ...base, storage: { ...base.storage, filesystem: undefined, swift: { container: 'c' } } };
+  delete swift.storage.filesystem;
+  t.deepEqual(problems(v2, swift).filter((p) => p.startsWith('storage needs')), [], 'swift is a 2.8 driver');
+  t.true(problems(v3, swift).some((p) => /swift.*not a key|exactly one driver/.test(p)), '3.0 has no swift driver');
+  t.true(problems(v3, { ...base, reporting: { bugsnag: { apikey: 'x' } } }).some((p) => p.startsWith('reporting.bugsnag.apikey: not a key')));
+  t.true(problems(v3, { ...base, storage: { ...base.storage, inmemory: {} } }).some((p) => p.startsWith('storage needs exactly one driver')));
+  t.true(problems(v3, { ...base, auth: { htpasswd: { path: '/auth/htpasswd' } } }).some((p) => p.startsWith('auth.htpasswd needs both')));
+  t.true(problems(v3, { ...base, health: { storagedriver: { enabled: true, interval: 10, threshold: 3 } } }).some((p) => p.startsWith('health.storagedriver')));
+  t.true(problems(v3, { ...base, http: { ...base.http, headers: { 'X-Content-Type-Options': 'nosniff' } } }).some((p) => p.endsWith('must be a list of strings')));
+});
