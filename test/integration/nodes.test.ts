@@ -9,8 +9,6 @@
 // The lab kernel has no NFS: fstab-nfs runs with fstab_nfs_fstype: tmpfs (the same role, a type
 // that mounts here); the NFS-shaped `server:export` line itself is what is checked.
 import test from 'ava';
-import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +18,7 @@ import { missing, serialUnless } from '../helpers/lab-test.js';
 import { repoRoot, runPlay, type PlayResult } from '../helpers/play.js';
 import { registryVars } from '../helpers/lab-vars.js';
 import { fingerprint as hostFingerprint } from '../helpers/host-state.js';
+import { buildImage } from '../helpers/oci-image.js';
 
 // root, namespaces, the stand-in, kubectl and docker-registry; otherwise every test is skipped with the reason
 const support = labSupport({ standin: true });
@@ -98,33 +97,6 @@ async function play(args: string[] = []): Promise<Run> {
 const output = (r: Run) => `${r.stdout}\n${r.stderr}`;
 const failures = (r: Run) => r.report.events.filter((e) => e.status === 'failed' || e.type === 'host-failed').map((e) => `${e.host} ${e.role ?? ''} ${e.step ?? ''}: ${e.error}`);
 const restarts = async (host: string) => (await lab.serviceLog(host)).filter((l) => / containerd (restart|start)$/.test(l)).length;
-
-const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-const goArch = (): string => ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x' })[process.arch as string] ?? process.arch;
-
-/** An OCI image layout with one uncompressed tar layer, written to `dir` on `host`, tag `1`. */
-async function buildImage(host: string, dir: string): Promise<void> {
-  const src = mkdtempSync(join(tmpdir(), 'nodes-layer-'));
-  writeFileSync(join(src, 'hello.txt'), 'pushed by skopeo, pulled by containerd\n');
-  const layer = execFileSync('tar', ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-C', src, '-cf', '-', 'hello.txt']);
-  rmSync(src, { recursive: true, force: true });
-  const config = Buffer.from(JSON.stringify({ architecture: goArch(), os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [`sha256:${sha256(layer)}`] } }));
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${sha256(config)}`, size: config.length },
-      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${sha256(layer)}`, size: layer.length }],
-    }),
-  );
-  const index = {
-    schemaVersion: 2,
-    manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${sha256(manifest)}`, size: manifest.length, annotations: { 'org.opencontainers.image.ref.name': '1' } }],
-  };
-  for (const blob of [layer, config, manifest]) await lab.writeFile(host, `${dir}/blobs/sha256/${sha256(blob)}`, blob);
-  await lab.writeFile(host, `${dir}/oci-layout`, JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  await lab.writeFile(host, `${dir}/index.json`, JSON.stringify(index));
-}
 
 /** Pulls with real containerd and the certs.d trust; the credential comes from a 0600 file. */
 async function pull(host: string) {
@@ -216,7 +188,7 @@ serial('workers: the fstab line has the NFS shape (server:export) and the mountp
 
 serial('b1 pushes an image with skopeo, trusting only /etc/docker/certs.d and logged in through ~/.docker/config.json', async (t) => {
   t.is((await lab.exec('b1', 'stat -c %a /root/.docker/config.json')).stdout.trim(), '600');
-  await buildImage('b1', '/root/oci-test');
+  await buildImage(lab, 'b1', '/root/oci-test');
   // No --dest-creds, --dest-cert-dir or --dest-tls-verify=false: the roles' files are all it has.
   const push = await lab.exec('b1', `skopeo copy --retry-times 0 oci:/root/oci-test:1 docker://${IMAGE}`);
   t.is(push.code, 0, push.stderr);
