@@ -159,3 +159,50 @@ serial('NodePort: the node\'s address on the allocated node port reaches the pod
   await apply(service({ app: 'nothing' }, { port: 5000, targetPort: 5000, nodePort: 30555 }, { type: 'NodePort' }));
   t.not((await settle('w1', `${cp1}:30555`, false)).stdout, '200');
 });
+
+serial('only ready pods are endpoints: a pod that answers but fails its readiness probe gets no traffic through the Service', async (t) => {
+  await apply(service({ app: 'registry' }, { port: 5000, targetPort: 'http' }));
+  t.is((await settle('w1', `${NAME}:5000`, true)).stdout, '200');
+  const unready = structuredClone(deployment);
+  unready.spec.template.spec.containers[0]!.readinessProbe.httpGet.path = '/not-here';
+  await apply(unready);
+  let pod: any;
+  for (let i = 0; i < 40; i++) {
+    pod = (await json('pods -l app=registry')).items.find((p: any) => p.status.podIP && p.status.containerStatuses?.[0]?.started);
+    if (pod && pod.spec.containers[0].readinessProbe.httpGet.path === '/not-here') break;
+    await new Promise((res) => setTimeout(res, 250));
+  }
+  t.is(pod.spec.containers[0].readinessProbe.httpGet.path, '/not-here');
+  t.is((await settle('w1', `${pod.status.podIP}:5000`, true)).stdout, '200', 'the pod itself serves');
+  t.false(pod.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True'));
+  t.not((await settle('w1', `${NAME}:5000`, false)).stdout, '200', 'the Service sends nothing to an unready pod');
+  await apply(deployment);
+  const r = await kubectl('rollout status deployment/registry --timeout=60s');
+  t.is(r.code, 0, r.stderr);
+  t.is((await settle('w1', `${NAME}:5000`, true)).stdout, '200');
+});
+
+serial('two replicas: two pods with their own addresses both listen on 5000, and the Service spreads pulls over both', async (t) => {
+  await apply({ ...deployment, spec: { ...deployment.spec, replicas: 2 } });
+  const r = await kubectl('rollout status deployment/registry --timeout=60s');
+  t.is(r.code, 0, r.stderr);
+  const pods = (await json('pods -l app=registry')).items;
+  t.is(pods.length, 2);
+  const ips: string[] = pods.map((p: any) => p.status.podIP);
+  t.is(new Set(ips).size, 2, ips.join(' '));
+  for (const ip of ips) t.is((await v2('w1', `${ip}:5000`)).stdout, '200', `${ip} serves`);
+  t.is((await json('deployment registry')).status.readyReplicas, 2);
+  await apply(service({ app: 'registry' }, { port: 5000, targetPort: 'http' }));
+  t.is((await settle('w1', `${NAME}:5000`, true)).stdout, '200');
+  // 30 requests through the Service, marked by their user agent: each pod's own log shows some (a
+  // random share each: 1 in 2^29 to miss one)
+  await lab.sh('w1', `for i in $(seq 30); do curl -sS -o /dev/null --max-time 5 -A via-service-h18c http://${NAME}:5000/v2/; done`);
+  for (const p of pods) {
+    const log = (await kubectl(`logs -n default ${p.metadata.name}`)).stdout;
+    t.regex(log, /via-service-h18c/, `${p.metadata.name} got requests through the Service`);
+  }
+  await apply(deployment);
+  const back = await kubectl('rollout status deployment/registry --timeout=60s');
+  t.is(back.code, 0, back.stderr);
+  t.is((await json('pods -l app=registry')).items.length, 1, 'scaled back to one pod');
+});

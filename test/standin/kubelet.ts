@@ -1,5 +1,5 @@
-// Kubernetes API stand-in: a kubelet for the registry Deployment. For each Deployment it runs one
-// "pod": the first container's volumes are materialised at their mountPaths in a private mount
+// Kubernetes API stand-in: a kubelet for the registry Deployment. For each Deployment it runs
+// `replicas` "pods": the first container's volumes are materialised at their mountPaths in a private mount
 // namespace, its env is set, and the Debian docker-registry binary is exec'd as the image would run
 // it. Probes drive Ready, which drives the Deployment status `kubectl rollout status` watches.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -162,6 +162,10 @@ export class Kubelet {
     };
   }
 
+  private podsOf(key: string): PodRuntime[] {
+    return [...this.pods.values()].filter((rt) => rt.key === key);
+  }
+
   private sync(): void {
     const deployments = this.o.store.list('apps/v1', 'Deployment');
     const wanted = new Set<string>();
@@ -169,21 +173,24 @@ export class Kubelet {
       const key = deploymentKey(d);
       wanted.add(key);
       const hash = templateHash(d.spec.template);
-      let rt = this.pods.get(key);
-      if ((d.spec.replicas ?? 1) === 0) {
-        if (rt) void this.stopPod(rt);
-        rt = undefined;
-      } else if (!rt || rt.hash !== hash) {
-        // One host: the old pod goes first (it holds the port), whatever the strategy.
-        const old = rt ? this.stopPod(rt) : Promise.resolve();
+      const replicas = d.spec.replicas ?? 1;
+      const pods = this.podsOf(key);
+      // Old pods go first, whatever the strategy (without a pod network they hold the node's port).
+      const old = pods.filter((rt) => rt.hash !== hash);
+      const current = pods.filter((rt) => rt.hash === hash);
+      const stopped = Promise.all(old.map((rt) => this.stopPod(rt)));
+      for (const rt of current.slice(replicas)) void this.stopPod(rt);
+      for (const rt of current.slice(0, replicas)) {
+        if (!rt.proc && rt.waiting && rt.waiting.reason !== 'CrashLoopBackOff') this.startContainer(rt);
+        else if (rt.proc) this.refreshProjected(rt);
+      }
+      for (let i = current.length; i < replicas; i++) {
         const next = this.newPod(d, hash);
-        void old.then(() => this.startContainer(next));
-        rt = next;
-      } else if (!rt.proc && rt.waiting && rt.waiting.reason !== 'CrashLoopBackOff') this.startContainer(rt);
-      else if (rt.proc) this.refreshProjected(rt);
+        void stopped.then(() => this.startContainer(next));
+      }
       this.updateStatus(d);
     }
-    for (const [key, rt] of this.pods) if (!wanted.has(key)) void this.stopPod(rt);
+    for (const rt of this.pods.values()) if (!wanted.has(rt.key)) void this.stopPod(rt);
   }
 
   private newPod(d: Obj, hash: string): PodRuntime {
@@ -205,7 +212,7 @@ export class Kubelet {
       projectedHashes: new Map(),
       rolloutStartedMs: Date.now(),
     };
-    this.pods.set(rt.key, rt);
+    this.pods.set(rt.name, rt);
     const labels = { ...(d.spec.template.metadata?.labels ?? {}), 'pod-template-hash': hash };
     this.o.store.put({
       apiVersion: 'v1',
@@ -508,12 +515,13 @@ export class Kubelet {
   }
 
   private updateStatus(d: Obj): void {
-    const rt = this.pods.get(deploymentKey(d));
+    const pods = this.podsOf(deploymentKey(d));
     const replicas = d.spec?.replicas ?? 1;
     const hash = templateHash(d.spec?.template);
-    const current = !!rt && rt.hash === hash;
-    const podCount = rt ? 1 : 0;
-    const ready = rt?.ready ? 1 : 0;
+    const updated = pods.filter((rt) => rt.hash === hash).length;
+    const podCount = pods.length;
+    const ready = pods.filter((rt) => rt.ready).length;
+    const current = podCount > 0 && updated === podCount;
     const rsName = `${d.metadata.name}-${hash}`;
     const prev: Obj[] = d.status?.conditions ?? [];
     const cond = (type: string, status: string, reason: string, message: string) => {
@@ -532,7 +540,7 @@ export class Kubelet {
     const deadline = (d.spec?.progressDeadlineSeconds ?? 600) * 1000;
     const progressing = complete
       ? cond('Progressing', 'True', 'NewReplicaSetAvailable', `ReplicaSet "${rsName}" has successfully progressed.`)
-      : rt && Date.now() - rt.rolloutStartedMs > deadline
+      : updated && Date.now() - Math.min(...pods.filter((rt) => rt.hash === hash).map((rt) => rt.rolloutStartedMs)) > deadline
         ? cond('Progressing', 'False', 'ProgressDeadlineExceeded', `ReplicaSet "${rsName}" has timed out progressing.`)
         : cond('Progressing', 'True', 'ReplicaSetUpdated', `ReplicaSet "${rsName}" is progressing.`);
     const available =
@@ -542,7 +550,7 @@ export class Kubelet {
     const status: Obj = {
       observedGeneration: d.metadata.generation,
       ...(podCount ? { replicas: podCount } : {}),
-      ...(current && podCount ? { updatedReplicas: podCount } : {}),
+      ...(updated ? { updatedReplicas: updated } : {}),
       ...(ready ? { readyReplicas: ready, availableReplicas: ready } : {}),
       ...(podCount - ready > 0 ? { unavailableReplicas: podCount - ready } : {}),
       conditions: [available, progressing],
@@ -554,7 +562,7 @@ export class Kubelet {
     if (rt.stopping) return rt.exited;
     rt.stopping = true;
     clearTimeout(rt.retryTimer);
-    if (this.pods.get(rt.key) === rt) this.pods.delete(rt.key);
+    if (this.pods.get(rt.name) === rt) this.pods.delete(rt.name);
     const proc = rt.proc;
     if (proc) {
       proc.kill('SIGTERM');
