@@ -17,7 +17,7 @@ import { SITE_ENV, SITE_PASSWORD } from '../helpers/site-project.js';
 
 const IN_PROCESS_RUNS = Number(process.env.REGPLAY_PROPERTY_RUNS ?? 2500);
 const CLI_RUNS = Number(process.env.REGPLAY_PROPERTY_CLI_RUNS ?? 8);
-const BOUND_MS = 2000;
+const BOUND_MS = 5000;
 const catalog = roleCatalog([repoRoot]);
 
 function materialize(p: Project): string {
@@ -74,7 +74,7 @@ test('through the real CLI: exit 0 or 3 within the bound, no secret on stdout or
     const output = r.stdout + r.stderr;
     t.true([0, 3].includes(r.code), `exit ${r.code}: ${output}\n${JSON.stringify(p)}`);
     t.is(leaks(output), undefined, output);
-    t.true(Date.now() - started < 15_000);
+    t.true(Date.now() - started < 60_000, `took ${Date.now() - started} ms`);
     codes.push(r.code);
   }
   t.log(`exit codes: ${codes.join(' ')}`);
