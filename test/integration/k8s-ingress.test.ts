@@ -186,3 +186,22 @@ serial('through the ingress host (443, TLS-passthrough stand-in): b1 pushes with
   t.not(noIngress.code, 0, 'no ingress stand-in, no registry on 443');
   t.regex(noIngress.stderr + noIngress.stdout, /:443\b/);
 });
+
+serial('the Ingress turned off: the certificate is re-issued without the host (same CA), the Ingress and the Traefik Service annotation leave the cluster, the pull Secret names name:port only; then changed=0', async (t) => {
+  const ca = await lab.readFile('cp1', '/registry/certs/ca.crt');
+  writeFileSync(join(work, 'group_vars', 'all.yaml'), ALL_VARS.replace('registry_ingress: true', 'registry_ingress: false'));
+  const r = await play();
+  t.is(r.code, 0, output(r));
+  const san = await lab.sh('cp1', 'openssl x509 -in /registry/certs/tls.crt -noout -ext subjectAltName');
+  t.notRegex(san, /cr\.lab/);
+  t.regex(san, /DNS:registry\.lab/);
+  t.is(await lab.readFile('cp1', '/registry/certs/ca.crt'), ca, 'the CA is kept');
+  t.not((await lab.exec('cp1', 'kubectl --kubeconfig /root/.kube/config get ingress registry -n registry -o name')).code, 0, 'the Ingress is gone');
+  const service = JSON.parse(await kubectl('get service registry -n registry -o json'));
+  t.is(service.metadata.annotations?.['traefik.ingress.kubernetes.io/service.serversscheme'], undefined);
+  const pull = JSON.parse(await kubectl('get secret regcred -n default -o json'));
+  t.deepEqual(Object.keys(JSON.parse(Buffer.from(pull.data['.dockerconfigjson'], 'base64').toString()).auths), [`${NAME}:${PORT}`]);
+  const again = await play();
+  t.is(again.code, 0, output(again));
+  for (const host of HOSTS) t.is(again.report.recap[host]?.changed, 0, `${host}: ${changedSteps(again, host).join(', ')}`);
+});
