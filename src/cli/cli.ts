@@ -18,7 +18,9 @@ import type { RunAbort } from '../engine/events.js';
 import { plantedLink } from '../local-file.js';
 import { redact } from '../secret.js';
 import { formatListing } from './listing.js';
-import { buildProgram, readOptions, type CliOptions } from './program.js';
+import { buildProgram, buildVerifyProgram, readOptions, readVerifyOptions, type CliOptions, type VerifyCliOptions } from './program.js';
+import { verify } from '../verify/verify.js';
+import { formatTable } from '../verify/table.js';
 import { reportFlags, Reports } from './reports.js';
 
 export interface Output {
@@ -44,16 +46,25 @@ export async function runCli(argv: string[], io: CliIO, deps: CliDeps = {}): Pro
   let verbose = 0;
   let reports: Reports | undefined;
   try {
-    const program = buildProgram().configureOutput({
+    const verifying = argv[0] === 'verify';
+    const program = (verifying ? buildVerifyProgram() : buildProgram()).configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: () => {},
     });
     try {
-      program.parse(argv, { from: 'user' });
+      program.parse(verifying ? argv.slice(1) : argv, { from: 'user' });
     } catch (e) {
       if (!(e instanceof CommanderError)) throw e;
       const code = usageError(e, io);
       if (code !== EXIT.ok) reportUsageError(argv, io, code, e.message.replace(/^error: /, ''));
+      return code;
+    }
+    if (verifying) {
+      const opts = readVerifyOptions(program);
+      verbose = opts.verbose;
+      reports = openReports(opts, io);
+      const code = await verifyHosts(opts, io, deps, reports);
+      reports.end(code);
       return code;
     }
     const opts = readOptions(program);
@@ -154,6 +165,24 @@ async function play(opts: CliOptions, io: CliIO, deps: CliDeps, reports: Reports
     },
     engine,
   );
+  return result.exitCode;
+}
+
+/** `play verify`: the same loading as a run (nothing contacted on bad input), then read-only checks. */
+async function verifyHosts(opts: VerifyCliOptions, io: CliIO, deps: CliDeps, reports: Reports): Promise<number> {
+  const playbook = findPlaybook(opts.playbook, io.cwd, repoRoot());
+  const prepared = await prepare({
+    playbook,
+    inventory: resolve(io.cwd, opts.inventory),
+    limit: opts.limit,
+    extraVars: opts.extraVars,
+    cwd: io.cwd,
+    env: io.env,
+    catalog: deps.catalog,
+    connection: { user: opts.user, privateKey: opts.privateKey, become: opts.become || undefined },
+  });
+  const result = await verify(prepared, { keepCanary: opts.keepCanary, emit: reports.emit, connect: deps.connect ?? defaultDeps.connect });
+  (opts.json === '-' ? io.stderr : io.stdout).write(redact(formatTable(result.rows)));
   return result.exitCode;
 }
 

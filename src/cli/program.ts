@@ -89,3 +89,52 @@ export function readOptions(program: Command): CliOptions {
     become: Boolean(o.become),
   };
 }
+
+export interface VerifyCliOptions {
+  playbook: string;
+  inventory: string;
+  limit?: string;
+  extraVars: string[];
+  json?: string;
+  junit?: string;
+  verbose: number;
+  keepCanary: boolean;
+  user?: string;
+  privateKey?: string;
+  become: boolean;
+}
+
+export function buildVerifyProgram(): Command {
+  return new Command('play verify')
+    .description("Check from each host, the way its runtime pulls, that it can pull from the registry (DNS, TCP, config_path, TLS with the runtime's own CA, certificate days left, /v2/ login, a real pull of a canary image). Changes no host configuration.")
+    .argument('[playbook]', 'the playbook whose roles and variables say what each host should trust', 'site.yaml')
+    .option('-i, --inventory <file>', 'inventory file (YAML, Ansible shape)', 'inventory.yaml')
+    .option('-l, --limit <pattern>', "only these hosts: a:b, a,b union; &b intersection; !b exclusion; * globs; ~regex")
+    .option('-e, --extra-vars <vars>', 'key=value, @file.yaml or {yaml}; highest precedence (repeatable)', collect, [])
+    .option('--json <file>', 'write every check and the recap as JSON (- for NDJSON on stdout)')
+    .option('--junit <file>', 'write a JUnit XML report (a testcase per host and check)')
+    .addOption(new Option('-v, --verbose', 'more output').argParser((_v: string, prev: number) => prev + 1).default(0))
+    .option('--keep-canary', 'leave the canary image in the registry and in the runtimes')
+    .option('-u, --user <user>', 'remote user for every host (overrides the inventory)')
+    .option('--private-key <file>', 'private key file for every host (overrides the inventory\'s ssh_key)')
+    .option('-b, --become', 'run commands through sudo on every host (overrides the inventory)')
+    .exitOverride()
+    .showSuggestionAfterError(true);
+}
+
+export function readVerifyOptions(program: Command): VerifyCliOptions {
+  const o = program.opts();
+  return {
+    playbook: program.processedArgs[0] as string,
+    inventory: o.inventory as string,
+    limit: o.limit as string | undefined,
+    extraVars: o.extraVars as string[],
+    json: o.json as string | undefined,
+    junit: o.junit as string | undefined,
+    verbose: o.verbose as number,
+    keepCanary: Boolean(o.keepCanary),
+    user: o.user as string | undefined,
+    privateKey: o.privateKey as string | undefined,
+    become: Boolean(o.become),
+  };
+}
