@@ -1,8 +1,10 @@
 // Nodes resolve image names with their own resolver, not CoreDNS: an /etc/hosts line maps the
-// registry name to the registry's address on every node.
+// registry name to the registry's address on every node, and, when registry_ingress_ip is given,
+// another maps the Ingress host to its controller.
 import { registryAddressFor } from './address.js';
 import { setHostsEntry } from './hosts-file.js';
 import { readDnsHostsVars } from './vars.js';
+import { ingressHost } from '../_shared/vars.js';
 import { defineRole } from '../_shared/role.js';
 
 const role = defineRole({
@@ -12,12 +14,18 @@ const role = defineRole({
   namedGroups: (v) => ({ dns_hosts_cluster_groups: v.dns_hosts_cluster_groups }),
   plan(v, ctx) {
     const address = registryAddressFor(ctx, v);
+    // the Ingress host, when its controller's address is given (otherwise your DNS resolves it)
+    const ingress = v.registry_ingress_ip ? ingressHost(v) : undefined;
+    const ingressIp = v.registry_ingress_ip;
     return [
       {
         kind: 'file',
-        name: `${v.dns_hosts_file}: ${v.registry_name} -> ${address}`,
+        name: `${v.dns_hosts_file}: ${v.registry_name} -> ${address}${ingress ? `, ${ingress} -> ${ingressIp}` : ''}`,
         path: v.dns_hosts_file,
-        edit: (current) => setHostsEntry(current, address, v.registry_name),
+        edit: (current) => {
+          const named = setHostsEntry(current, address, v.registry_name);
+          return ingress && ingressIp ? setHostsEntry(named, ingressIp, ingress) : named;
+        },
       },
     ];
   },

@@ -5,8 +5,8 @@
 // trust and login files for `<ingress host>` (no port: an Ingress serves 443) on every node and
 // build host, the objects in the cluster (kubectl), the three runs — and real clients using the
 // ingress host: b1 pushes with skopeo and w1 pulls with containerd through `cr.lab` (port 443),
-// which the test points at the Service: an /etc/hosts line plus an iptables DNAT of 443 to the
-// Service port in the client's own namespace. That DNAT is a STAND-IN for an ingress controller
+// which dns-hosts maps to registry_ingress_ip — here the Service's IP — and an iptables DNAT of 443
+// to the Service port in the client's own namespace carries. That DNAT is a STAND-IN for an ingress controller
 // doing TLS passthrough (TCP forwarded, TLS end to end with the registry's certificate).
 import test from 'ava';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -79,10 +79,8 @@ const trustFiles: Record<string, string[]> = {
   b1: [`/etc/docker/certs.d/${INGRESS_HOST}/ca.crt`, '/root/.docker/config.json'],
 };
 
-/** The ingress controller stand-in on `host`: cr.lab is the Service's IP, and 443 there goes to the Service port. */
-async function passthroughStandIn(host: string): Promise<void> {
-  const ip = (await kubectl('get service registry -n registry -o jsonpath={.spec.clusterIP}')).trim();
-  await lab.sh(host, `printf '%s %s\\n' ${ip} ${INGRESS_HOST} >> /etc/hosts`);
+/** The ingress controller stand-in on `host`: 443 at the Service's IP goes to the Service port. */
+async function passthroughStandIn(host: string, ip: string): Promise<void> {
   await lab.sh(host, `iptables -t nat -C OUTPUT -d ${ip} -p tcp --dport 443 -j DNAT --to-destination ${ip}:${PORT} 2>/dev/null || iptables -t nat -A OUTPUT -d ${ip} -p tcp --dport 443 -j DNAT --to-destination ${ip}:${PORT}`);
 }
 
@@ -161,8 +159,20 @@ serial('run 3, apply again: changed=0 on every host', async (t) => {
   t.is(check.code, 0, output(check));
 });
 
-serial('through the ingress host (443, TLS-passthrough stand-in): b1 pushes with skopeo using only its certs.d and config.json; w1 pulls with containerd through certs.d/cr.lab', async (t) => {
-  for (const host of ['b1', 'w1']) await passthroughStandIn(host);
+serial('through the ingress host (dns-hosts maps it to registry_ingress_ip; 443 via a TLS-passthrough stand-in): b1 pushes with skopeo using only its certs.d and config.json; w1 pulls with containerd through certs.d/cr.lab', async (t) => {
+  // the ingress "controller" address is the Service's IP: dns-hosts maps cr.lab to it on every host
+  const ip = (await kubectl('get service registry -n registry -o jsonpath={.spec.clusterIP}')).trim();
+  writeFileSync(join(work, 'group_vars', 'all.yaml'), `${ALL_VARS}registry_ingress_ip: ${ip}\n`);
+  const mapped = await play();
+  t.is(mapped.code, 0, output(mapped));
+  for (const host of HOSTS) {
+    // every host maps registry.lab to the cluster IP too (b1 through dns_hosts_ip_source: cluster_ip)
+    t.deepEqual(changedSteps(mapped, host), [`/etc/hosts: ${NAME} -> ${ip}, ${INGRESS_HOST} -> ${ip}`], host);
+    t.is((await lab.exec(host, `getent hosts ${INGRESS_HOST}`)).stdout.split(/\s+/)[0], ip, host);
+  }
+  const again = await play();
+  for (const host of HOSTS) t.is(again.report.recap[host]?.changed, 0, `${host}: ${changedSteps(again, host).join(', ')}`);
+  for (const host of ['b1', 'w1']) await passthroughStandIn(host, ip);
   const image = `${INGRESS_HOST}/ingress-test:1`;
   await buildImage(lab, 'b1', '/root/oci-ingress', 'through the ingress host\n');
   // No --dest-creds, --dest-cert-dir or --dest-tls-verify=false: the role's files are all skopeo has.

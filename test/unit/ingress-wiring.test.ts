@@ -11,6 +11,7 @@ import { isSecret, type Secret } from '../../src/secret.js';
 import { InputError } from '../../src/errors.js';
 import containerdTrust from '../../roles/containerd-trust/index.js';
 import dockerTrust from '../../roles/docker-trust/index.js';
+import dnsHosts from '../../roles/dns-hosts/index.js';
 import { pkiSpec } from '../../roles/certs/index.js';
 import { decidePki, pkiPaths } from '../../roles/certs/pki.js';
 import { ingressAnnotations } from '../../roles/k8s-apply/ingress.js';
@@ -138,4 +139,17 @@ test('the Ingress off: no Ingress, no controller annotations on the Service', (t
 
 test('an annotation key that is not a qualified name is bad input naming the variable', (t) => {
   t.throws(() => annotations({ registry_ingress_annotations: { 'bad key/with/slashes': 'x' } }), { instanceOf: InputError, message: /registry_ingress_annotations/ });
+});
+
+test('dns-hosts: with registry_ingress_ip the ingress host gets its own line (other lines kept); without it only registry_name is mapped', (t) => {
+  const hostsFile = (extra: Vars) => fileAt(plan(dnsHosts, 'dns-hosts', { registry_ip: '10.0.0.5', ...extra }), '/etc/hosts');
+  const current = '127.0.0.1 localhost\n';
+  t.is(hostsFile(INGRESS).edit!(current, {}), '127.0.0.1 localhost\n10.0.0.5 registry.lab\n', 'no address given: your DNS resolves it');
+  const f = hostsFile({ ...INGRESS, registry_ingress_ip: '10.0.0.80' });
+  t.is(f.name, '/etc/hosts: registry.lab -> 10.0.0.5, cr.example.test -> 10.0.0.80');
+  const once = f.edit!(current, {}) as string;
+  t.is(once, '127.0.0.1 localhost\n10.0.0.5 registry.lab\n10.0.0.80 cr.example.test\n');
+  t.is(f.edit!(once, {}), once, 'unchanged on the next run');
+  t.is(hostsFile({ ...INGRESS, registry_ingress: false, registry_ingress_ip: '10.0.0.80' }).edit!(current, {}), '127.0.0.1 localhost\n10.0.0.5 registry.lab\n', 'the Ingress off: no line');
+  t.throws(() => hostsFile({ registry_ingress: true, registry_ingress_ip: '10.0.0.80' }), { instanceOf: InputError, message: /registry_ingress_ip .*other than registry_name/ });
 });
