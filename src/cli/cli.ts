@@ -55,7 +55,7 @@ export async function runCli(argv: string[], io: CliIO, deps: CliDeps = {}): Pro
       program.parse(verifying ? argv.slice(1) : argv, { from: 'user' });
     } catch (e) {
       if (!(e instanceof CommanderError)) throw e;
-      const code = usageError(e, io);
+      const code = usageError(e, io, verifying ? 'play verify --help' : 'play --help');
       if (code !== EXIT.ok) reportUsageError(argv, io, code, e.message.replace(/^error: /, ''));
       return code;
     }
@@ -194,9 +194,9 @@ function definedOnly(deps: CliDeps): Partial<EngineDeps> {
   return out;
 }
 
-function usageError(e: CommanderError, io: CliIO): number {
+function usageError(e: CommanderError, io: CliIO, help: string): number {
   if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') return EXIT.ok;
-  io.stderr.write(`play: ${e.message.replace(/^error: /, '')}\n  -> see \`play --help\` for the flags\n`);
+  io.stderr.write(`play: ${e.message.replace(/^error: /, '')}\n  -> see \`${help}\` for the flags\n`);
   return EXIT.input;
 }
 

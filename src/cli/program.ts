@@ -59,6 +59,7 @@ export function buildProgram(): Command {
     .option('-u, --user <user>', 'remote user for every host (overrides the inventory)')
     .option('--private-key <file>', 'private key file for every host (overrides the inventory\'s ssh_key)')
     .option('-b, --become', 'run commands through sudo on every host (overrides the inventory)')
+    .addHelpText('after', '\nDay two:\n  play verify [playbook]   check from each host that it can pull from the registry (play verify --help)')
     .exitOverride()
     .showSuggestionAfterError(true);
 }
