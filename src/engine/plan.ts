@@ -26,6 +26,7 @@ export function resourceLabel(r: Resource): string {
 }
 
 export function planResource(r: Resource, index: number, read: HostRead, env: PlanEnv): StepPlan {
+  if (r.when && !r.when(env.facts)) return skippedByWhen(r);
   switch (r.kind) {
     case 'file':
       return planFile(r, env);
@@ -41,4 +42,9 @@ export function planResource(r: Resource, index: number, read: HostRead, env: Pl
       return planK8s(r, got, env);
     }
   }
+}
+
+function skippedByWhen(r: Resource): StepPlan {
+  const label = resourceLabel(r);
+  return { label, actions: [], why: 'when: false for the facts of this host', skipped: true, diffs: [], script: '', command: label, registered: () => null };
 }

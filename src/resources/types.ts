@@ -15,6 +15,11 @@ interface Common {
   notify?: string[];
   /** Store the final state as a host fact under this name (readable by later plays via hostvars). */
   register?: string;
+  /**
+   * Only when this holds for the facts read in the same round trip (Ansible's `when`): otherwise the
+   * step is skipped, nothing is planned or written (e.g. trust for a runtime the host does not have).
+   */
+  when?: (facts: FactValues) => boolean;
 }
 
 export interface FileState extends Common {

@@ -325,6 +325,24 @@ test('fact query values reach edit functions', async (t) => {
   t.is(readFileSync(path, 'utf8'), 'os=Linux code=null\n');
 });
 
+test('when: a resource whose condition is false for the facts read is skipped, nothing written; true: applied', async (t) => {
+  const dir = tempDir();
+  const role = roleOf(
+    () => [
+      { kind: 'directory', path: join(dir, 'no'), when: (f) => f.os === 'Plan9' },
+      { kind: 'file', path: join(dir, 'no', 'f'), content: 'x', when: (f) => f.os === 'Plan9' },
+      { kind: 'file', path: join(dir, 'yes'), content: 'y', when: (f) => f.os === 'Linux' },
+    ],
+    { facts: () => ({ os: { argv: ['uname', '-s'], parse: (out) => out.trim() } }) },
+  );
+  const transport = new LocalTransport({ host: 'local' });
+  const r = await run(transport, role, false);
+  t.deepEqual(r.steps.map((s) => s.status), ['skipped', 'skipped', 'changed']);
+  t.false(existsSync(join(dir, 'no')));
+  t.is(readFileSync(join(dir, 'yes'), 'utf8'), 'y');
+  t.is((await run(transport, role, false)).outcome.changed, 0);
+});
+
 test('a role whose plan throws StateError fails the host with host, role and step named', async (t) => {
   const role = roleOf(() => {
     throw new StateError('fact ca_cert from cp1 is not available', 'run the ca role first');

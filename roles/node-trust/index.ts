@@ -1,0 +1,163 @@
+// Every node trusts the registry, whatever runs its containers: the runtimes are detected from facts
+// read in the same round trip (`container_runtime: auto`) or set per host/group, and each gets its
+// trust where it reads it. containerd itself is the containerd-trust role's (config_path + certs.d).
+//   CRI-O/Podman/Buildah/Skopeo  /etc/containers/certs.d/<address>/ca.crt          read per pull
+//   Docker Engine (cri-dockerd)  /etc/docker/certs.d/<address>/ca.crt              read per pull
+//   MicroK8s                     args/certs.d/<address>/{ca.crt,hosts.toml}         read per pull
+//   k3s / RKE2                   registries.yaml configs.<address>.tls/auth + CA    read at start: restart
+//   kubelet (optional)           /var/lib/kubelet/config.json auths.<address>       0600
+import { posix } from 'node:path';
+import type { FactValues, Resource } from '../../src/resources/types.js';
+import { markSecretText, Secret } from '../../src/secret.js';
+import { registryCaPem } from '../_shared/pki.js';
+import { registryAddresses } from '../_shared/vars.js';
+import { defineRole } from '../_shared/role.js';
+import { dockerAuth, mergeDockerAuth } from '../docker-trust/docker-config.js';
+import { microk8sHostsToml } from './hosts-toml.js';
+import { setRancherTrust } from './registries-yaml.js';
+import { RANCHER_UNITS, runtimeFactQuery, RUNTIMES, type Runtime, type RuntimeFacts } from './runtimes.js';
+import { readNodeTrustVars, type NodeTrustVars } from './vars.js';
+
+const FACT = 'node_runtimes';
+const restartHandler = (r: 'k3s' | 'rke2') => `restart ${r} (registries.yaml)`;
+
+/** The runtimes this role plans for: all of them under auto (each gated on the facts), else the ones set. */
+function selected(v: NodeTrustVars): Runtime[] {
+  const set = v.container_runtime === 'auto' ? [...RUNTIMES] : Array.isArray(v.container_runtime) ? v.container_runtime : [v.container_runtime];
+  return set.filter((r) => r !== 'containerd');
+}
+
+const detected = (facts: FactValues) => facts[FACT] as RuntimeFacts;
+const gate = (v: NodeTrustVars, r: Runtime) => (v.container_runtime === 'auto' ? { when: (f: FactValues) => detected(f).runtimes.includes(r) } : {});
+
+const rancherDir = (r: 'k3s' | 'rke2') => `/etc/rancher/${r}`;
+const rancherYaml = (r: 'k3s' | 'rke2') => posix.join(rancherDir(r), 'registries.yaml');
+const rancherCa = (r: 'k3s' | 'rke2', address: string) => posix.join(rancherDir(r), 'registry-ca', address, 'ca.crt');
+
+/** Per-address CA directories: the runtime's certs.d/<address>/ca.crt (+ hosts.toml for MicroK8s). */
+function certsDir(v: NodeTrustVars, r: Runtime): string | undefined {
+  if (r === 'crio') return v.node_trust_containers_certs_dir;
+  if (r === 'docker') return v.node_trust_docker_certs_dir;
+  if (r === 'microk8s') return v.node_trust_microk8s_certs_dir;
+  return undefined;
+}
+
+/** Docker-trust already writes /etc/docker/certs.d on its build hosts: one owner per file. */
+function runtimesFor(v: NodeTrustVars, groups: string[]): Runtime[] {
+  return selected(v).filter((r) => r !== 'docker' || !groups.includes(v.node_trust_docker_group));
+}
+
+function files(v: NodeTrustVars, groups: string[]): string[] {
+  const addresses = registryAddresses(v);
+  const out = runtimesFor(v, groups).flatMap((r) => {
+    const dir = certsDir(v, r);
+    if (dir) return addresses.flatMap((a) => [posix.join(dir, a, 'ca.crt'), ...(r === 'microk8s' ? [posix.join(dir, a, 'hosts.toml')] : [])]);
+    if (r === 'k3s' || r === 'rke2') return [rancherYaml(r), ...addresses.map((a) => rancherCa(r, a))];
+    return [];
+  });
+  return v.node_trust_kubelet_credentials ? [...out, v.node_trust_kubelet_config_path] : out;
+}
+
+function login(v: NodeTrustVars): { username: string; password: Secret } {
+  const first = v.registry_users![0]!;
+  return { username: first.name, password: first.password };
+}
+
+function certsDirTrust(v: NodeTrustVars, r: Runtime, dir: string, caPem: string): Resource[] {
+  const when = gate(v, r);
+  return [
+    { kind: 'directory', path: dir, mode: '0755', ...when },
+    ...registryAddresses(v).flatMap((address): Resource[] => {
+      const ca = posix.join(dir, address, 'ca.crt');
+      return [
+        { kind: 'directory', path: posix.join(dir, address), mode: '0755', ...when },
+        { kind: 'file', name: `${r} CA for ${address}`, path: ca, content: caPem, mode: '0644', ...when },
+        ...(r === 'microk8s' ? [{ kind: 'file', name: `microk8s hosts.toml for ${address}`, path: posix.join(dir, address, 'hosts.toml'), content: microk8sHostsToml(address, ca), mode: '0644', ...when } satisfies Resource] : []),
+      ];
+    }),
+  ];
+}
+
+function rancherTrust(v: NodeTrustVars, r: 'k3s' | 'rke2', caPem: string): Resource[] {
+  const when = gate(v, r);
+  const auth = v.node_trust_rancher_auth ? login(v) : undefined;
+  const file = rancherYaml(r);
+  return [
+    { kind: 'directory', path: rancherDir(r), mode: '0755', ...when },
+    ...registryAddresses(v).flatMap((address): Resource[] => [
+      { kind: 'directory', path: posix.dirname(rancherCa(r, address)), mode: '0755', ...when },
+      { kind: 'file', name: `${r} CA for ${address}`, path: rancherCa(r, address), content: caPem, mode: '0644', ...when },
+    ]),
+    {
+      kind: 'file',
+      name: `${r} registries.yaml (${registryAddresses(v).join(', ')})`,
+      path: file,
+      edit: (current) => {
+        const text = registryAddresses(v).reduce<string | null>(
+          (doc, address) => setRancherTrust(doc, { address, caFile: rancherCa(r, address), ...(auth ? { auth: { username: auth.username, password: auth.password.reveal() } } : {}) }, file),
+          current,
+        )!;
+        return auth ? new Secret(text, 'registries.yaml') : text;
+      },
+      // Holds the pull credential when auth is on; k3s/RKE2 read it as root.
+      mode: auth ? '0600' : undefined,
+      sensitive: !!auth,
+      backup: true,
+      notify: [restartHandler(r)],
+      ...when,
+    },
+  ];
+}
+
+function kubeletCredentials(v: NodeTrustVars): Resource[] {
+  const { username, password } = login(v);
+  const auth = dockerAuth(username, password.reveal());
+  markSecretText(auth);
+  const path = v.node_trust_kubelet_config_path;
+  return [
+    { kind: 'directory', path: posix.dirname(path) },
+    {
+      kind: 'file',
+      name: `kubelet pull credential (${path})`,
+      path,
+      edit: (current) => new Secret(registryAddresses(v).reduce<string | null>((doc, a) => mergeDockerAuth(doc, a, auth, path), current)!, 'kubelet config.json'),
+      mode: '0600',
+      sensitive: true,
+    },
+  ];
+}
+
+const role = defineRole({
+  name: 'node-trust',
+  vars: readNodeTrustVars,
+  files: (v, host) => files(v, host.groups),
+  facts: (v) => ({ [FACT]: runtimeFactQuery(v.container_runtime === 'auto') }),
+  plan(v, ctx) {
+    const runtimes = runtimesFor(v, ctx.host.groups);
+    const caPem = runtimes.length ? registryCaPem(ctx) : '';
+    const resources = runtimes.flatMap((r): Resource[] => {
+      const dir = certsDir(v, r);
+      if (dir) return certsDirTrust(v, r, dir, caPem);
+      if (r === 'k3s' || r === 'rke2') return rancherTrust(v, r, caPem);
+      return [];
+    });
+    return v.node_trust_kubelet_credentials ? [...resources, ...kubeletCredentials(v)] : resources;
+  },
+  handlers(v) {
+    const handler = (r: 'k3s' | 'rke2'): Resource[] => {
+      const units: readonly string[] = RANCHER_UNITS[r];
+      return [
+        ...units.map((unit): Resource => ({ kind: 'command', name: `restart ${unit}`, argv: v.node_trust_restart_command.map((a) => (a === '{unit}' ? unit : a)), when: (f) => detected(f).units.includes(unit) })),
+        {
+          kind: 'command',
+          name: `restart ${r}: no unit found`,
+          argv: ['sh', '-c', `echo "registries.yaml changed but no ${units.join(' or ')} systemd unit was found: restart ${r} by hand" >&2; exit 1`],
+          when: (f) => !units.some((u) => detected(f).units.includes(u)),
+        },
+      ];
+    };
+    return { [restartHandler('k3s')]: handler('k3s'), [restartHandler('rke2')]: handler('rke2') };
+  },
+});
+
+export default role;

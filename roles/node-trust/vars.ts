@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { absolutePath, flag, listOf, parseVars, registryCore, secret } from '../_shared/vars.js';
+import { RUNTIMES } from './runtimes.js';
+
+const userName = z.string().min(1, 'must not be empty').regex(/^[^:\s]+$/, 'must not contain ":" or whitespace');
+const runtime = z.enum(RUNTIMES, { errorMap: () => ({ message: `must be auto or one of ${RUNTIMES.join(', ')} (or a list of them)` }) });
+const argv = z.array(z.string().min(1)).min(1, 'must be a command as a list, e.g. [systemctl, restart, "{unit}"]');
+
+const schema = registryCore.extend({
+  container_runtime: z.union([z.literal('auto'), runtime, listOf(runtime)], { errorMap: () => ({ message: `must be auto or one of ${RUNTIMES.join(', ')} (or a list of them)` }) }),
+  node_trust_containers_certs_dir: absolutePath,
+  node_trust_docker_certs_dir: absolutePath,
+  node_trust_docker_group: z.string().min(1),
+  node_trust_microk8s_certs_dir: absolutePath,
+  node_trust_rancher_auth: flag,
+  node_trust_restart_command: argv.refine((a) => a.includes('{unit}'), 'must contain "{unit}" where the service name goes'),
+  node_trust_kubelet_credentials: flag,
+  node_trust_kubelet_config_path: absolutePath,
+  registry_users: z.array(z.object({ name: userName, password: secret }).passthrough()).optional(),
+}).superRefine((v, ctx) => {
+  if ((v.node_trust_rancher_auth || v.node_trust_kubelet_credentials) && !v.registry_users?.length) {
+    ctx.addIssue({ code: 'custom', path: ['registry_users'], message: 'is empty, so there is no pull credential for registries.yaml auth or the kubelet config.json: set registry_users, or node_trust_rancher_auth and node_trust_kubelet_credentials to false' });
+  }
+});
+
+export type NodeTrustVars = z.infer<typeof schema>;
+
+export const readNodeTrustVars = (vars: Record<string, unknown>): NodeTrustVars => parseVars('node-trust', schema, vars);
