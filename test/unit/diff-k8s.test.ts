@@ -36,6 +36,8 @@ test('subsetDiff: a number equals its numeric string either way, nothing else is
   t.deepEqual(subsetDiff(true, 'true', 'p'), ['p']);
   t.deepEqual(subsetDiff(0, false, 'p'), ['p']);
   t.deepEqual(subsetDiff('1', true, 'p'), ['p']);
+  t.deepEqual(subsetDiff(5, [5], 'p'), ['p']);
+  t.deepEqual(subsetDiff('5', [5], 'p'), ['p']);
   t.deepEqual(subsetDiff(new Secret('s3'), 's3', 'p'), []);
   t.deepEqual(subsetDiff(new Secret('s3'), 's4', 'p'), ['p']);
   // A Secret is a value, not an object to descend into.
@@ -79,7 +81,7 @@ test('project: the live values at the places desired sets, and live itself where
 test('maskObject: Secrets and every value of a Secret object\'s data/stringData become ***', (t) => {
   t.is(maskObject(new Secret('pw')), '***');
   t.deepEqual(maskObject([new Secret('pw'), 'plain']), ['***', 'plain']);
-  t.deepEqual(maskObject({ kind: 'Secret', data: { a: 'YQ==' }, stringData: { b: 'x' }, type: 'Opaque' }), { kind: 'Secret', data: { a: '***' }, stringData: { b: '***' }, type: 'Opaque' });
+  t.deepEqual(maskObject({ kind: 'Secret', metadata: { name: 's' }, data: { a: 'YQ==' }, stringData: { b: 'x' }, type: 'Opaque' }), { kind: 'Secret', metadata: { name: 's' }, data: { a: '***' }, stringData: { b: '***' }, type: 'Opaque' });
   t.deepEqual(maskObject({ kind: 'ConfigMap', data: { a: 'visible' } }), { kind: 'ConfigMap', data: { a: 'visible' } });
   t.deepEqual(maskObject({ data: { a: 'YQ==' } }, true), { data: { a: '***' } });
   t.deepEqual(maskObject({ kind: 'Secret', data: 'not an object' }), { kind: 'Secret', data: 'not an object' });
