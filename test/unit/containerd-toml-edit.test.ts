@@ -178,3 +178,50 @@ test('the re-parse check refuses an edit that parses to anything but the expecte
   const dated = `when = 2024-01-02T03:04:05Z\n`;
   t.is(verifiedEdit(dated, parse(dated) as Record<string, unknown>, 'config.toml', regPath), dated);
 });
+
+// Found by mutation testing (npm run mutate -- toml-edit): exact messages and hints, and layouts
+// the tests above did not pin down.
+const refusal = (current: string) => t0(() => edit(current));
+function t0(f: () => unknown): StateError {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof StateError) return e;
+    throw e;
+  }
+  throw new Error('no StateError');
+}
+
+test('each refusal says exactly what is wrong and what to do', (t) => {
+  const invalid = refusal('version = 2\n[plugins\n');
+  t.is(invalid.message, 'config.toml is not valid TOML (line 2, column 9: illegal character in key)');
+  t.is(invalid.hint, 'fix the file by hand: containerd cannot read it either');
+  const mirrors = refusal(`version = 2\n[plugins."${V2}".registry.mirrors."docker.io"]\n  endpoint = ["https://m"]\n`);
+  t.is(mirrors.message, `config.toml sets [plugins."${V2}".registry] mirrors; containerd refuses to start when mirrors and config_path are both set`);
+  t.regex(mirrors.hint ?? '', /^move each mirror to <certs dir>\/<registry>\/hosts\.toml/);
+  const tls = refusal(`version = 2\n[plugins."${V2}".registry.configs."a:5000".tls]\n  ca_file = "/a"\n[plugins."${V2}".registry.configs."b:5000".tls]\n  ca_file = "/b"\n`);
+  t.regex(tls.message, /configs\."a:5000", "b:5000"\.tls; containerd refuses/);
+  t.regex(tls.hint ?? '', /^move those CA\/client certificates to <certs\.d>\/<registry>\/hosts\.toml/);
+  t.is(refusal('version = 9\n').hint, 'use a version 2 (containerd 1.x) or version 3 (containerd 2.x) config');
+  t.is(refusal(`version = 2\n[plugins."${V2}".registry]\n  config_path = 5\n`).hint, `write it as config_path = "${CERTS}", then re-run`);
+  t.is(refusal(`version = 2\n[plugins."${V2}"]\n  registry = { x = 1 }\n`).hint, `add config_path = "${CERTS}" inside it by hand, or rewrite it as a [plugins."${V2}".registry] table`);
+});
+
+test('a new file is exactly the minimal config, its comment included', (t) => {
+  t.is(edit(null, 2), `# Created by regplay (containerd-trust). containerd uses its built-in defaults for everything not set here.\nversion = 2\n\n[plugins."${V2}".registry]\n  config_path = "${CERTS}"\n`);
+});
+
+test('an empty file gets the version line and the table, without a blank line first', (t) => {
+  t.is(edit('', 3), `version = 3\n[plugins."${V3}".registry]\n  config_path = "${CERTS}"\n`);
+});
+
+test('version = 1 written out is version 1: [plugins.cri.registry]', (t) => {
+  t.is(edit('version = 1\n'), `version = 1\n\n[plugins.cri.registry]\n  config_path = "${CERTS}"\n`);
+});
+
+test('the right value in another quoting is no change; a wrong one keeps the spacing after =', (t) => {
+  const literal = `version = 2\n[plugins."${V2}".registry]\n  config_path = '${CERTS}'\n`;
+  t.is(edit(literal), literal);
+  const spaced = `version = 2\n[plugins."${V2}".registry]\n  config_path =   "/old"\n`;
+  t.is(edit(spaced), spaced.replace('"/old"', `"${CERTS}"`));
+});
