@@ -160,3 +160,9 @@ test('--limit on an inventory without groups or hosts of its own says (none)', (
   const empty = loadInventory(join(tempTree({ 'inv.yaml': 'all:\n  vars: {x: 1}\n' }), 'inv.yaml'));
   t.throws(() => resolveLimit(empty, 'db'), { instanceOf: InputError, message: /known groups: \(none\); known hosts: \(none\)$/ });
 });
+
+test('empty terms are dropped (a stray comma does not change where a pattern starts), and ~ only starts a regex at the beginning of a term', (t) => {
+  t.deepEqual(m('!w1,'), ['cp1', 'w2', 'b1']);
+  t.deepEqual(m('w1:a!~b:workers'), ['w1', 'w2']);
+  t.deepEqual(m('!nope~x:workers'), ['w1', 'w2']);
+});
