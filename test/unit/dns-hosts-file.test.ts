@@ -23,6 +23,11 @@ const cases: Array<[string, string | null, string]> = [
   ['a name that only contains ours (registry.lab.example) is not touched', `10.0.0.1 ${NAME}.example\n`, `10.0.0.1 ${NAME}.example\n${IP} ${NAME}\n`],
   ['our name in a comment is not a mapping', `# 10.0.0.1 ${NAME}\n`, `# 10.0.0.1 ${NAME}\n${IP} ${NAME}\n`],
   ['CRLF line endings are kept', `127.0.0.1 localhost\r\n10.0.0.1 ${NAME}\r\n`, `127.0.0.1 localhost\r\n${IP} ${NAME}\r\n`],
+  // Found by mutation testing (npm run mutate -- hosts-file).
+  ['no change: the right mapping indented', `  ${IP} ${NAME}\n`, `  ${IP} ${NAME}\n`],
+  ['a stale line whose only name follows two spaces is replaced whole', `10.0.0.9  ${NAME}\n`, `${IP} ${NAME}\n`],
+  ['our name after a run of spaces among others: it goes with all its leading spaces', `10.0.0.9 mirror.lab   ${NAME} cache.lab\n`, `10.0.0.9 mirror.lab cache.lab\n${IP} ${NAME}\n`],
+  ['replaced in a file without a final newline: none is added', `10.0.0.1 ${NAME}`, `${IP} ${NAME}`],
 ];
 
 for (const [what, current, expected] of cases) {
