@@ -2,7 +2,7 @@
 // judged by that module's own ava tests (Stryker's command runner: there is no ava runner). Slow on
 // two cores, so not in CI; run it nice'd. Writes reports/mutation/<module>.json (Stryker's report)
 // and prints per module the score and every surviving mutant; docs/mutation.md keeps the results.
-// `--again`: only the lines of the last report's survivors are mutated again (after new tests), and
+// `--again`: only the last report's survivors are mutated again (after new tests), and
 // each of those mutants' new status replaces its old one in the report.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { Stryker } from '@stryker-mutator/core';
@@ -71,10 +71,15 @@ async function mutate(m: MutationModule): Promise<{ killed: number; total: numbe
     if (!existsSync(reportPath(m))) throw new Error(`mutate --again: no ${reportPath(m)} yet: run without --again first`);
     const report = JSON.parse(readFileSync(reportPath(m), 'utf8')) as Report;
     const old = report.files[m.file]!.mutants;
-    const lines = [...new Set(old.filter((x) => alive(x.status)).map((x) => `${x.location.start.line}-${x.location.end.line}`))];
-    if (lines.length) {
+    // Each survivor's own range (a column wider on each side), so only it and the mutants inside it run again.
+    const ranges = [
+      ...new Set(
+        old.filter((x) => alive(x.status)).map(({ location: { start, end } }) => `${start.line}:${Math.max(0, start.column - 1)}-${end.line}:${end.column + 1}`),
+      ),
+    ];
+    if (ranges.length) {
       const rerunPath = `reports/mutation/${m.name}.again.json`;
-      await runStryker(m, lines.map((l) => `${m.file}:${l}`), rerunPath);
+      await runStryker(m, ranges.map((r) => `${m.file}:${r}`), rerunPath);
       const rerun = (JSON.parse(readFileSync(rerunPath, 'utf8')) as Report).files[m.file]!.mutants;
       for (const x of old) {
         const now = alive(x.status) ? rerun.find((r) => sameMutant(r, x)) : undefined;
