@@ -18,8 +18,9 @@ import type { RunAbort } from '../engine/events.js';
 import { plantedLink } from '../local-file.js';
 import { redact } from '../secret.js';
 import { formatListing } from './listing.js';
-import { buildProgram, buildVerifyProgram, readOptions, readVerifyOptions, type CliOptions, type VerifyCliOptions } from './program.js';
+import { buildProgram, buildRegistryProgram, buildVerifyProgram, readOptions, readRegistryOptions, readVerifyOptions, type CliOptions, type VerifyCliOptions } from './program.js';
 import { verify } from '../verify/verify.js';
+import { registryCommand } from './registry.js';
 import { formatTable } from '../verify/table.js';
 import { reportFlags, Reports } from './reports.js';
 
@@ -34,6 +35,8 @@ export interface CliIO {
   stderr: Output;
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** Asks a yes/no question on a terminal (play registry rm); absent without one. */
+  confirm?: (question: string) => Promise<boolean>;
   /** Aborted on Ctrl-C or SIGTERM (the reason is the signal's name): the run ends with the recap so far. */
   signal?: AbortSignal;
 }
@@ -47,17 +50,23 @@ export async function runCli(argv: string[], io: CliIO, deps: CliDeps = {}): Pro
   let reports: Reports | undefined;
   try {
     const verifying = argv[0] === 'verify';
-    const program = (verifying ? buildVerifyProgram() : buildProgram()).configureOutput({
+    const registry = argv[0] === 'registry';
+    const program = (verifying ? buildVerifyProgram() : registry ? buildRegistryProgram() : buildProgram()).configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: () => {},
     });
     try {
-      program.parse(verifying ? argv.slice(1) : argv, { from: 'user' });
+      program.parse(verifying || registry ? argv.slice(1) : argv, { from: 'user' });
     } catch (e) {
       if (!(e instanceof CommanderError)) throw e;
-      const code = usageError(e, io, verifying ? 'play verify --help' : 'play --help');
+      const code = usageError(e, io, verifying ? 'play verify --help' : registry ? 'play registry --help' : 'play --help');
       if (code !== EXIT.ok) reportUsageError(argv, io, code, e.message.replace(/^error: /, ''));
       return code;
+    }
+    if (registry) {
+      const opts = readRegistryOptions(program);
+      verbose = opts.verbose;
+      return await registryCommand(opts, io, deps);
     }
     if (verifying) {
       const opts = readVerifyOptions(program);

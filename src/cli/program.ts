@@ -59,7 +59,7 @@ export function buildProgram(): Command {
     .option('-u, --user <user>', 'remote user for every host (overrides the inventory)')
     .option('--private-key <file>', 'private key file for every host (overrides the inventory\'s ssh_key)')
     .option('-b, --become', 'run commands through sudo on every host (overrides the inventory)')
-    .addHelpText('after', '\nDay two:\n  play verify [playbook]   check from each host that it can pull from the registry (play verify --help)')
+    .addHelpText('after', '\nDay two:\n  play verify [playbook]   check from each host that it can pull from the registry (play verify --help)\n  play registry ls | tags REPO | rm REF   list and delete images (play registry --help)')
     .exitOverride()
     .showSuggestionAfterError(true);
 }
@@ -137,5 +137,48 @@ export function readVerifyOptions(program: Command): VerifyCliOptions {
     user: o.user as string | undefined,
     privateKey: o.privateKey as string | undefined,
     become: Boolean(o.become),
+  };
+}
+
+export interface RegistryCliOptions {
+  action: string;
+  reference?: string;
+  playbook: string;
+  inventory: string;
+  extraVars: string[];
+  user?: string;
+  yes: boolean;
+  dryRun: boolean;
+  verbose: number;
+}
+
+export function buildRegistryProgram(): Command {
+  return new Command('play registry')
+    .description('Day two on the registry, over its HTTP API from a host that trusts it (a build host, else a containerd node): ls (catalog with tags), tags REPO, rm REPO:TAG | REPO@DIGEST.')
+    .argument('<action>', 'ls | tags | rm')
+    .argument('[reference]', 'tags: REPO; rm: REPO:TAG or REPO@DIGEST')
+    .option('-i, --inventory <file>', 'inventory file (YAML, Ansible shape)', 'inventory.yaml')
+    .option('--playbook <file>', 'the playbook whose variables name the registry and its trust', 'site.yaml')
+    .option('-e, --extra-vars <vars>', 'key=value, @file.yaml or {yaml}; highest precedence (repeatable)', collect, [])
+    .option('--user <name>', 'the registry user (one of registry_users; default the first)')
+    .option('-y, --yes', 'rm: delete without asking (required when there is no terminal)')
+    .option('--dry-run', 'rm: show what would be deleted, delete nothing')
+    .addOption(new Option('-v, --verbose', 'more output').argParser((_v: string, prev: number) => prev + 1).default(0))
+    .exitOverride()
+    .showSuggestionAfterError(true);
+}
+
+export function readRegistryOptions(program: Command): RegistryCliOptions {
+  const o = program.opts();
+  return {
+    action: program.processedArgs[0] as string,
+    reference: program.processedArgs[1] as string | undefined,
+    playbook: o.playbook as string,
+    inventory: o.inventory as string,
+    extraVars: o.extraVars as string[],
+    user: o.user as string | undefined,
+    yes: Boolean(o.yes),
+    dryRun: Boolean(o.dryRun),
+    verbose: o.verbose as number,
   };
 }

@@ -24,6 +24,8 @@ export interface Target {
   renewDays: number;
   user: string;
   password: Secret;
+  /** Every registry user (registry_users). */
+  users: Array<{ name: string; password: Secret }>;
   /** The fix a failure points at, e.g. "play site.yaml --limit w2". */
   fix: string;
 }
@@ -79,6 +81,7 @@ export function verifyPlan(p: Prepared): VerifyPlan {
       renewDays: (v.cert_renew_days as number | undefined) ?? 30,
       user,
       password: users.find((u) => u.name === user)?.password ?? users[0]!.password,
+      users,
       fix: `play ${book} --limit ${host}`,
     };
   };

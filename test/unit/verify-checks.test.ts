@@ -26,6 +26,7 @@ const target: Target = {
   renewDays: 30,
   user: 'alice',
   password: new Secret(PASSWORD),
+  users: [],
   fix: 'play site.yaml --limit w2',
 };
 const now = new Date('2026-01-01T00:00:00Z');

@@ -1,0 +1,47 @@
+// `play registry …`: load the inventory as a run does (bad input: exit 3, nothing contacted), pick
+// the host that talks to the registry, and run the action there through curl.
+import { resolve } from 'node:path';
+import { InputError } from '../errors.js';
+import { defaultDeps } from '../engine/defaults.js';
+import { findPlaybook } from '../engine/playbook.js';
+import { prepare } from '../engine/prepare.js';
+import { repoRoot } from '../engine/repo.js';
+import { RegistryClient } from '../registry/client.js';
+import { ls, parseReference, rm, tags, type Io } from '../registry/commands.js';
+import { redact } from '../secret.js';
+import { verifyPlan } from '../verify/targets.js';
+import type { CliDeps, CliIO } from './cli.js';
+import type { RegistryCliOptions } from './program.js';
+
+export async function registryCommand(opts: RegistryCliOptions, io: CliIO, deps: CliDeps): Promise<number> {
+  if (!['ls', 'tags', 'rm'].includes(opts.action)) throw new InputError(`play registry ${opts.action}: unknown action`, undefined, 'ls, tags REPO or rm REPO:TAG|REPO@DIGEST');
+  if (opts.action === 'ls' && opts.reference) throw new InputError('play registry ls takes no reference', undefined, 'play registry tags REPO lists one repository');
+  if (opts.action !== 'ls' && !opts.reference) throw new InputError(`play registry ${opts.action} needs a ${opts.action === 'tags' ? 'REPO' : 'REPO:TAG or REPO@DIGEST'}`);
+  if (opts.action !== 'rm' && (opts.yes || opts.dryRun)) throw new InputError('--yes and --dry-run are for rm');
+  const ref = opts.reference ? parseReference(opts.reference, { needsTagOrDigest: opts.action === 'rm' }) : undefined;
+  if (opts.action === 'tags' && (ref?.tag || ref?.digest)) throw new InputError(`play registry tags ${opts.reference}: give the repository only`);
+
+  const prepared = await prepare({ playbook: findPlaybook(opts.playbook, io.cwd, repoRoot()), inventory: resolve(io.cwd, opts.inventory), extraVars: opts.extraVars, cwd: io.cwd, env: io.env, catalog: deps.catalog });
+  const plan = verifyPlan(prepared);
+  const via = plan.pusher ?? plan.targets[0];
+  if (!via) throw new InputError('no host to reach the registry from: the playbook runs neither docker-trust nor containerd-trust on any inventory host');
+  const user = opts.user ? via.users.find((u) => u.name === opts.user) : via.users[0];
+  if (!user) throw new InputError(`--user ${opts.user}: not one of registry_users (${via.users.map((u) => u.name).join(', ')})`);
+
+  const transport = (deps.connect ?? defaultDeps.connect)(prepared.connections.get(via.host)!);
+  await transport.connect();
+  try {
+    const client = new RegistryClient({ name: via.name, port: via.port, caFile: via.caFile, user: user.name, password: user.password.reveal() }, (command, stdin) => transport.exec(command, { stdin }));
+    const out: Io = {
+      out: (s) => io.stdout.write(redact(s)),
+      err: (s) => io.stderr.write(redact(s)),
+      ...(io.confirm ? { confirm: io.confirm } : {}),
+    };
+    if (opts.verbose) out.err(`play registry: via ${via.host} (${via.runtime} trust ${via.caFile}) as ${user.name}\n`);
+    if (opts.action === 'ls') return await ls(client, out);
+    if (opts.action === 'tags') return await tags(client, ref!, out);
+    return await rm(client, ref!, { yes: opts.yes, dryRun: opts.dryRun }, out);
+  } finally {
+    await transport.close();
+  }
+}
