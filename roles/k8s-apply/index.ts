@@ -44,7 +44,7 @@ export function k8sResource(v: K8sApplyVars, objects: K8sState['objects']): K8sS
     name: 'registry objects',
     kubectl: { path: v.kubectl_path, ...(v.kubeconfig ? { kubeconfig: v.kubeconfig } : {}), fieldManager: FIELD_MANAGER },
     objects,
-    waitRollout: [{ name: v.registry_app_name, namespace: v.registry_namespace, timeoutSeconds: v.registry_rollout_timeout }],
+    waitRollout: [{ name: v.registry_app_name, namespace: v.registry_namespace, timeoutSeconds: v.registry_rollout_timeout, podSelector: `app.kubernetes.io/name=${v.registry_app_name}` }],
     // A claim bound to our own PV (class "") can never be resized: the PersistentVolumeClaimResize
     // admission refuses it ("only dynamically provisioned pvc can be resized"). The PV's capacity
     // follows registry_storage_size; the claim keeps the size it was created with.

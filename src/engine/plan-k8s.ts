@@ -11,6 +11,7 @@ import type { Diff } from './events.js';
 import { describeFieldPath, removedFields, withRemoved } from './owned-fields.js';
 import { groupKind, isShared, membersReadCommand, parentObject, prunable, withMembership } from './k8s-applyset.js';
 import { listEntryObjects, listTargetsReadCommands } from './k8s-list-entries.js';
+import { deploymentAvailable, podReasonsScript, podsReadCommand, unavailableReason } from './k8s-health.js';
 import type { PlanEnv, StepPlan } from './plan-types.js';
 
 export function objectName(o: K8sObject): string {
@@ -26,10 +27,14 @@ function refsJson(objects: Array<Pick<K8sObject, 'apiVersion' | 'kind' | 'metada
   return objects.map((o) => JSON.stringify({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) } })).join('\n') + '\n';
 }
 
+function healthChecks(r: K8sState) {
+  return (r.waitRollout ?? []).filter((w): w is typeof w & { podSelector: string } => w.podSelector !== undefined);
+}
+
 /**
  * The `kubectl get`s of the read phase, in this order: the desired objects (references only on
  * stdin: no specs, no secret data) and the ApplySet's parent; the set's members; the objects that
- * list entries may touch.
+ * list entries may touch; the pods of each health-checked Deployment.
  */
 export function k8sReadCommands(r: K8sState): Array<{ command: string; stdin?: string }> {
   const base = kubectlBase(r);
@@ -39,6 +44,7 @@ export function k8sReadCommands(r: K8sState): Array<{ command: string; stdin?: s
     { command: `${base} get -f - -o json --ignore-not-found --show-managed-fields`, stdin: refsJson(refs) },
     ...(set ? [{ command: membersReadCommand(base, set, r.objects.filter((o) => !isShared(o, set)).map(groupKind)) }] : []),
     ...listTargetsReadCommands(base, r.listEntries ?? []).map((command) => ({ command })),
+    ...healthChecks(r).map((w) => ({ command: podsReadCommand(base, w) })),
   ];
 }
 
@@ -125,12 +131,26 @@ export function desiredK8s(r: K8sState, live: K8sObject[], found: K8sObject[], t
   return { objects: [parent, ...members, ...listEntryObjects(r.listEntries ?? [], targets, prune)], prune };
 }
 
+/** Nothing to apply, so nothing to wait for: the Deployments must already be serving. */
+function assertAvailable(health: ReturnType<typeof healthChecks>, live: K8sObject[], pods: K8sObject[][]): void {
+  health.forEach((w, i) => {
+    const d = live.find((o) => o.kind === 'Deployment' && o.metadata.name === w.name && o.metadata.namespace === w.namespace);
+    if (!d || deploymentAvailable(d)) return;
+    throw new StateError(
+      `Deployment ${w.namespace}/${w.name} is not available: ${unavailableReason(d, pods[i] ?? [])}`,
+      `nothing in its objects differs from what regplay applies, so the cause is in the cluster or on the node: see kubectl -n ${w.namespace} describe pod -l ${w.podSelector} and kubectl -n ${w.namespace} logs deployment/${w.name}`,
+    );
+  });
+}
+
 export function planK8s(r: K8sState, got: CapturedFact[], env: PlanEnv): StepPlan {
   const label = r.name ?? `k8s ${r.objects.map(objectName).join(', ')}`;
   const reads = got.map(readObjects);
   const live = reads[0]!;
   const found = r.applySet ? reads[1]! : [];
-  const targets = reads.slice(r.applySet ? 2 : 1).flat();
+  const health = healthChecks(r);
+  const targets = reads.slice(r.applySet ? 2 : 1, reads.length - health.length).flat();
+  const pods = reads.slice(reads.length - health.length);
   const desired = desiredK8s(r, live, found, targets);
   const fieldManager = r.kubectl.fieldManager ?? 'regplay';
   const plans = compareK8s(desired.objects, [...live, ...targets], r.createOnly, fieldManager);
@@ -152,14 +172,16 @@ export function planK8s(r: K8sState, got: CapturedFact[], env: PlanEnv): StepPla
   const apply = `${kubectlBase(r)} apply --server-side ${quote(`--field-manager=${fieldManager}`)} --force-conflicts -f - -o json`;
   // after the apply (the new objects exist first); its messages go to stderr: stdout is the apply's JSON
   const remove = `${kubectlBase(r)} delete -f - --ignore-not-found >&2`;
-  const waits = (r.waitRollout ?? []).map(
-    (w) => `${kubectlBase(r)} rollout status ${quote(`deployment/${w.name}`)} -n ${quote(w.namespace)} ${quote(`--timeout=${w.timeoutSeconds}s`)} >&2`,
-  );
+  const waits = (r.waitRollout ?? []).map((w) => {
+    const wait = `${kubectlBase(r)} rollout status ${quote(`deployment/${w.name}`)} -n ${quote(w.namespace)} ${quote(`--timeout=${w.timeoutSeconds}s`)} >&2`;
+    return w.podSelector === undefined ? wait : `${wait} || { ${podReasonsScript(kubectlBase(r), { ...w, podSelector: w.podSelector })}; exit 1; }`;
+  });
   const manifest = changed.map(revealedJson).join('\n') + '\n';
   const commands = [
     ...(changed.length ? [withStdin(apply, manifest, env.marker).trimEnd()] : []),
     ...(desired.prune.length ? [withStdin(remove, refsJson(desired.prune), env.marker).trimEnd()] : []),
   ];
+  if (!commands.length) assertAvailable(health, live, pods);
   const script = commands.length ? [...commands, ...waits].join('\n[ $? -eq 0 ] || exit 1\n') : '';
   const allFound = plans.every((p) => p.live);
   return {

@@ -97,8 +97,12 @@ export interface K8sState extends Common {
   kind: 'k8s';
   kubectl: { path: string; kubeconfig?: string; fieldManager?: string };
   objects: K8sObject[];
-  /** After a change, wait for these Deployments' rollout. */
-  waitRollout?: Array<{ name: string; namespace: string; timeoutSeconds: number }>;
+  /**
+   * After a change, wait for these Deployments' rollout. With `podSelector` (the pods' label
+   * selector), every run also checks that the Deployment is available, and fails with its pods'
+   * reasons when it is not (a failed rollout prints them too).
+   */
+  waitRollout?: Array<{ name: string; namespace: string; timeoutSeconds: number; podSelector?: string }>;
   /**
    * Fields set only when their object is created: an existing object keeps its live value there
    * (compared and applied as live has it), for fields the API server refuses to change.

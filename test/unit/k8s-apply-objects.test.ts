@@ -68,13 +68,15 @@ test('storage kinds give a PVC, or a PV + PVC bound to each other by name', (t) 
   t.is(find(nfs, 'PersistentVolume').metadata.namespace, undefined, 'a PV is cluster-scoped');
 });
 
-test('the Deployment is one replica, Recreate, probed with GET / over HTTPS, on the pinned image', (t) => {
+test('the Deployment is one replica, Recreate, ready on GET / over HTTPS, alive on a TCP connection, on the pinned image', (t) => {
   const spec = find(objects(), 'Deployment').spec as any;
   t.is(spec.replicas, 1);
   t.deepEqual(spec.strategy, { type: 'Recreate' });
   const c = spec.template.spec.containers[0];
   t.is(c.image, 'registry:2.8.3');
-  for (const probe of [c.readinessProbe, c.livenessProbe]) t.deepEqual(probe.httpGet, { path: '/', port: 5000, scheme: 'HTTPS' });
+  t.deepEqual(c.readinessProbe.httpGet, { path: '/', port: 5000, scheme: 'HTTPS' });
+  // a storage outage (503 on /) makes the pod unready, not a restart loop
+  t.deepEqual([c.livenessProbe.httpGet, c.livenessProbe.tcpSocket], [undefined, { port: 5000 }]);
   t.deepEqual(c.resources.requests, { cpu: '50m', memory: '64Mi' });
   t.deepEqual(spec.selector.matchLabels, spec.template.metadata.labels);
   t.deepEqual(find(objects(), 'Service').spec && (find(objects(), 'Service').spec as any).selector, spec.selector.matchLabels);

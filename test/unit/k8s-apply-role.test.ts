@@ -14,7 +14,7 @@ test('plan is one k8s resource: kubectl path/kubeconfig, field manager, rollout 
   const k8s = plan[0] as K8sState;
   t.is(k8s.kind, 'k8s');
   t.deepEqual(k8s.kubectl, { path: '/usr/local/bin/kubectl', kubeconfig: '/etc/kubernetes/admin.conf', fieldManager: 'regplay' });
-  t.deepEqual(k8s.waitRollout, [{ name: 'registry', namespace: 'registry', timeoutSeconds: 90 }]);
+  t.deepEqual(k8s.waitRollout, [{ name: 'registry', namespace: 'registry', timeoutSeconds: 90, podSelector: 'app.kubernetes.io/name=registry' }]);
   t.is(k8s.register, 'registry_k8s');
   t.deepEqual(k8s.objects.map((o) => o.kind), ['Namespace', 'Namespace', 'PersistentVolumeClaim', 'Secret', 'Secret', 'ConfigMap', 'Deployment', 'Service', 'Secret']);
   t.like(k8s.applySet, { parent: { name: 'regplay-registry', namespace: 'default' }, shared: [{ kind: 'Namespace', name: 'default' }], protect: { allowed: false, kinds: ['PersistentVolumeClaim', 'PersistentVolume', 'Namespace'] } });
