@@ -64,6 +64,26 @@ export function k8sResource(v: K8sApplyVars, objects: K8sState['objects']): K8sS
   };
 }
 
+/**
+ * fsGroup does not apply to hostPath volumes, and the restricted pod cannot chown as root: the
+ * hostpath directory is made the registry's (registry_uid:registry_gid, also what an older root-run
+ * registry left there) on the host kubectl runs on, before the pod starts.
+ */
+function hostPathOwner(v: K8sApplyVars): Resource[] {
+  if (v.registry_storage_kind !== 'hostpath' || v.k8s_apply_from === 'controller') return [];
+  const path = v.registry_storage_host_path;
+  const owner = `${v.registry_uid}:${v.registry_gid}`;
+  return [
+    { kind: 'directory', name: 'registry data directory (hostPath)', path, mode: '0750', owner: String(v.registry_uid), group: String(v.registry_gid) },
+    {
+      kind: 'command',
+      name: 'registry data owned by the registry uid',
+      argv: ['chown', '-R', owner, path],
+      unless: ['sh', '-c', 'test -z "$(find "$1" \\( ! -uid "$2" -o ! -gid "$3" \\) -print -quit 2>/dev/null)"', 'sh', path, String(v.registry_uid), String(v.registry_gid)],
+    },
+  ];
+}
+
 const k8sApply = defineRole({
   name: 'k8s-apply',
   vars,
@@ -72,7 +92,7 @@ const k8sApply = defineRole({
   plan(v, ctx): Resource[] {
     // one kubectl client is enough: other control-plane hosts have nothing to do
     if (ctx.host.groups.includes(K8S_GROUP) && ctx.host.name !== k8sHost(ctx)) return [];
-    return [k8sResource(v, registryObjects(ctx.template, v, registryInputs(ctx)))];
+    return [...hostPathOwner(v), k8sResource(v, registryObjects(ctx.template, v, registryInputs(ctx)))];
   },
   runsOn: (v) => (v.k8s_apply_from === 'controller' ? 'controller' : 'host'),
 });

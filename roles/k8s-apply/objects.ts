@@ -69,6 +69,8 @@ export function registryObjects(render: Render, v: K8sApplyVars, inputs: Registr
     tlsSecret: v.registry_tls_secret,
     authSecret: v.registry_auth_secret,
     claim: v.registry_storage_pvc,
+    uid: v.registry_uid,
+    gid: v.registry_gid,
   });
 
   const annotations = ingressAnnotations(v);

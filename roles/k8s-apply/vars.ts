@@ -84,6 +84,8 @@ export const k8sApplyVars = registryCore
     registry_pull_user: z.string().min(1).nullish(),
     registry_users: z.array(z.object({ name: z.string().min(1).regex(/^[^:\s]+$/, 'must not contain ":" or spaces'), password: secret })).min(1, 'must list at least one user'),
     registry_rollout_timeout: seconds,
+    registry_uid: wholeNumber.min(1, 'must be a non-zero uid: the pod runs as non-root').max(2147483647),
+    registry_gid: wholeNumber.min(1, 'must be a non-zero gid').max(2147483647),
     registry_applyset: dnsName,
     registry_allow_data_delete: flag,
   })

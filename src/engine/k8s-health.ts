@@ -48,10 +48,10 @@ export function podReasons(pods: K8sObject[]): string[] {
   });
 }
 
-/** Why a Deployment is not available: its own false conditions, then each pod's reasons. */
+/** Why a Deployment is not available: its own failing conditions (ReplicaFailure too), then each pod's reasons. */
 export function unavailableReason(d: K8sObject, pods: K8sObject[]): string {
   const status = ((d as Obj).status ?? {}) as Obj;
-  const conditions = ((status.conditions ?? []) as Obj[]).filter((c) => c.status !== 'True').map((c) => `${c.type}: ${[c.reason, c.message].filter(Boolean).join(': ')}`);
+  const conditions = ((status.conditions ?? []) as Obj[]).filter((c) => (c.type === 'ReplicaFailure' ? c.status === 'True' : c.status !== 'True')).map((c) => `${c.type}: ${[c.reason, c.message].filter(Boolean).join(': ')}`);
   const lines = [`${status.availableReplicas ?? 0}/${((d.spec ?? {}) as Obj).replicas ?? 1} replicas available`, ...conditions, ...(pods.length ? podReasons(pods) : ['no pod exists'])];
   return lines.join('; ');
 }
@@ -65,5 +65,7 @@ export function podReasonsScript(base: string, w: Health & { podSelector: string
     '{range .items[*]}pod {.metadata.name}: phase {.status.phase}' +
     '{range .status.containerStatuses[*]}; container {.name} ready={.ready} restarts={.restartCount} {.state.waiting.reason} {.state.waiting.message}{.state.terminated.reason}{end}' +
     '{range .status.conditions[?(@.status=="False")]}; {.type}: {.reason} {.message}{end}{"\\n"}{end}';
-  return `${base} get pods -n ${quote(w.namespace)} -l ${quote(w.podSelector)} -o ${quote(`jsonpath=${path}`)} >&2`;
+  // a pod the ReplicaSet could not create (e.g. refused by Pod Security admission) is on the Deployment
+  const failure = '{range .status.conditions[?(@.type=="ReplicaFailure")]}{.reason}: {.message}{"\\n"}{end}';
+  return `${base} get pods -n ${quote(w.namespace)} -l ${quote(w.podSelector)} -o ${quote(`jsonpath=${path}`)} >&2; ${base} get ${quote(`deployment/${w.name}`)} -n ${quote(w.namespace)} -o ${quote(`jsonpath=${failure}`)} >&2`;
 }

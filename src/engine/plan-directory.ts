@@ -13,7 +13,7 @@ export function planDirectory(r: DirectoryState, env: PlanEnv): StepPlan {
   if (cur.unsafe) throw new StateError(cur.unsafe);
   if (cur.exists === 'other') throw new StateError(`${r.path} exists but is not a directory`, 'remove it or change the path');
   const own = ownerSpec(r.owner, r.group);
-  const ownDiffers = (r.owner !== undefined && r.owner !== cur.owner) || (r.group !== undefined && r.group !== cur.group);
+  const ownDiffers = (r.owner !== undefined && r.owner !== cur.owner && r.owner !== cur.uid) || (r.group !== undefined && r.group !== cur.group && r.group !== cur.gid);
   const modeDiffers = r.mode !== undefined && parseMode(r.mode) !== cur.mode;
   const actions: string[] = [];
   if (!cur.exists) {

@@ -34,7 +34,7 @@ function dirSnippet(path: string): string {
   const p = quote(path);
   return `${probeSnippet(path)}
 if [ -n "$rp_u" ]; then :
-elif [ -d ${p} ]; then echo 'exists 1'; echo "stat $(stat -L -c '%a %U %G' ${p})"
+elif [ -d ${p} ]; then echo 'exists 1'; echo "stat $(stat -L -c '%a %U %G %u %g' ${p})"
 elif [ -e ${p} ] || [ -L ${p} ]; then echo 'exists other'; else echo 'exists 0'; fi`;
 }
 

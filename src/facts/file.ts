@@ -26,12 +26,15 @@ export interface DirFact {
   mode?: number;
   owner?: string;
   group?: string;
+  /** Numeric ids (an owner given as a number, e.g. a container's uid with no name on the host). */
+  uid?: string;
+  gid?: string;
 }
 
-function parseStat(stat: string | undefined): { mode?: number; owner?: string; group?: string } {
+function parseStat(stat: string | undefined): { mode?: number; owner?: string; group?: string; uid?: string; gid?: string } {
   if (!stat) return {};
-  const [mode, owner, group] = stat.split(' ');
-  return { mode: mode ? parseInt(mode, 8) : undefined, owner, group };
+  const [mode, owner, group, uid, gid] = stat.split(' ');
+  return { mode: mode ? parseInt(mode, 8) : undefined, owner, group, ...(uid ? { uid } : {}), ...(gid ? { gid } : {}) };
 }
 
 function parseExists(v: string | undefined): boolean | 'other' {

@@ -33,6 +33,7 @@ let work: string;
 interface StepEvent {
   type: string;
   role?: string;
+  step?: string;
   status?: string;
   actions?: string[];
   error?: string;
@@ -54,7 +55,7 @@ async function play(args: string[] = [], playbook = 'k8s.yaml'): Promise<Run> {
   return { ...r, report };
 }
 
-const k8sStep = (r: Run) => r.report.events.find((e) => e.type === 'step' && e.role === 'k8s-apply');
+const k8sStep = (r: Run) => r.report.events.find((e) => e.type === 'step' && e.role === 'k8s-apply' && e.step === 'registry objects');
 const output = (r: Run) => `${r.stdout}\n${r.stderr}`;
 const kubectl = (args: string) => lab.sh('cp1', `kubectl --kubeconfig /root/.kube/config ${args}`);
 const getJson = async (args: string) => JSON.parse(await kubectl(`get ${args} -o json`));

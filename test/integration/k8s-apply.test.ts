@@ -81,7 +81,7 @@ async function play(playbook: string, args: string[] = []): Promise<Run> {
   return { ...r, report };
 }
 
-const k8sStep = (r: Run) => r.report.events.find((e) => e.type === 'step' && e.role === 'k8s-apply');
+const k8sStep = (r: Run) => r.report.events.find((e) => e.type === 'step' && e.role === 'k8s-apply' && e.step === 'registry objects');
 const kubectl = (args: string) => lab.sh('cp1', `kubectl --kubeconfig /root/.kube/config ${args}`);
 const clusterIP = async () => (await kubectl('get service registry -n registry -o jsonpath={.spec.clusterIP}')).trim();
 const output = (r: Run) => `${r.stdout}\n${r.stderr}`;

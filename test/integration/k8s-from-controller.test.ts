@@ -41,7 +41,7 @@ let work: string;
 let kubeconfig: string;
 
 interface Run extends PlayResult {
-  report: { recap: Record<string, { changed: number; failed: number }>; events: Array<{ type: string; role?: string; host?: string; status?: string; actions?: string[]; error?: string }> };
+  report: { recap: Record<string, { changed: number; failed: number }>; events: Array<{ type: string; role?: string; step?: string; host?: string; status?: string; actions?: string[]; error?: string }> };
 }
 
 async function play(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
@@ -58,7 +58,7 @@ async function play(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
 }
 
 const output = (r: Run) => `exit ${r.code}\n${r.stdout}\n${r.stderr}`;
-const k8sStep = (r: Run) => r.report.events.find((e) => e.type === 'step' && e.role === 'k8s-apply');
+const k8sStep = (r: Run) => r.report.events.find((e) => e.type === 'step' && e.role === 'k8s-apply' && e.step === 'registry objects');
 const fromController = ['-e', 'k8s_apply_from=controller'];
 const writeRequests = async () => ((await lab.readFile('cp1', '/var/lib/standin/requests.log')) ?? '').split('\n').filter(Boolean).length;
 /** kubectl on this machine (the controller) with the copied kubeconfig. */

@@ -1,7 +1,8 @@
 // Every run checks that the registry is serving, not only after a change: against the Kubernetes
 // API stand-in with the real kubectl on cp1. Fresh cluster: check → apply → apply again (changed=0,
 // the health check passing). Then the registry's storage goes away under the running pod (its
-// volume unmounted inside the pod's mount namespace and its path made to fail with ELOOP — an I/O error
+// volume unmounted inside the pod's mount namespace (its read-only root made writable for that) and
+// its path made to fail with ELOOP — an I/O error
 // other than "not found", as when a disk or NFS server is lost): the
 // registry answers 503 (health.storagedriver), readiness fails, the TCP liveness probe does not
 // restart it, and a re-run — nothing to apply — fails with the pod's own reason.
@@ -32,13 +33,13 @@ interface Run extends PlayResult {
 async function play(args: string[] = []): Promise<Run> {
   const json = join(work, `run-${Date.now()}.json`);
   const r = await runPlay([join(work, 'k8s.yaml'), '-i', join(work, 'inventory.yaml'), '--json', json, ...args], { env });
-  let events: Array<{ type: string; role?: string }> = [];
+  let events: Array<{ type: string; role?: string; step?: string }> = [];
   try {
     events = JSON.parse(readFileSync(json, 'utf8')).events;
   } catch {
     // no report: the run failed before it started
   }
-  return { ...r, step: events.find((e) => e.type === 'step' && e.role === 'k8s-apply') as Run['step'] };
+  return { ...r, step: events.find((e) => e.type === 'step' && e.role === 'k8s-apply' && e.step === 'registry objects') as Run['step'] };
 }
 const output = (r: Run) => `${r.stdout}\n${r.stderr}`;
 const kubectl = (args: string) => lab.sh('cp1', `kubectl --kubeconfig /root/.kube/config ${args}`);
@@ -74,7 +75,7 @@ serial('a re-run with nothing to apply fails, with the pod\'s reason, when the r
   // the registry process is the one whose environment names the pod (HOSTNAME, as a kubelet sets it)
   const pid = (await lab.sh('cp1', `grep -lz '^HOSTNAME=${before.metadata.name}$' /proc/[0-9]*/environ | cut -d/ -f3 | head -1`)).trim();
   t.regex(pid, /^\d+$/);
-  await lab.sh('cp1', `nsenter -t ${pid} -m -r sh -c 'umount -l /var/lib/registry && rmdir /var/lib/registry && ln -s registry /var/lib/registry'`);
+  await lab.sh('cp1', `nsenter -t ${pid} -m -r -w sh -c 'cd / && umount -l /var/lib/registry && mount -o remount,bind,rw "$(findmnt -n -o TARGET -T /var/lib | tail -1)" && rmdir /var/lib/registry && ln -s registry /var/lib/registry'`);
   let now = before;
   for (let i = 0; i < 120 && now.status.containerStatuses[0].ready; i++) {
     await new Promise((r) => setTimeout(r, 1000));

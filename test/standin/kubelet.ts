@@ -4,7 +4,7 @@
 // it. Probes drive Ready, which drives the Deployment status `kubectl rollout status` watches.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
@@ -16,6 +16,8 @@ import { planRoot, renderScript, type HostType, type PlannedMount, type TopLevel
 import type { Obj, Store } from './store.js';
 import { now } from './store.js';
 import { pvHostDir } from './volumes.js';
+import { credentialArgv, processSecurity } from './security.js';
+import { podSecurityRefusal } from './pod-security.js';
 import type { PodNetwork, Sandbox } from './pod-network.js';
 
 export interface KubeletOptions {
@@ -116,6 +118,8 @@ export function serviceLinks(services: Obj[]): Record<string, string> {
 
 export class Kubelet {
   private readonly pods = new Map<string, PodRuntime>();
+  /** Deployments whose new pod Pod Security admission refused (the ReplicaSet's FailedCreate). */
+  private readonly refused = new Map<string, string>();
   private syncQueued = false;
   private ticker?: NodeJS.Timeout;
   private shuttingDown = false;
@@ -156,7 +160,11 @@ export class Kubelet {
         const pv = s.get('v1', 'PersistentVolume', undefined, name);
         if (!pv) return undefined;
         const dir = pvHostDir(pv, this.o.stateDir);
+        const created = !existsSync(dir);
         mkdirSync(dir, { recursive: true });
+        // the stand-in's provisioner makes hostPath volumes like rancher's local-path-provisioner:
+        // world-writable (its helper runs `mkdir -m 0777`), since fsGroup does not apply to hostPath
+        if (created && pv.metadata.annotations?.['pv.kubernetes.io/provisioned-by']?.startsWith('standin')) chmodSync(dir, 0o777);
         return dir;
       },
     };
@@ -184,13 +192,33 @@ export class Kubelet {
         if (!rt.proc && rt.waiting && rt.waiting.reason !== 'CrashLoopBackOff') this.startContainer(rt);
         else if (rt.proc) this.refreshProjected(rt);
       }
-      for (let i = current.length; i < replicas; i++) {
+      // Pod Security admission may refuse the ReplicaSet's new pods (the Deployment was admitted)
+      const refused = current.length < replicas && this.admissionRefuses(d, hash);
+      for (let i = current.length; !refused && i < replicas; i++) {
         const next = this.newPod(d, hash);
         void stopped.then(() => this.startContainer(next));
       }
       this.updateStatus(d);
     }
     for (const rt of this.pods.values()) if (!wanted.has(rt.key)) void this.stopPod(rt);
+  }
+
+  /**
+   * Pod Security admission of the pod the ReplicaSet would create: the Deployment itself was
+   * admitted; a refused pod is never created, the Deployment gets ReplicaFailure (FailedCreate) with
+   * the plugin's message, and its rollout never completes.
+   */
+  private admissionRefuses(d: Obj, hash: string): boolean {
+    const key = deploymentKey(d);
+    const ns = this.o.store.get('v1', 'Namespace', undefined, d.metadata.namespace);
+    const refusal = podSecurityRefusal(ns, `${d.metadata.name}-${hash}-${randomBytes(3).toString('hex').slice(0, 5)}`, d.spec.template.spec ?? {});
+    if (!refusal) {
+      this.refused.delete(key);
+      return false;
+    }
+    if (this.refused.get(key)?.replace(/"[^"]+" is forbidden/, '') !== refusal.replace(/"[^"]+" is forbidden/, '')) this.o.log(`standin kubelet: deployment ${key}: FailedCreate: ${refusal}`);
+    this.refused.set(key, refusal);
+    return true;
   }
 
   private newPod(d: Obj, hash: string): PodRuntime {
@@ -279,7 +307,8 @@ export class Kubelet {
     const volumes = podVolumes(spec, pod, lookup);
     const links = spec.enableServiceLinks === false ? {} : serviceLinks(this.o.store.list('v1', 'Service', rt.namespace));
     const env = { ...links, ...containerEnv(container, pod, lookup) };
-    const argv = containerArgv(container, profile, env).map((a, i) => (i === 0 && a === REGISTRY_BINARY ? this.o.registryBin : a));
+    const security = processSecurity(spec, container, rt.name);
+    const argv = [...credentialArgv(security), ...containerArgv(container, profile, env).map((a, i) => (i === 0 && a === REGISTRY_BINARY ? this.o.registryBin : a))];
 
     const volDir = join(rt.dir, 'volumes');
     const sources = new Map<string, { dir: string; readOnly: boolean }>();
@@ -289,6 +318,11 @@ export class Kubelet {
         writeProjected(dir, v.files);
         rt.projectedHashes.set(v.name, contentHash(v.files));
       } else mkdirSync(dir, { recursive: true });
+      // emptyDir is world-writable (empty_dir.go: 0777), and with fsGroup group-owned by it, setgid
+      if (v.type === 'emptyDir') {
+        chmodSync(dir, security.fsGroup === undefined ? 0o777 : 0o2777);
+        if (security.fsGroup !== undefined) chownSync(dir, 0, security.fsGroup);
+      }
       sources.set(v.name, { dir, readOnly: v.type === 'files' });
     }
     const mounts: PlannedMount[] = [];
@@ -309,7 +343,7 @@ export class Kubelet {
     const nsDir = join(rt.dir, 'ns');
     mkdirSync(nsDir, { recursive: true });
     const steps = planRoot({ nsDir, topLevel: topLevel(), hostType, imageFiles, imageDirs: profile.dirs, mounts });
-    const script = renderScript(steps, nsDir);
+    const script = renderScript(steps, nsDir, security.readOnlyRoot ? { writable: mounts.filter((m) => !m.readOnly).map((m) => m.target) } : undefined);
     writeFileSync(join(rt.dir, 'start.sh'), `${script}\n`, { mode: 0o600 });
 
     const logFile = join(this.o.stateDir, 'pods', `${rt.name}.log`);
@@ -553,7 +587,7 @@ export class Kubelet {
       ...(updated ? { updatedReplicas: updated } : {}),
       ...(ready ? { readyReplicas: ready, availableReplicas: ready } : {}),
       ...(podCount - ready > 0 ? { unavailableReplicas: podCount - ready } : {}),
-      conditions: [available, progressing],
+      conditions: [available, progressing, ...(this.refused.has(deploymentKey(d)) ? [cond('ReplicaFailure', 'True', 'FailedCreate', this.refused.get(deploymentKey(d))!)] : [])],
     };
     this.o.writeStatus({ ...d, status });
   }

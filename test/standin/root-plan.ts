@@ -141,7 +141,7 @@ export function shellQuote(s: string): string {
  * execs the container's argv chrooted. The container's environment arrives in the process
  * environment (never on a command line).
  */
-export function renderScript(steps: Step[], nsDir: string): string {
+export function renderScript(steps: Step[], nsDir: string, readOnlyRoot?: { writable: string[] }): string {
   const q = shellQuote;
   const lines = ['set -e', 'CPATH="$PATH"', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'CHROOT=$(command -v chroot)'];
   for (const s of steps) {
@@ -176,6 +176,25 @@ export function renderScript(steps: Step[], nsDir: string): string {
         break;
     }
   }
+  if (readOnlyRoot) lines.push(...readOnlyLines(rootDir(nsDir), readOnlyRoot.writable));
   lines.push(`cd ${q(rootDir(nsDir))}`, 'unset OLDPWD PWD', 'PATH="$CPATH"', 'exec "$CHROOT" . "$@"');
   return lines.join('\n');
+}
+
+/**
+ * readOnlyRootFilesystem: every mount of the container's root is made read-only, except the
+ * writable volumes and what a runtime mounts itself (/proc, /sys, /dev).
+ */
+function readOnlyLines(root: string, writable: string[]): string[] {
+  const q = shellQuote;
+  const keep = ['/proc', '/sys', '/dev', ...writable].flatMap((p) => [q(p), `${q(p)}/*`]).join('|');
+  return [
+    `ROOT=${q(root)}`,
+    `awk -v r="$ROOT" '$5 == r || index($5, r "/") == 1 { print $5 }' /proc/self/mountinfo | while read -r m; do`,
+    `  case "\${m#"$ROOT"}" in ${keep}) continue ;; esac`,
+    // the root and the host's top-level directories must turn read-only; a deeper host mount may be
+    // hidden by an overlay on its parent (the remount then fails with EINVAL): unreachable, skipped
+    `  case "\${m#"$ROOT"}" in /*/*) mount -o remount,bind,ro "$m" 2>/dev/null || true ;; *) mount -o remount,bind,ro "$m" ;; esac`,
+    'done',
+  ];
 }
