@@ -80,7 +80,8 @@ function certsDirTrust(v: NodeTrustVars, r: Runtime, dir: string, caPem: string)
 
 function rancherTrust(v: NodeTrustVars, r: 'k3s' | 'rke2', caPem: string): Resource[] {
   const when = gate(v, r);
-  const auth = v.node_trust_rancher_auth ? login(v) : undefined;
+  // Without registry_users (an anonymous registry) there is no credential to write.
+  const auth = v.node_trust_rancher_auth && v.registry_users?.length ? login(v) : undefined;
   const file = rancherYaml(r);
   return [
     { kind: 'directory', path: rancherDir(r), mode: '0755', ...when },

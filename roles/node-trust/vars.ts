@@ -18,8 +18,8 @@ const schema = registryCore.extend({
   node_trust_kubelet_config_path: absolutePath,
   registry_users: z.array(z.object({ name: userName, password: secret }).passthrough()).optional(),
 }).superRefine((v, ctx) => {
-  if ((v.node_trust_rancher_auth || v.node_trust_kubelet_credentials) && !v.registry_users?.length) {
-    ctx.addIssue({ code: 'custom', path: ['registry_users'], message: 'is empty, so there is no pull credential for registries.yaml auth or the kubelet config.json: set registry_users, or node_trust_rancher_auth and node_trust_kubelet_credentials to false' });
+  if (v.node_trust_kubelet_credentials && !v.registry_users?.length) {
+    ctx.addIssue({ code: 'custom', path: ['registry_users'], message: 'is empty, so there is no pull credential for the kubelet config.json: set registry_users, or node_trust_kubelet_credentials: false' });
   }
 });
 

@@ -242,7 +242,7 @@ serial('--tags: each tag of site.yaml runs on the converged lab (filtered-out pr
   const all = ['cp1', 'w1', 'w2', 'b1'];
   const files = [...containerdFiles, ...buildFiles, '/registry/certs/ca.crt', '/registry/auth/htpasswd'];
   const before = Object.fromEntries(await Promise.all(all.map(async (h) => [h, await fingerprint(h, files)] as const)));
-  for (const tag of ['containerd', 'dns', 'docker', 'trust', 'k8s', 'pki', 'users', 'nfs', 'proxy']) {
+  for (const tag of ['containerd', 'node-trust', 'dns', 'docker', 'trust', 'k8s', 'pki', 'users', 'nfs', 'proxy']) {
     const r = await play(['--tags', tag, '--check', '--detailed-exitcode']);
     t.is(r.code, 0, `--tags ${tag}: ${output(r)}\n${failures(r).join('\n')}`);
     t.deepEqual(failures(r), [], tag);
@@ -250,7 +250,7 @@ serial('--tags: each tag of site.yaml runs on the converged lab (filtered-out pr
   const typo = await play(['--tags', 'contianerd']);
   t.is(typo.code, 3);
   t.regex(typo.stderr, /--tags contianerd: no play or role in the playbook has this tag/);
-  t.regex(typo.stderr, /known tags: certs, containerd, dns, docker, htpasswd, k8s, nfs, pki, proxy, registry, storage, trust, users/);
+  t.regex(typo.stderr, /known tags: certs, containerd, dns, docker, htpasswd, k8s, nfs, node-trust, pki, proxy, registry, storage, trust, users/);
   for (const host of all) t.is(await fingerprint(host, files), before[host], `${host} untouched`);
 });
 

@@ -69,7 +69,7 @@ test.serial('--list-hosts: every play with its hosts after --limit; exit 0, no c
   t.regex(r.stdout, /^playbook: .*playbooks\/site\.yaml$/m);
   t.regex(r.stdout, /play #2 \(control_plane\): registry PKI and users\s+TAGS: \[\]\n\s+pattern: control_plane\n\s+hosts \(0\):\n/);
   t.regex(r.stdout, /play #4 \(all\): registry name resolution\s+TAGS: \[\]\n\s+pattern: all\n\s+hosts \(1\):\n\s+w1\n\n/);
-  t.regex(r.stdout, /play #6 \(workers\): registry storage on NFS[^\n]*\n\s+pattern: workers\n\s+hosts \(1\):\n\s+w1\n/);
+  t.regex(r.stdout, /play #7 \(workers\): registry storage on NFS[^\n]*\n\s+pattern: workers\n\s+hosts \(1\):\n\s+w1\n/);
   t.notRegex(r.stdout, /\bw2\b|\bcp1\b|\bb1\b/);
   const all = await noConnection(t, ['--list-hosts']);
   t.regex(all.stdout, /play #4 \(all\): [^\n]*\n\s+pattern: all\n\s+hosts \(4\):\n\s+cp1\n\s+w1\n\s+w2\n\s+b1\n/);
