@@ -3,10 +3,12 @@
 //   fixture (/etc/rancher/k3s with the user's registries.yaml, a k3s.service unit file) is detected
 //   too; the kubelet's config.json gets the pull credential.
 // - w2 (container_runtime: [crio, microk8s], a MicroK8s certs.d under /srv) serves a real registry
-//   (Debian's docker-registry, TLS with a self-signed cert for registry.lab).
+//   (Debian's docker-registry, TLS with a self-signed cert for registry.lab)
+//   and htpasswd auth (bcrypt).
 // Real proof for the CRI-O/Podman path: skopeo on w1 (no /etc/docker/certs.d, no ~/.config) pushes to
-// and inspects that registry over verified TLS through /etc/containers/certs.d only, and is refused
-// (unknown authority) before the role ran. k3s/MicroK8s/kubelet files are checked against their
+// and inspects that registry, and Podman pulls from it, over verified TLS through
+// /etc/containers/certs.d only, logged in with a 0600 auth file; refused (unknown authority) before the
+// role ran, 401 without the credential. k3s/MicroK8s/kubelet files are checked against their
 // documented format (https://docs.k3s.io/installation/private-registry; containerd hosts.toml for
 // MicroK8s, https://microk8s.io/docs/registry-private; a docker config.json for the kubelet); k3s's
 // restart is the lab's `service` shim, which records it.
@@ -42,6 +44,7 @@ configs:
     tls:
       insecure_skip_verify: true
 `;
+const AUTHFILE = '/root/registry-auth.json';
 const USER_KUBELET = '{"auths":{"other.example:443":{"auth":"b3RoZXI6eA=="}}}\n';
 
 let lab: Lab;
@@ -82,11 +85,15 @@ test.before(async () => {
   // w2: a real registry with TLS for registry.lab (no auth).
   await lab.writeFile('w2', '/srv/tls.crt', ca);
   await lab.writeFile('w2', '/srv/tls.key', readFileSync(join(tls, 'key'), 'utf8'), 0o600);
-  await lab.writeFile('w2', '/srv/registry.yml', `version: 0.1\nlog: {level: warn}\nstorage: {filesystem: {rootdirectory: /srv/registry-data}}\nhttp:\n  addr: ${lab.hosts.w2!.address}:5000\n  tls: {certificate: /srv/tls.crt, key: /srv/tls.key}\n`);
+  await lab.writeFile('w2', '/srv/htpasswd', execFileSync('htpasswd', ['-nbB', '-C', '5', 'alice', PASSWORD], { encoding: 'utf8' }));
+  await lab.writeFile('w2', '/srv/registry.yml', `version: 0.1\nlog: {level: warn}\nstorage: {filesystem: {rootdirectory: /srv/registry-data}}\nauth: {htpasswd: {realm: lab, path: /srv/htpasswd}}\nhttp:\n  addr: ${lab.hosts.w2!.address}:5000\n  tls: {certificate: /srv/tls.crt, key: /srv/tls.key}\n`);
+  // The client credential in a 0600 auth file (never on a command line); Podman in nested overlays needs vfs.
+  await lab.writeFile('w1', AUTHFILE, JSON.stringify({ auths: { [ADDRESS]: { auth: Buffer.from(`alice:${PASSWORD}`).toString('base64') } } }), 0o600);
+  await lab.writeFile('w1', '/etc/containers/storage.conf', '[storage]\ndriver = "vfs"\nrunroot = "/run/containers/storage"\ngraphroot = "/var/lib/containers/storage"\n');
   await lab.sh('w2', 'setsid docker-registry serve /srv/registry.yml </dev/null >/var/log/registry.log 2>&1 &');
   for (let i = 0; ; i++) {
     // Up-ness only (-k): trust is what the tests below check.
-    if ((await lab.exec('w1', 'curl -skf -o /dev/null https://registry.lab:5000/v2/')).code === 0) break;
+    if ((await lab.exec('w1', 'curl -skf -o /dev/null https://registry.lab:5000/')).code === 0) break;
     if (i > 100) throw new Error(`registry did not come up on w2: ${await lab.readFile('w2', '/var/log/registry.log')}`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -97,7 +104,7 @@ test.after.always(async () => {
 });
 
 serial('before: skopeo on w1 refuses the registry (unknown authority): nothing else trusts it', async (t) => {
-  const r = await skopeo(`copy ${image.ref} docker://${ADDRESS}/nt:1`);
+  const r = await skopeo(`copy --dest-authfile ${AUTHFILE} ${image.ref} docker://${ADDRESS}/nt:1`);
   t.not(r.code, 0);
   t.regex(r.stderr, /x509|certificate/);
 });
@@ -147,11 +154,22 @@ serial('apply: each detected runtime gets its trust, the user content stays, k3s
 
 serial('real: skopeo on w1 pushes and inspects over verified TLS through /etc/containers/certs.d only', async (t) => {
   t.is((await lab.exec('w1', 'test -e /etc/docker/certs.d || test -e /root/.config/containers')).code, 1, 'no other trust on w1');
-  const push = await skopeo(`copy ${image.ref} docker://${ADDRESS}/nt:1`);
+  const push = await skopeo(`copy --dest-authfile ${AUTHFILE} ${image.ref} docker://${ADDRESS}/nt:1`);
   t.is(push.code, 0, push.stderr);
-  const inspect = await skopeo(`inspect docker://${ADDRESS}/nt:1`);
+  const inspect = await skopeo(`inspect --authfile ${AUTHFILE} docker://${ADDRESS}/nt:1`);
   t.is(inspect.code, 0, inspect.stderr);
   t.regex(inspect.stdout, /"Digest": "sha256:/);
+});
+
+serial('real: podman on w1 pulls through /etc/containers/certs.d with the credential; without the credential it is refused (401)', async (t) => {
+  const pull = await lab.exec('w1', `podman pull --authfile ${AUTHFILE} ${ADDRESS}/nt:1`);
+  t.is(pull.code, 0, pull.stderr);
+  t.regex((await lab.sh('w1', `podman image inspect --format '{{.Digest}}' ${ADDRESS}/nt:1`)).trim(), /^sha256:/);
+  await lab.writeFile('w1', '/root/no-auth.json', '{}');
+  const anonymous = await lab.exec('w1', `podman rmi -f ${ADDRESS}/nt:1 >/dev/null 2>&1; podman pull --authfile /root/no-auth.json ${ADDRESS}/nt:1`);
+  t.not(anonymous.code, 0);
+  t.regex(anonymous.stderr, /unauthorized|authentication required|401/i);
+  t.notRegex(anonymous.stderr, /x509|certificate/);
 });
 
 serial('apply again: changed=0, nothing rewritten, k3s not restarted again', async (t) => {
