@@ -49,6 +49,23 @@ export function k8sResource(v: K8sApplyVars, objects: K8sState['objects']): K8sS
     // admission refuses it ("only dynamically provisioned pvc can be resized"). The PV's capacity
     // follows registry_storage_size; the claim keeps the size it was created with.
     ...(v.registry_storage_kind === 'pvc' ? {} : { createOnly: [{ kind: 'PersistentVolumeClaim', namespace: v.registry_namespace, name: v.registry_storage_pvc, path: ['spec', 'resources', 'requests', 'storage'] }] }),
+    immutable: [
+      {
+        kind: 'PersistentVolumeClaim',
+        namespace: v.registry_namespace,
+        name: v.registry_storage_pvc,
+        fields: ['spec.storageClassName', 'spec.volumeName', 'spec.accessModes'],
+        message: "registry_storage_kind or registry_storage_class changed, and an existing claim's class and volume cannot change (the API server refuses it: its spec is immutable)",
+        hint: `to move the images to the new storage: with the old settings still in place copy them out (e.g. skopeo sync to another registry), then run with the new storage under a new registry_storage_pvc (and registry_storage_pv) name and -e registry_allow_data_delete=true, and copy them back; to drop them, the same without the copy`,
+      },
+      {
+        kind: 'PersistentVolume',
+        name: v.registry_storage_pv,
+        fields: ['spec.hostPath', 'spec.nfs'],
+        message: "registry_storage_kind, the host path or the NFS export changed, and an existing PersistentVolume's source cannot change (the API server refuses it: immutable)",
+        hint: `to move the images to the new storage: with the old settings still in place copy them out (e.g. skopeo sync to another registry), then run with the new storage under a new registry_storage_pvc (and registry_storage_pv) name and -e registry_allow_data_delete=true, and copy them back; to drop them, the same without the copy`,
+      },
+    ],
     applySet: {
       parent: { name: v.registry_applyset, namespace: APPLYSET_NAMESPACE },
       shared: sharedNamespaces(v),

@@ -112,13 +112,14 @@ type Tpl = (name: string, data: object) => K8sObject;
 function storageObjects(tpl: Tpl, v: K8sApplyVars): K8sObject[] {
   const common = { namespace: v.registry_namespace, app: v.registry_app_name, size: v.registry_storage_size };
   const claim = (volumeName?: string) => tpl('pvc', { ...common, name: v.registry_storage_pvc, storageClass: volumeName ? undefined : (v.registry_storage_class ?? undefined), volumeName });
+  const claimRef = { claimNamespace: v.registry_namespace, claimName: v.registry_storage_pvc };
   switch (v.registry_storage_kind) {
     case 'pvc':
       return [claim()];
     case 'hostpath':
-      return [tpl('pv', { ...common, name: v.registry_storage_pv, hostPath: v.registry_storage_host_path }), claim(v.registry_storage_pv)];
+      return [tpl('pv', { ...common, ...claimRef, name: v.registry_storage_pv, hostPath: v.registry_storage_host_path }), claim(v.registry_storage_pv)];
     case 'nfs':
-      return [tpl('pv', { ...common, name: v.registry_storage_pv, nfs: { server: v.registry_storage_nfs_server, path: v.registry_storage_nfs_path } }), claim(v.registry_storage_pv)];
+      return [tpl('pv', { ...common, ...claimRef, name: v.registry_storage_pv, nfs: { server: v.registry_storage_nfs_server, path: v.registry_storage_nfs_path } }), claim(v.registry_storage_pv)];
   }
 }
 

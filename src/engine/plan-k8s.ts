@@ -131,6 +131,15 @@ export function desiredK8s(r: K8sState, live: K8sObject[], found: K8sObject[], t
   return { objects: [parent, ...members, ...listEntryObjects(r.listEntries ?? [], targets, prune)], prune };
 }
 
+/** A change the API server would refuse (an immutable field) fails the plan, before any change. */
+function refuseImmutable(rules: NonNullable<K8sState['immutable']>, plans: K8sObjectPlan[]): void {
+  for (const rule of rules) {
+    const p = plans.find((x) => x.live && x.object.kind === rule.kind && x.object.metadata.name === rule.name && x.object.metadata.namespace === rule.namespace);
+    const hits = (p?.fields ?? []).filter((f) => rule.fields.some((field) => [field, `${field}.`, `${field}[`].some((x) => f.replace(/^remove /, '') === field || f.replace(/^remove /, '').startsWith(x))));
+    if (hits.length) throw new StateError(`${rule.message} (${objectName(p!.object)}: ${hits.join(', ')}); nothing was changed`, rule.hint);
+  }
+}
+
 /** Nothing to apply, so nothing to wait for: the Deployments must already be serving. */
 function assertAvailable(health: ReturnType<typeof healthChecks>, live: K8sObject[], pods: K8sObject[][]): void {
   health.forEach((w, i) => {
@@ -154,6 +163,7 @@ export function planK8s(r: K8sState, got: CapturedFact[], env: PlanEnv): StepPla
   const desired = desiredK8s(r, live, found, targets);
   const fieldManager = r.kubectl.fieldManager ?? 'regplay';
   const plans = compareK8s(desired.objects, [...live, ...targets], r.createOnly, fieldManager);
+  refuseImmutable(r.immutable ?? [], plans);
   const actions: string[] = [];
   const diffs: Diff[] = [];
   const changed: K8sObject[] = [];

@@ -109,6 +109,11 @@ export interface K8sState extends Common {
    */
   createOnly?: Array<{ kind: string; name: string; namespace?: string; path: string[] }>;
   /**
+   * Fields the API server refuses to change on an existing object (dotted, as plans name them): a
+   * plan that would change or remove one fails before any change, with `message` and `hint`.
+   */
+  immutable?: Array<{ kind: string; name: string; namespace?: string; fields: string[]; message: string; hint: string }>;
+  /**
    * kubectl's ApplySet (KEP-3659): every object above, except `shared`, is labelled as a member of
    * the set whose parent is this ConfigMap; members of an earlier run that are no longer desired are
    * deleted (pruned) in the same run.

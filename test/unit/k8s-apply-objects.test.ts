@@ -62,6 +62,10 @@ test('storage kinds give a PVC, or a PV + PVC bound to each other by name', (t) 
   const host = objects({ registry_storage_kind: 'hostpath', registry_storage_host_path: '/srv/registry' });
   t.like(find(host, 'PersistentVolume').spec as object, { hostPath: { path: '/srv/registry' }, storageClassName: '', capacity: { storage: '10Gi' } });
   t.like(find(host, 'PersistentVolumeClaim').spec as object, { volumeName: 'registry-data', storageClassName: '' });
+  // pre-bound both ways: the PV names its claim, the claim its PV
+  const rebuilt = objects({ registry_storage_kind: 'hostpath', registry_namespace: 'images', registry_storage_pvc: 'store', registry_storage_pv: 'store-pv' });
+  t.deepEqual((find(rebuilt, 'PersistentVolume').spec as any).claimRef, { namespace: 'images', name: 'store' });
+  t.is((find(rebuilt, 'PersistentVolumeClaim').spec as any).volumeName, 'store-pv');
 
   const nfs = objects({ registry_storage_kind: 'nfs', registry_storage_nfs_server: 'nas.lan', registry_storage_nfs_path: '/exports/registry' });
   t.like(find(nfs, 'PersistentVolume').spec as object, { nfs: { server: 'nas.lan', path: '/exports/registry' } });
