@@ -159,6 +159,8 @@ serial('play site.yaml: every host succeeds; containerd hosts get config_path, c
     t.regex((await lab.readFile(host, `/etc/containerd/certs.d/${ADDRESS}/hosts.toml`))!, new RegExp(`^server = "https://${ADDRESS}"$`, 'm'), host);
     t.regex((await lab.readFile(host, `/etc/containerd/certs.d/${ADDRESS}/ca.crt`))!, /BEGIN CERTIFICATE/, host);
     t.is(await restarts(host), before[host]! + 1, `${host}: containerd restarted once, for config.toml`);
+    // node-trust: the lab hosts have skopeo and /etc/containers, detected as containers/image (auto)
+    t.is(await lab.readFile(host, `/etc/containers/certs.d/${ADDRESS}/ca.crt`), await lab.readFile(host, `/etc/containerd/certs.d/${ADDRESS}/ca.crt`), `${host}: containers/image trust`);
   }
 });
 
