@@ -109,6 +109,10 @@ serial('verify on the converged lab: every check passes on every host, exit 0, n
   t.regex(readFileSync(junit, 'utf8'), /<testsuites name="play" tests="\d+" failures="0" /);
   t.deepEqual(await fingerprints(), before, 'verify changed no host configuration');
   t.deepEqual(await traces(), [], 'the canary is gone from the runtimes and from b1');
+  // and from the registry (the lab's registry has deletion enabled): no tag left
+  t.true(r.report.events.some((e) => e.type === 'step' && e.host === 'b1' && /^delete canary/.test(e.step ?? '') && e.why === 'removed from the registry'));
+  const left = await runPlay(['registry', 'tags', 'regplay-verify/canary', '-i', join(work, 'inventory.yaml'), '--playbook', join(repoRoot, 'playbooks', 'site.yaml')], { env });
+  t.true(left.code === 5 || (left.code === 0 && left.stdout === ''), `${left.code}: ${left.stdout}${left.stderr}`);
 });
 
 serial('w2 without its certs.d ca.crt: exit 2, TLS named on w2 with the fix; --limit workers repairs it', async (t) => {
