@@ -34,6 +34,7 @@ test('site.yaml on a single node: every play that names workers or build skips t
     'registry in Kubernetes': [],
     'registry name resolution': [],
     'containerd trusts the registry': ['workers'],
+    'every other container runtime trusts the registry': ['workers'],
     'registry storage on NFS': ['workers'],
     'docker trusts the registry': ['build'],
   });
