@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { InputError, type Origin } from '../errors.js';
 import { expandHome } from '../paths.js';
 import { isSecret, type Secret } from '../secret.js';
+import { isSecretVariable } from '../secret-vars.js';
 import { HOST_KEY_CHECKING_HELP, hostKeyCheckingOf, type HostKeyChecking } from '../transports/host-key-checking.js';
 import { checkReadableFile, MAX_KNOWN_HOSTS_BYTES } from './read-input.js';
 import { layerFrom, mergeLayers, type VarLayer } from './vars.js';
@@ -199,8 +200,10 @@ function checkConflicts(name: string, defs: Array<{ vars: Record<string, unknown
       const value = def.vars[key];
       const prev = seen.get(field);
       if (prev && String(prev.value) !== String(value)) {
+        // A become password given in plain text is refused later; its value is never echoed, here neither.
+        const shown = (v: unknown): string => (isSecretVariable(key) || isSecret(v) ? '***' : String(v));
         throw new InputError(
-          `duplicate host ${name} with conflicting ${key}: ${String(value)} here, ${String(prev.value)} at ${formatWhere(prev.origin)}`,
+          `duplicate host ${name} with conflicting ${key}: ${shown(value)} here, ${shown(prev.value)} at ${formatWhere(prev.origin)}`,
           originOf(def.vars, key) ?? def.origin,
           'define the host once with its connection settings; list it elsewhere with an empty body (`w1:`)',
         );

@@ -115,6 +115,13 @@ test('a duplicate host with conflicting connection params is an InputError namin
   t.regex(e!.describe(), /inv\.yaml:6:14: duplicate host h1 with conflicting host: 10\.0\.0\.2 here, 10\.0\.0\.1 at .*inv\.yaml:3/);
 });
 
+test('two become passwords of one host (found by the property test) conflict without echoing either', (t) => {
+  const dir = tempTree({ 'inv.yaml': 'all:\n  hosts:\n    h1:\n      ansible_become_pass: Sekret-one\n      become_password: Sekret-two\n' });
+  const e = t.throws(() => loadInventory(join(dir, 'inv.yaml')), { instanceOf: InputError });
+  t.regex(e!.describe(), /conflicting become_password: \*\*\* here, \*\*\* at /);
+  t.notRegex(e!.describe(), /Sekret/);
+});
+
 test('a port out of range is an InputError with file:line', (t) => {
   const dir = tempTree({ 'inv.yaml': 'all:\n  hosts:\n    h1:\n      port: 70000\n' });
   const e = t.throws(() => loadInventory(join(dir, 'inv.yaml')), { instanceOf: InputError });
