@@ -4,6 +4,7 @@
 import { UnreachableError } from '../errors.js';
 import type { ExecResult, Transport } from '../transports/types.js';
 import type { ConnectionParams } from './inventory.js';
+import { ConnectionPool } from './connection-pool.js';
 import { stamp, type EngineEvent, type HostRecap, type TimedEvent } from './events.js';
 import { EXIT } from './run.js';
 
@@ -45,11 +46,12 @@ export interface ProbeSessionOptions {
 
 export class ProbeSession {
   private readonly started = Date.now();
-  private readonly transports = new Map<string, Promise<Transport>>();
+  private readonly pool: ConnectionPool;
   readonly recap: Record<string, HostRecap> = {};
   private readonly unreachable = new Set<string>();
 
   constructor(private readonly o: ProbeSessionOptions) {
+    this.pool = new ConnectionPool((c) => o.connect(c), o.connections);
     this.emit({ type: 'run-start', playbook: o.title, check: true, hosts: o.hosts });
   }
 
@@ -103,17 +105,8 @@ export class ProbeSession {
 
   private async transport(play: string, host: string): Promise<Transport | undefined> {
     this.recap[host] ??= { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, blocked: 0, roundTrips: 0, durationMs: 0 };
-    let t = this.transports.get(host);
-    if (!t) {
-      t = (async () => {
-        const transport = this.o.connect(this.o.connections.get(host)!);
-        await transport.connect();
-        return transport;
-      })();
-      this.transports.set(host, t);
-    }
     try {
-      return await t;
+      return await this.pool.get(host);
     } catch (e) {
       this.markUnreachable(play, host, e as Error);
       return undefined;
@@ -129,15 +122,7 @@ export class ProbeSession {
 
   /** Closes every connection and ends the stream: 0 all passed, 2 a check failed, 4 unreachable, 6 both. */
   async end(): Promise<number> {
-    for (const [host, t] of this.transports) {
-      try {
-        const transport = await t;
-        this.recap[host]!.roundTrips = transport.roundTrips;
-        await transport.close();
-      } catch {
-        // unreachable: nothing to close
-      }
-    }
+    for (const [host, roundTrips] of await this.pool.closeAll()) this.recap[host]!.roundTrips = roundTrips;
     const failed = Object.values(this.recap).some((r) => r.failed > 0);
     const unreachable = this.unreachable.size > 0;
     const exitCode = failed && unreachable ? EXIT.both : failed ? EXIT.failed : unreachable ? EXIT.unreachable : EXIT.ok;

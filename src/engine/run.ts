@@ -5,6 +5,7 @@ import { InputError, StateError, UnreachableError } from '../errors.js';
 import type { RoleContext, Vars } from '../resources/role.js';
 import type { Resource } from '../resources/types.js';
 import type { Transport } from '../transports/types.js';
+import { ConnectionPool } from './connection-pool.js';
 import type { EngineDeps, RoleOutcome } from './deps.js';
 import type { Blocked, Blocker } from './executor.js';
 import { stamp, type Emit, type EngineEvent, type HostRecap, type TimedEvent } from './events.js';
@@ -93,7 +94,7 @@ function aborted(signal: AbortSignal | undefined): Promise<boolean> {
 
 class RunState {
   readonly recap: Record<string, HostRecap> = {};
-  private readonly transports = new Map<string, Promise<Transport>>();
+  private readonly pool: ConnectionPool;
   /** This machine, for roles that run on the controller (Role.runsOn); made on first use. */
   private controller?: Transport;
   // Two sets, not one state per host: a host that failed and then became unreachable is both.
@@ -116,6 +117,7 @@ class RunState {
     for (const h of p.hosts) this.recap[h] = { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, blocked: 0, roundTrips: 0, durationMs: 0 };
     this.groups = groupMembers(p.inventory);
     this.template = o.template ?? templateRenderer();
+    this.pool = new ConnectionPool((c) => deps.connect(c), p.connections);
   }
 
   async play(pp: PreparedPlay): Promise<void> {
@@ -253,17 +255,8 @@ class RunState {
   }
 
   private async transport(play: string, host: string): Promise<Transport | undefined> {
-    let t = this.transports.get(host);
-    if (!t) {
-      t = (async () => {
-        const transport = this.deps.connect(this.p.connections.get(host)!);
-        await transport.connect();
-        return transport;
-      })();
-      this.transports.set(host, t);
-    }
     try {
-      return await t;
+      return await this.pool.get(host);
     } catch (e) {
       this.unreachable(play, host, e as Error);
       return undefined;
@@ -335,15 +328,7 @@ class RunState {
 
   async closeAll(): Promise<void> {
     await this.controller?.close();
-    for (const [host, t] of this.transports) {
-      try {
-        const transport = await t;
-        this.recap[host]!.roundTrips = transport.roundTrips;
-        await transport.close();
-      } catch {
-        // unreachable hosts have nothing to close
-      }
-    }
+    for (const [host, roundTrips] of await this.pool.closeAll()) this.recap[host]!.roundTrips = roundTrips;
   }
 }
 
