@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { tarOf } from '../../src/verify/canary.js';
 
 export interface TestImage {
   /** `oci:<dir>:<tag>` for skopeo. */
@@ -22,7 +23,7 @@ export function makeTestImage(dir: string, opts: { tag?: string; content?: strin
     writeFileSync(join(blobs, hex), data);
     return { digest: `sha256:${hex}`, size: data.length };
   };
-  const tar = tarOf('hello.txt', Buffer.from(opts.content ?? 'hello from the regplay lab\n'));
+  const tar = tarOf([['hello.txt', Buffer.from(opts.content ?? 'hello from the regplay lab\n')]]);
   const diffId = `sha256:${createHash('sha256').update(tar).digest('hex')}`;
   const layer = put(gzipSync(tar));
   const config = put(Buffer.from(JSON.stringify({
@@ -43,28 +44,4 @@ export function makeTestImage(dir: string, opts: { tag?: string; content?: strin
     manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': tag } }],
   }));
   return { ref: `oci:${dir}:${tag}`, dir, tag, manifestDigest: manifest.digest };
-}
-
-/** A ustar archive with one regular file. */
-function tarOf(name: string, data: Buffer): Buffer {
-  const header = Buffer.alloc(512);
-  const field = (value: string, offset: number, length: number): void => {
-    header.write(value, offset, length, 'ascii');
-  };
-  const octal = (n: number, length: number): string => n.toString(8).padStart(length - 1, '0');
-  field(name, 0, 100);
-  field(octal(0o644, 8), 100, 8);
-  field(octal(0, 8), 108, 8);
-  field(octal(0, 8), 116, 8);
-  field(octal(data.length, 12), 124, 12);
-  field(octal(1_700_000_000, 12), 136, 12);
-  field('        ', 148, 8);
-  field('0', 156, 1);
-  field('ustar', 257, 6);
-  field('00', 263, 2);
-  let sum = 0;
-  for (const b of header) sum += b;
-  field(octal(sum, 7) + '\0', 148, 8);
-  const pad = Buffer.alloc((512 - (data.length % 512)) % 512);
-  return Buffer.concat([header, data, pad, Buffer.alloc(1024)]);
 }
