@@ -1,5 +1,6 @@
 // Runs the CLI as a subprocess through tsx (no build needed): runPlay(['site.yaml', '--check']).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -33,4 +34,27 @@ export function runPlay(args: string[], opts: { cwd?: string; env?: NodeJS.Proce
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
     child.stdin.end(opts.stdin ?? '');
   });
+}
+
+/**
+ * runPlay with `--json <dir>/run-*.json` added and the report read back (`empty` when the run stopped
+ * before it started: assertions on `code` then show the output). Throws when one of `secrets`, a private
+ * key or a bcrypt hash appears in the output or the report: every lab run doubles as a leak check.
+ */
+export async function runPlayReported<R>(
+  args: string[],
+  opts: { dir: string; env: NodeJS.ProcessEnv; secrets: string[]; empty: R },
+): Promise<PlayResult & { report: R }> {
+  const json = join(opts.dir, `run-${Date.now()}-${Math.random().toString(16).slice(2)}.json`);
+  const r = await runPlay([...args, '--json', json], { env: opts.env });
+  let report = opts.empty;
+  try {
+    report = JSON.parse(readFileSync(json, 'utf8')) as R;
+  } catch {
+    // no report: the run stopped before it started
+  }
+  const everything = r.stdout + r.stderr + JSON.stringify(report);
+  if (opts.secrets.some((secret) => everything.includes(secret))) throw new Error('a password appeared in the output');
+  if (/PRIVATE KEY|\$2y\$/.test(everything)) throw new Error('a private key or a bcrypt hash appeared in the output');
+  return { ...r, report };
 }

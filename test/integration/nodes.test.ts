@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { inCidr, parseCidr } from '../standin/cidr.js';
 import { labSupport, labUp, type Lab } from '../lab/index.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
-import { repoRoot, runPlay, type PlayResult } from '../helpers/play.js';
+import { repoRoot, type PlayResult, runPlayReported } from '../helpers/play.js';
 import { registryVars } from '../helpers/lab-vars.js';
 import { fingerprint as hostFingerprint } from '../helpers/host-state.js';
 import { buildImage } from '../helpers/oci-image.js';
@@ -30,6 +30,7 @@ const ADDRESS = `${NAME}:${PORT}`;
 const IMAGE = `${ADDRESS}/test:1`;
 const PASSWORD = 'alice-Nodes-pw-93b1d7';
 const env = { REG_ALICE_PW: PASSWORD };
+const SECRETS = [PASSWORD, Buffer.from(`alice:${PASSWORD}`).toString('base64')];
 const WORKERS = ['w1', 'w2'];
 const CONTAINERD_HOSTS = ['cp1', ...WORKERS];
 const MOUNTPOINT = '/mnt/registry-nfs';
@@ -77,21 +78,8 @@ interface Run extends PlayResult {
   report: { recap: Record<string, { changed: number; failed: number; unreachable: number }>; events: StepEvent[] };
 }
 
-async function play(args: string[] = []): Promise<Run> {
-  const json = join(work, `run-${Date.now()}-${Math.random().toString(16).slice(2)}.json`);
-  const r = await runPlay([join(repoRoot, 'playbooks', 'site.yaml'), '-i', join(work, 'inventory.yaml'), '--json', json, ...args], { env });
-  let report: Run['report'] = { recap: {}, events: [] };
-  try {
-    report = JSON.parse(readFileSync(json, 'utf8'));
-  } catch {
-    // no report: the run failed before it started; assertions on r.code show the output
-  }
-  const everything = r.stdout + r.stderr + JSON.stringify(report);
-  for (const secret of [PASSWORD, Buffer.from(`alice:${PASSWORD}`).toString('base64')]) {
-    if (everything.includes(secret)) throw new Error('a password appeared in the output');
-  }
-  if (/PRIVATE KEY|\$2y\$/.test(everything)) throw new Error('a private key or a bcrypt hash appeared in the output');
-  return { ...r, report };
+function play(args: string[] = []): Promise<Run> {
+  return runPlayReported([join(repoRoot, 'playbooks', 'site.yaml'), '-i', join(work, 'inventory.yaml'), ...args], { dir: work, env, secrets: SECRETS, empty: { recap: {}, events: [] } });
 }
 
 const output = (r: Run) => `${r.stdout}\n${r.stderr}`;

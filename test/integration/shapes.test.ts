@@ -15,7 +15,7 @@ import { inCidr, parseCidr } from '../standin/cidr.js';
 import { labSupport, labUp, type Lab } from '../lab/index.js';
 import { makeTestImage } from '../lab/image.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
-import { repoRoot, runPlay, type PlayResult } from '../helpers/play.js';
+import { repoRoot, type PlayResult, runPlayReported } from '../helpers/play.js';
 import { registryVars } from '../helpers/lab-vars.js';
 import { fingerprint } from '../helpers/host-state.js';
 
@@ -27,6 +27,7 @@ const ADDRESS = `${NAME}:5000`;
 const IMAGE = `${ADDRESS}/shapes/hello:1`;
 const PASSWORD = 'alice-Shapes-pw-4c2e8a';
 const env = { REG_ALICE_PW: PASSWORD };
+const SECRETS = [PASSWORD, Buffer.from(`alice:${PASSWORD}`).toString('base64')];
 const ALL_VARS = registryVars({ name: NAME, port: 5000, user: 'alice', passwordEnv: 'REG_ALICE_PW', pullNamespaces: ['default'] });
 const MOUNTPOINT = '/mnt/registry-nfs';
 // tmpfs: the lab kernel cannot mount NFS; the fstab line keeps the NFS server:export shape.
@@ -84,20 +85,8 @@ test.after.always(async () => {
   for (const key of [...shapes.keys()]) await down(key);
 });
 
-async function play(s: Shape, args: string[] = [], inventory = 'inventory.yaml'): Promise<Run> {
-  const json = join(s.work, `run-${Date.now()}-${Math.random().toString(16).slice(2)}.json`);
-  const r = await runPlay([join(repoRoot, 'playbooks', 'site.yaml'), '-i', join(s.work, inventory), '--json', json, ...args], { env });
-  let report: Run['report'] = { recap: {}, events: [] };
-  try {
-    report = JSON.parse(readFileSync(json, 'utf8'));
-  } catch {
-    // no report: the run stopped before it started; assertions on r.code show the output
-  }
-  const everything = r.stdout + r.stderr + JSON.stringify(report);
-  for (const secret of [PASSWORD, Buffer.from(`alice:${PASSWORD}`).toString('base64')]) {
-    if (everything.includes(secret)) throw new Error('a password appeared in the output');
-  }
-  return { ...r, report };
+function play(s: Shape, args: string[] = [], inventory = 'inventory.yaml'): Promise<Run> {
+  return runPlayReported([join(repoRoot, 'playbooks', 'site.yaml'), '-i', join(s.work, inventory), ...args], { dir: s.work, env, secrets: SECRETS, empty: { recap: {}, events: [] } });
 }
 
 const output = (r: Run) => `${r.stdout}\n${r.stderr}\n${r.report.events.filter((e) => e.type === 'host-failed' || e.status === 'failed').map((e) => `${e.host} ${e.role ?? ''} ${e.step ?? ''}: ${e.error}`).join('\n')}`;

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labSupport, labUp, type Lab } from '../lab/index.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
-import { repoRoot, runPlay, type PlayResult } from '../helpers/play.js';
+import { repoRoot, runPlay, type PlayResult, runPlayReported } from '../helpers/play.js';
 import { registryVars } from '../helpers/lab-vars.js';
 import { fingerprint } from '../helpers/host-state.js';
 
@@ -21,6 +21,7 @@ const PORT = 5000;
 const ADDRESS = `${NAME}:${PORT}`;
 const PASSWORD = 'alice-Verify-pw-5c1e0a';
 const env = { REG_ALICE_PW: PASSWORD };
+const SECRETS = [PASSWORD, Buffer.from(`alice:${PASSWORD}`).toString('base64')];
 const HOSTS = ['cp1', 'w1', 'w2', 'b1'];
 const CA = `/etc/containerd/certs.d/${ADDRESS}/ca.crt`;
 const FILES = ['/etc/containerd/config.toml', CA, `/etc/containerd/certs.d/${ADDRESS}/hosts.toml`, '/etc/hosts', `/etc/docker/certs.d/${ADDRESS}/ca.crt`, '/root/.docker/config.json'];
@@ -40,20 +41,8 @@ interface Run extends PlayResult {
   report: { recap: Record<string, { ok: number; failed: number }>; exitCode: number; events: Step[] };
 }
 
-async function run(args: string[]): Promise<Run> {
-  const json = join(work, `run-${Date.now()}-${Math.random().toString(16).slice(2)}.json`);
-  const r = await runPlay([...args, '-i', join(work, 'inventory.yaml'), '--json', json], { env });
-  let report: Run['report'] = { recap: {}, exitCode: -1, events: [] };
-  try {
-    report = JSON.parse(readFileSync(json, 'utf8'));
-  } catch {
-    // no report: assertions on r.code show the output
-  }
-  const everything = r.stdout + r.stderr + JSON.stringify(report);
-  for (const secret of [PASSWORD, Buffer.from(`alice:${PASSWORD}`).toString('base64')]) {
-    if (everything.includes(secret)) throw new Error('a password appeared in the output');
-  }
-  return { ...r, report };
+function run(args: string[]): Promise<Run> {
+  return runPlayReported([...args, '-i', join(work, 'inventory.yaml')], { dir: work, env, secrets: SECRETS, empty: { recap: {}, exitCode: -1, events: [] } });
 }
 
 const site = (args: string[] = []) => run([join(repoRoot, 'playbooks', 'site.yaml'), ...args]);
