@@ -6,7 +6,8 @@ import { StateError } from '../../src/errors.js';
 import type { FactQuery, FactValues, Resource } from '../../src/resources/types.js';
 import { registryCaPem } from '../_shared/pki.js';
 import { registryAddresses } from '../_shared/vars.js';
-import { hostsToml, parseContainerdVersion } from './hosts-toml.js';
+import { hostsToml } from '../_shared/hosts-toml.js';
+import { parseContainerdVersion } from './version.js';
 import { setRegistryConfigPath } from './toml-edit.js';
 import { readContainerdTrustVars, type ContainerdTrustVars } from './vars.js';
 import { defineRole } from '../_shared/role.js';
@@ -65,7 +66,7 @@ const role = defineRole({
         return [
           { kind: 'directory', path: dir, mode: '0755' },
           { kind: 'file', name: `containerd CA for ${address}`, path: ca, content: caPem, mode: '0644' },
-          { kind: 'file', name: `containerd hosts.toml for ${address}`, path: hostsTomlPath, content: hostsToml(address, ca), mode: '0644' },
+          { kind: 'file', name: `containerd hosts.toml for ${address}`, path: hostsTomlPath, content: hostsToml(address, ca, { role: 'containerd-trust' }), mode: '0644' },
         ];
       }),
     ];

@@ -6,7 +6,7 @@ import type { Resource } from '../../src/resources/types.js';
 import { markSecretText, Secret } from '../../src/secret.js';
 import { registryCaPem } from '../_shared/pki.js';
 import { registryAddresses } from '../_shared/vars.js';
-import { dockerAuth, mergeDockerAuth } from './docker-config.js';
+import { dockerAuth, mergeDockerAuth } from '../_shared/docker-config.js';
 import { readDockerTrustVars, type DockerTrustVars } from './vars.js';
 import { defineRole } from '../_shared/role.js';
 

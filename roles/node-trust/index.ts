@@ -12,13 +12,15 @@ import { markSecretText, Secret } from '../../src/secret.js';
 import { registryCaPem } from '../_shared/pki.js';
 import { registryAddresses } from '../_shared/vars.js';
 import { defineRole } from '../_shared/role.js';
-import { dockerAuth, mergeDockerAuth } from '../docker-trust/docker-config.js';
-import { microk8sHostsToml } from './hosts-toml.js';
+import { dockerAuth, mergeDockerAuth } from '../_shared/docker-config.js';
+import { hostsToml } from '../_shared/hosts-toml.js';
 import { setRancherTrust } from './registries-yaml.js';
 import { RANCHER_UNITS, runtimeFactQuery, RUNTIMES, type Runtime, type RuntimeFacts } from './runtimes.js';
 import { readNodeTrustVars, type NodeTrustVars } from './vars.js';
 
 const FACT = 'node_runtimes';
+// MicroK8s's containerd reads certs.d on every pull; nodes only pull through it.
+const MICROK8S_HOSTS_TOML = { role: 'node-trust', reader: 'MicroK8s containerd', capabilities: ['pull', 'resolve'] };
 const restartHandler = (r: 'k3s' | 'rke2') => `restart ${r} (registries.yaml)`;
 
 /** The runtimes this role plans for: all of them under auto (each gated on the facts), else the ones set. */
@@ -72,7 +74,7 @@ function certsDirTrust(v: NodeTrustVars, r: Runtime, dir: string, caPem: string)
       return [
         { kind: 'directory', path: posix.join(dir, address), mode: '0755', ...when },
         { kind: 'file', name: `${r} CA for ${address}`, path: ca, content: caPem, mode: '0644', ...when },
-        ...(r === 'microk8s' ? [{ kind: 'file', name: `microk8s hosts.toml for ${address}`, path: posix.join(dir, address, 'hosts.toml'), content: microk8sHostsToml(address, ca), mode: '0644', ...when } satisfies Resource] : []),
+        ...(r === 'microk8s' ? [{ kind: 'file', name: `microk8s hosts.toml for ${address}`, path: posix.join(dir, address, 'hosts.toml'), content: hostsToml(address, ca, MICROK8S_HOSTS_TOML), mode: '0644', ...when } satisfies Resource] : []),
       ];
     }),
   ];

@@ -9,7 +9,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hostsToml } from '../../roles/containerd-trust/hosts-toml.js';
+import { hostsToml } from '../../roles/_shared/hosts-toml.js';
 import { labSupport, labUp, type Lab } from '../lab/index.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
 import { repoRoot, runPlay, type PlayResult } from '../helpers/play.js';
@@ -125,7 +125,7 @@ async function expectConverged(t: ExecutionContext, r: Run, configBefore: Record
     t.regex(config, /^\s*\[plugins\."io\.containerd\.grpc\.v1\.cri"\.registry\]\s*\n\s*config_path = "\/etc\/containerd\/certs\.d"$/m, `${h}: config_path set:\n${config}`);
     t.true(config.startsWith(configBefore[h]!.split('\n')[0]!), `${h}: the package's config is kept`);
     t.is(await lab.readFile(h, CA_PATH), caPem, `${h}: ca.crt is the CA`);
-    t.is(await lab.readFile(h, HOSTS_TOML_PATH), hostsToml(ADDRESS, CA_PATH), `${h}: hosts.toml`);
+    t.is(await lab.readFile(h, HOSTS_TOML_PATH), hostsToml(ADDRESS, CA_PATH, { role: 'containerd-trust' }), `${h}: hosts.toml`);
     t.deepEqual(await tempFiles(h), [], `${h}: no .regplay. temp file left`);
     t.is((await lab.exec(h, 'ctr version')).code, 0, `${h}: containerd answers`);
   }

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { StateError } from '../../src/errors.js';
-import { dockerAuth, mergeDockerAuth } from '../../roles/docker-trust/docker-config.js';
+import { dockerAuth, mergeDockerAuth } from '../../roles/_shared/docker-config.js';
 
 const ADDR = 'registry.lab:5000';
 const AUTH = dockerAuth('ci', 'pa:ss');

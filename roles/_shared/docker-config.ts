@@ -1,5 +1,6 @@
-// ~/.docker/config.json: merge one `auths["name:port"] = {auth}` entry. Every other key and entry
-// is kept; the file is re-serialised (2-space indent) only when the entry differs.
+// A docker config.json (docker-trust's ~/.docker/config.json, node-trust's kubelet config.json):
+// merge one `auths["name:port"] = {auth}` entry. Every other key and entry is kept; the file is
+// re-serialised (2-space indent) only when the entry differs.
 import { StateError } from '../../src/errors.js';
 
 type Json = Record<string, unknown>;
