@@ -1,5 +1,5 @@
 // Files the CLI writes on this machine (--json, --junit, --render), under the rule the engine keeps on
-// hosts (src/engine/safe-path.ts): a symbolic link on the way is followed only in a directory that no
+// hosts (src/engine/kinds/safe-path.ts): a symbolic link on the way is followed only in a directory that no
 // one but root (or the user running play) can change; elsewhere — `--json /tmp/report.json` with a
 // link another user planted there — the write is refused naming the path and the link. A file is
 // written to an exclusively created temp file beside it and renamed over its name: a link at the name

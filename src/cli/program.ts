@@ -1,6 +1,6 @@
 // The command line (commander). Parsing only; cli.ts acts on the result.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { packageVersion } from '../engine/repo.js';
+import { packageVersion } from '../engine/load/repo.js';
 
 export interface CliOptions {
   playbook: string;

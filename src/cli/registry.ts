@@ -2,10 +2,10 @@
 // the host that talks to the registry, and run the action there through curl.
 import { resolve } from 'node:path';
 import { InputError } from '../errors.js';
-import { defaultDeps } from '../engine/defaults.js';
-import { findPlaybook } from '../engine/playbook.js';
-import { prepare } from '../engine/prepare.js';
-import { repoRoot } from '../engine/repo.js';
+import { defaultDeps } from '../engine/run/defaults.js';
+import { findPlaybook } from '../engine/load/playbook.js';
+import { prepare } from '../engine/load/prepare.js';
+import { repoRoot } from '../engine/load/repo.js';
 import { RegistryClient } from '../registry/client.js';
 import { ls, parseReference, rm, tags, type Io } from '../registry/commands.js';
 import { redact } from '../secret.js';

@@ -2,11 +2,11 @@
 // (no connection). A role's steps are its plan for the play's first host from that host's
 // variables; a role whose plan needs a fact another host registers during the run says which.
 import { PendingFactError, StateError } from '../errors.js';
-import { roleContext } from './context.js';
-import { groupMembers } from './inventory.js';
-import type { Prepared } from './prepare.js';
-import { resourceLabel } from './plan.js';
-import { templateRenderer } from './templates.js';
+import { roleContext } from './load/context.js';
+import { groupMembers } from './load/inventory.js';
+import type { Prepared } from './load/prepare.js';
+import { resourceLabel } from './run/plan.js';
+import { templateRenderer } from './load/templates.js';
 
 export interface RoleListing {
   name: string;

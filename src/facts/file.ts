@@ -15,7 +15,7 @@ export interface FileFact {
   sha256?: string;
   unreadable?: boolean;
   parentExists: boolean;
-  /** The refusal of a symlink on the way that the safe-path rule does not follow (src/engine/safe-path.ts). */
+  /** The refusal of a symlink on the way that the safe-path rule does not follow (src/engine/kinds/safe-path.ts). */
   unsafe?: string;
 }
 

@@ -1,6 +1,6 @@
 // The checks of `play verify`, one probe per layer, each a read-only command and a judge that
 // names the layer and the fix. Secrets reach the host on stdin only.
-import type { Probe, Verdict } from '../engine/probe.js';
+import type { Probe, Verdict } from '../engine/run/probe.js';
 import { quote } from '../transports/shell.js';
 import type { ExecResult } from '../transports/types.js';
 import type { ServiceLookup, Target } from './targets.js';

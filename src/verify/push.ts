@@ -1,6 +1,6 @@
 // The canary's way into the registry and out again: pushed once per run from a build host with
 // skopeo (its own trust and login), deleted afterwards unless --keep-canary.
-import type { Probe } from '../engine/probe.js';
+import type { Probe } from '../engine/run/probe.js';
 import { quote } from '../transports/shell.js';
 import { layoutTar, type Canary } from './canary.js';
 import { canaryRef } from './checks.js';

@@ -2,7 +2,7 @@
 // a host the containerd-trust role runs on is checked through containerd's certs.d, a host the
 // docker-trust role runs on (a build host) through Docker's certs.d and skopeo.
 import { basename } from 'node:path';
-import { varsFor, type Prepared } from '../engine/prepare.js';
+import { varsFor, type Prepared } from '../engine/load/prepare.js';
 import type { Vars } from '../resources/role.js';
 import { Secret } from '../secret.js';
 

@@ -1,10 +1,10 @@
 // `play verify`: push the canary once, then check every host the way its runtime pulls, then
-// remove the canary. Only read-only command steps run on hosts (engine/probe.ts).
+// remove the canary. Only read-only command steps run on hosts (engine/run/probe.ts).
 import { randomBytes } from 'node:crypto';
-import type { ConnectionParams } from '../engine/inventory.js';
+import type { ConnectionParams } from '../engine/load/inventory.js';
 import type { TimedEvent } from '../engine/events.js';
-import { ProbeSession, type Probe, type ProbeResult } from '../engine/probe.js';
-import type { Prepared } from '../engine/prepare.js';
+import { ProbeSession, type Probe, type ProbeResult } from '../engine/run/probe.js';
+import type { Prepared } from '../engine/load/prepare.js';
 import type { Transport } from '../transports/types.js';
 import { makeCanary } from './canary.js';
 import { hostProbes, serviceProbe, type CheckOptions } from './checks.js';

@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli/cli.js';
-import type { ConnectionParams } from '../../src/engine/inventory.js';
+import type { ConnectionParams } from '../../src/engine/load/inventory.js';
 import { SITE, SITE_ENV, siteProject } from '../helpers/site-project.js';
 import { repoRoot } from '../helpers/play.js';
 import type { BadInputCase } from './cases.js';

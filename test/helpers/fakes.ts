@@ -2,10 +2,10 @@
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { EngineDeps, ExecuteRoleOptions, RoleOutcome } from '../../src/engine/deps.js';
+import type { EngineDeps, ExecuteRoleOptions, RoleOutcome } from '../../src/engine/run/deps.js';
 import type { EngineEvent } from '../../src/engine/events.js';
-import type { ConnectionParams } from '../../src/engine/inventory.js';
-import type { LoadedRole, RoleCatalog } from '../../src/engine/roles.js';
+import type { ConnectionParams } from '../../src/engine/load/inventory.js';
+import type { LoadedRole, RoleCatalog } from '../../src/engine/load/roles.js';
 import type { Role } from '../../src/resources/role.js';
 import { UnreachableError } from '../../src/errors.js';
 import type { Transport } from '../../src/transports/types.js';

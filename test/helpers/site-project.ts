@@ -1,7 +1,7 @@
 // A valid inventory for the built-in site.yaml (hosts on loopback, never contacted by prepare()),
 // and prepare() over it in-process: what the bad-input, typo, secret and property tests mutate.
 import { join } from 'node:path';
-import { prepare, type Prepared } from '../../src/engine/prepare.js';
+import { prepare, type Prepared } from '../../src/engine/load/prepare.js';
 import { repoRoot } from './play.js';
 import { tempTree } from './fakes.js';
 

@@ -11,7 +11,7 @@ import { labSupport, labUp, type Lab } from '../lab/index.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
 import { runPlay, type PlayResult } from '../helpers/play.js';
 import { registryVars } from '../helpers/lab-vars.js';
-import { applySetId } from '../../src/engine/k8s-applyset.js';
+import { applySetId } from '../../src/engine/kinds/k8s-applyset.js';
 
 const support = labSupport({ standin: true });
 const serial = serialUnless(missing(support));

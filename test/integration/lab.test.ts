@@ -10,7 +10,7 @@ import { makeTestImage } from '../lab/image.js';
 import { run } from '../lab/run.js';
 import { nsName } from '../lab/paths.js';
 import { runPlay } from '../helpers/play.js';
-import { loadInventory } from '../../src/engine/inventory.js';
+import { loadInventory } from '../../src/engine/load/inventory.js';
 
 const support = labSupport();
 const titles = [

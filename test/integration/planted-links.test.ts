@@ -1,4 +1,4 @@
-// Links planted by an unprivileged user are never followed as root (issue 12, src/engine/safe-path.ts),
+// Links planted by an unprivileged user are never followed as root (issue 12, src/engine/kinds/safe-path.ts),
 // on real lab hosts through the CLI. Build hosts b1 and b2 each get a real user `ci` (useradd in the
 // host's private /etc; home /srv/home/ci in the host's private /srv) whose docker login the
 // docker-trust role writes as root: docker_config_path under ci's home, docker_config_owner ci.

@@ -10,9 +10,9 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { buildApplyScript } from '../../src/engine/apply-script.js';
-import { atomicWriteSnippet } from '../../src/engine/apply-file.js';
-import { newMarker } from '../../src/engine/script-util.js';
+import { buildApplyScript } from '../../src/engine/kinds/apply-script.js';
+import { atomicWriteSnippet } from '../../src/engine/kinds/apply-file.js';
+import { newMarker } from '../../src/engine/kinds/script-util.js';
 import type { Resource } from '../../src/resources/types.js';
 import { quote } from '../../src/transports/shell.js';
 import { LocalTransport } from '../../src/transports/local.js';

@@ -2,7 +2,7 @@
 // reached through a secret-sounding name, and `-e` errors show at most the key.
 import test from 'ava';
 import { z } from 'zod';
-import { parseExtraVars } from '../../src/engine/extra-vars.js';
+import { parseExtraVars } from '../../src/engine/load/extra-vars.js';
 import { InputError } from '../../src/errors.js';
 import { parseVars, secret } from '../../roles/_shared/vars.js';
 

@@ -175,7 +175,7 @@ test('at 50 hosts the no-op rows are held to 3 s of wall time and a missing site
 test('profile time is charged to packages, source folders, node internals and idle', (t) => {
   t.is(bucketOf('file:///repo/node_modules/ssh2/lib/client.js', 'connect'), 'ssh2');
   t.is(bucketOf('file:///repo/node_modules/@types/x/index.js', 'f'), '@types/x');
-  t.is(bucketOf('file:///repo/dist/src/engine/run.js', 'run'), 'src/engine');
+  t.is(bucketOf('file:///repo/dist/src/engine/run/run.js', 'run'), 'src/engine');
   t.is(bucketOf('node:internal/modules/cjs/loader', 'wrapSafe'), 'node internals');
   t.is(bucketOf('', '(idle)'), '(idle)');
   const profile = {

@@ -6,7 +6,7 @@ import type { RoleContext, Vars } from '../../src/resources/role.js';
 import type { DirectoryState, FileSetState } from '../../src/resources/types.js';
 import { redact } from '../../src/secret.js';
 import certs, { pkiSpec } from '../../roles/certs/index.js';
-import { loadYamlFile } from '../../src/engine/yaml.js';
+import { loadYamlFile } from '../../src/engine/load/yaml.js';
 import { markCliStrings } from '../../src/cli-strings.js';
 
 

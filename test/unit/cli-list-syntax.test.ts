@@ -4,7 +4,7 @@
 import test from 'ava';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { prepare } from '../../src/engine/prepare.js';
+import { prepare } from '../../src/engine/load/prepare.js';
 import { repoRoot, runPlay } from '../helpers/play.js';
 import { tempTree } from '../helpers/fakes.js';
 

@@ -1,8 +1,8 @@
-// The Kubernetes comparison (src/engine/diff-k8s.ts) function by function: desired ⊆ live with the
+// The Kubernetes comparison (src/engine/kinds/diff-k8s.ts) function by function: desired ⊆ live with the
 // paths that differ, Secret data folded and masked, live objects as facts. Written from the
 // survivors of `npm run mutate -- diff-k8s`.
 import test from 'ava';
-import { compareObject, liveAsFact, maskObject, normalizeDesired, project, revealDeep, revealedJson, subsetDiff } from '../../src/engine/diff-k8s.js';
+import { compareObject, liveAsFact, maskObject, normalizeDesired, project, revealDeep, revealedJson, subsetDiff } from '../../src/engine/kinds/diff-k8s.js';
 import type { K8sObject } from '../../src/resources/types.js';
 import { isSecret, Secret } from '../../src/secret.js';
 

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EngineEvent } from '../../src/engine/events.js';
-import { executeRole } from '../../src/engine/executor.js';
+import { executeRole } from '../../src/engine/run/executor.js';
 import { PendingFactError } from '../../src/errors.js';
 import { LocalTransport } from '../../src/transports/local.js';
 import { ctx, roleOf } from './executor-helpers.js';

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EngineEvent } from '../../src/engine/events.js';
-import { executeRole, runHandlers, type RoleOutcome } from '../../src/engine/executor.js';
+import { executeRole, runHandlers, type RoleOutcome } from '../../src/engine/run/executor.js';
 import type { Role, RoleContext } from '../../src/resources/role.js';
 import type { FactQuery, Resource } from '../../src/resources/types.js';
 import type { Transport } from '../../src/transports/types.js';

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { markerFile, recordSnippet } from '../../src/engine/pending-handlers.js';
+import { markerFile, recordSnippet } from '../../src/engine/run/pending-handlers.js';
 import type { Role } from '../../src/resources/role.js';
 import { quote } from '../../src/transports/shell.js';
 import { LocalTransport } from '../../src/transports/local.js';

@@ -3,7 +3,7 @@
 import test from 'ava';
 import { join } from 'node:path';
 import { InputError } from '../../src/errors.js';
-import { prepare } from '../../src/engine/prepare.js';
+import { prepare } from '../../src/engine/load/prepare.js';
 import type { Role } from '../../src/resources/role.js';
 import { defineRole } from '../../roles/_shared/role.js';
 import { fakeCatalog, fakeRole, tempTree } from '../helpers/fakes.js';

@@ -3,11 +3,11 @@
 import test from 'ava';
 import { join } from 'node:path';
 import { InputError } from '../../src/errors.js';
-import { checkGroupNames } from '../../src/engine/group-names.js';
-import { loadInventory } from '../../src/engine/inventory.js';
-import { loadPlaybook } from '../../src/engine/playbook.js';
-import { prepare } from '../../src/engine/prepare.js';
-import { isNearMiss, suggestion } from '../../src/engine/suggest.js';
+import { checkGroupNames } from '../../src/engine/load/group-names.js';
+import { loadInventory } from '../../src/engine/load/inventory.js';
+import { loadPlaybook } from '../../src/engine/load/playbook.js';
+import { prepare } from '../../src/engine/load/prepare.js';
+import { isNearMiss, suggestion } from '../../src/engine/load/suggest.js';
 import { repoRoot } from '../helpers/play.js';
 import { tempTree } from '../helpers/fakes.js';
 

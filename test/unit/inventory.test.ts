@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { HOST_KEY_CHECKING_SPELLINGS } from '../../src/transports/host-key-checking.js';
 import { normalizeChecking } from '../../src/transports/ssh-connect.js';
 import { InputError } from '../../src/errors.js';
-import { connectionOf, groupMembers, inventoryVars, loadInventory } from '../../src/engine/inventory.js';
+import { connectionOf, groupMembers, inventoryVars, loadInventory } from '../../src/engine/load/inventory.js';
 import { isSecret } from '../../src/secret.js';
 import { tempTree } from '../helpers/fakes.js';
 

@@ -1,9 +1,9 @@
 // Shared fixture of the k8s-apply unit tests: the role's defaults plus a user, fake certificate
 // and htpasswd facts, and the engine's real template renderer.
 import { join } from 'node:path';
-import { loadYamlFile } from '../../src/engine/yaml.js';
-import { repoRoot } from '../../src/engine/repo.js';
-import { templateRenderer } from '../../src/engine/templates.js';
+import { loadYamlFile } from '../../src/engine/load/yaml.js';
+import { repoRoot } from '../../src/engine/load/repo.js';
+import { templateRenderer } from '../../src/engine/load/templates.js';
 import type { RoleContext, Vars } from '../../src/resources/role.js';
 import type { K8sObject } from '../../src/resources/types.js';
 import { isSecret, Secret } from '../../src/secret.js';

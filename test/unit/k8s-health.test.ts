@@ -1,8 +1,8 @@
 // Every run checks that the registry's Deployment is serving: a plan with nothing to apply fails
 // when it is not, with the Deployment's and pods' own reasons; a failed rollout prints them too.
 import test from 'ava';
-import { planK8s } from '../../src/engine/plan-k8s.js';
-import { deploymentAvailable } from '../../src/engine/k8s-health.js';
+import { planK8s } from '../../src/engine/kinds/plan-k8s.js';
+import { deploymentAvailable } from '../../src/engine/kinds/k8s-health.js';
 import type { K8sObject, K8sState } from '../../src/resources/types.js';
 
 const desired: K8sObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'registry', namespace: 'registry' }, spec: { replicas: 1 } };
@@ -25,7 +25,7 @@ const env = () => ({ facts: {}, model: { files: new Map(), dirs: new Map() }, ma
 const got = (...lists: object[][]) => lists.map((items) => ({ code: 0, stdout: JSON.stringify({ kind: 'List', items }), stderr: '' }));
 
 test('health: the pods are read in the same batch as the objects', async (t) => {
-  const { k8sReadCommands } = await import('../../src/engine/plan-k8s.js');
+  const { k8sReadCommands } = await import('../../src/engine/kinds/plan-k8s.js');
   t.deepEqual(k8sReadCommands(state).map((c) => c.command), ["kubectl get -f - -o json --ignore-not-found --show-managed-fields", "kubectl get pods -n registry -l app.kubernetes.io/name=registry -o json"]);
 });
 

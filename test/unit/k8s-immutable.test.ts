@@ -2,7 +2,7 @@
 // ValidatePersistentVolumeClaimUpdate) fails the plan before any change, with the role's message,
 // instead of a failed apply half-way.
 import test from 'ava';
-import { planK8s } from '../../src/engine/plan-k8s.js';
+import { planK8s } from '../../src/engine/kinds/plan-k8s.js';
 import type { K8sObject, K8sState } from '../../src/resources/types.js';
 
 const claim = (spec: object): K8sObject => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'registry-data', namespace: 'registry' }, spec });

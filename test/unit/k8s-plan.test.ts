@@ -1,7 +1,7 @@
 // The Kubernetes planner as data: desired vs live fixtures → the planned actions.
 import test from 'ava';
-import { compareK8s, planK8s } from '../../src/engine/plan-k8s.js';
-import { subsetDiff } from '../../src/engine/diff-k8s.js';
+import { compareK8s, planK8s } from '../../src/engine/kinds/plan-k8s.js';
+import { subsetDiff } from '../../src/engine/kinds/diff-k8s.js';
 import type { K8sObject, K8sState } from '../../src/resources/types.js';
 import { Secret } from '../../src/secret.js';
 

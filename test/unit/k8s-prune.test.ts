@@ -1,9 +1,9 @@
 // The ApplySet and list entries as data: desired + what the cluster has → members, parent,
 // deletions, merged lists; the data guard refuses before anything is planned.
 import test from 'ava';
-import { applySetId, membersReadCommand, parentObject, prunable, withMembership, PART_OF } from '../../src/engine/k8s-applyset.js';
-import { listEntryObjects } from '../../src/engine/k8s-list-entries.js';
-import { desiredK8s, planK8s } from '../../src/engine/plan-k8s.js';
+import { applySetId, membersReadCommand, parentObject, prunable, withMembership, PART_OF } from '../../src/engine/kinds/k8s-applyset.js';
+import { listEntryObjects } from '../../src/engine/kinds/k8s-list-entries.js';
+import { desiredK8s, planK8s } from '../../src/engine/kinds/plan-k8s.js';
 import { StateError } from '../../src/errors.js';
 import type { K8sObject, K8sState } from '../../src/resources/types.js';
 

@@ -1,8 +1,8 @@
 import test from 'ava';
 import { join } from 'node:path';
 import { InputError } from '../../src/errors.js';
-import { loadInventory } from '../../src/engine/inventory.js';
-import { absentNames, matchHosts, namesIn, resolveLimit, splitPattern } from '../../src/engine/pattern.js';
+import { loadInventory } from '../../src/engine/load/inventory.js';
+import { absentNames, matchHosts, namesIn, resolveLimit, splitPattern } from '../../src/engine/load/pattern.js';
 import { tempTree, labInventory } from '../helpers/fakes.js';
 
 const inv = loadInventory(join(tempTree({ 'inv.yaml': labInventory }), 'inv.yaml'));

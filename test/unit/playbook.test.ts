@@ -1,10 +1,10 @@
 import test from 'ava';
 import { join } from 'node:path';
 import { InputError } from '../../src/errors.js';
-import { parseExtraVars } from '../../src/engine/extra-vars.js';
-import { findPlaybook, loadPlaybook } from '../../src/engine/playbook.js';
-import { roleCatalog } from '../../src/engine/roles.js';
-import { tagSelected } from '../../src/engine/tags.js';
+import { parseExtraVars } from '../../src/engine/load/extra-vars.js';
+import { findPlaybook, loadPlaybook } from '../../src/engine/load/playbook.js';
+import { roleCatalog } from '../../src/engine/load/roles.js';
+import { tagSelected } from '../../src/engine/load/tags.js';
 import { isSecret } from '../../src/secret.js';
 import { tempTree } from '../helpers/fakes.js';
 

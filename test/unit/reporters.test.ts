@@ -2,7 +2,7 @@ import test from 'ava';
 import { chmodSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EngineEvent } from '../../src/engine/events.js';
-import { k8sRenderer, renderFileName } from '../../src/engine/render.js';
+import { k8sRenderer, renderFileName } from '../../src/engine/load/render.js';
 import { humanReporter } from '../../src/reporters/human.js';
 import { jsonReporter } from '../../src/reporters/json.js';
 import { junitReporter } from '../../src/reporters/junit.js';

@@ -3,7 +3,7 @@
 import test from 'ava';
 import { join } from 'node:path';
 import { InputError } from '../../src/errors.js';
-import { roleCatalog } from '../../src/engine/roles.js';
+import { roleCatalog } from '../../src/engine/load/roles.js';
 import { tempTree } from '../helpers/fakes.js';
 
 const role = (label: string) => `export default { name: 'dns-hosts', plan: () => [{ kind: 'directory', path: '/${label}' }] };\n`;

@@ -1,9 +1,9 @@
 import test from 'ava';
 import { join } from 'node:path';
 import { InputError, StateError, UnreachableError } from '../../src/errors.js';
-import { prepare, varsFor } from '../../src/engine/prepare.js';
-import { executeRole } from '../../src/engine/executor.js';
-import { runPrepared } from '../../src/engine/run.js';
+import { prepare, varsFor } from '../../src/engine/load/prepare.js';
+import { executeRole } from '../../src/engine/run/executor.js';
+import { runPrepared } from '../../src/engine/run/run.js';
 import { humanReporter } from '../../src/reporters/human.js';
 import { factOf } from '../../roles/_shared/facts.js';
 import type { Role, Vars } from '../../src/resources/role.js';

@@ -1,4 +1,4 @@
-// Links planted by others are never followed as root (src/engine/safe-path.ts), on this machine
+// Links planted by others are never followed as root (src/engine/kinds/safe-path.ts), on this machine
 // through the real engine and LocalTransport (root): `home` is a directory of the unprivileged user
 // nobody (as a home is), `etc` one of root's. Owner, mode, content and entries of `etc` prove that
 // a refused step touched nothing through the link. The lab test (test/integration/planted-links)
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { ExecutionContext } from 'ava';
-import { atomicWriteSnippet, attributesSnippet, mkdirSnippet } from '../../src/engine/apply-file.js';
+import { atomicWriteSnippet, attributesSnippet, mkdirSnippet } from '../../src/engine/kinds/apply-file.js';
 import type { Resource } from '../../src/resources/types.js';
 import { LocalTransport } from '../../src/transports/local.js';
 import { roleOf, run, threeRunsOn } from './executor-helpers.js';

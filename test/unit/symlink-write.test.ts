@@ -1,5 +1,5 @@
 // Writes go through symlinks the way reads do when root's own directories hold the links (see
-// src/engine/safe-path.ts): the link's target is edited, the link stays a link.
+// src/engine/kinds/safe-path.ts): the link's target is edited, the link stays a link.
 import test from 'ava';
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

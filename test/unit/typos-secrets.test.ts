@@ -3,11 +3,11 @@
 // plain text (never echoed) unless written `!plain`. In-process prepare() over the built-in site.yaml.
 import test from 'ava';
 import { join } from 'node:path';
-import { checkVariables, meantVariable } from '../../src/engine/check-vars.js';
-import { CONNECTION_VARIABLES } from '../../src/engine/inventory.js';
-import { knownVariables } from '../../src/engine/prepare.js';
-import { roleCatalog } from '../../src/engine/roles.js';
-import { isNearMiss } from '../../src/engine/suggest.js';
+import { checkVariables, meantVariable } from '../../src/engine/load/check-vars.js';
+import { CONNECTION_VARIABLES } from '../../src/engine/load/inventory.js';
+import { knownVariables } from '../../src/engine/load/prepare.js';
+import { roleCatalog } from '../../src/engine/load/roles.js';
+import { isNearMiss } from '../../src/engine/load/suggest.js';
 import { InputError } from '../../src/errors.js';
 import { SECRET_VARIABLES } from '../../src/secret-vars.js';
 import { isSecret } from '../../src/secret.js';

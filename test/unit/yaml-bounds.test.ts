@@ -6,8 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../src/errors.js';
-import { MAX_SECRET_FILE_BYTES } from '../../src/engine/read-input.js';
-import { loadYamlFile, parseYaml } from '../../src/engine/yaml.js';
+import { MAX_SECRET_FILE_BYTES } from '../../src/engine/load/read-input.js';
+import { loadYamlFile, parseYaml } from '../../src/engine/load/yaml.js';
 import { isSecret } from '../../src/secret.js';
 import { tempTree } from '../helpers/fakes.js';
 

@@ -1,0 +1,209 @@
+// Planning Kubernetes objects: create / change / unchanged per object, apply only what differs.
+import { stringify } from 'yaml';
+import { StateError } from '../../errors.js';
+import type { CapturedFact } from '../../facts/command.js';
+import { apiGroup, parseKubectlObjects } from '../../facts/kubectl.js';
+import type { K8sObject, K8sState } from '../../resources/types.js';
+import { quote, quoteArgv } from '../../transports/shell.js';
+import { withStdin } from './apply-script.js';
+import { compareObject, liveAsFact, maskObject, project, revealedJson } from './diff-k8s.js';
+import type { Diff } from '../events.js';
+import { describeFieldPath, removedFields, withRemoved } from './owned-fields.js';
+import { groupKind, isShared, membersReadCommand, parentObject, prunable, withMembership } from './k8s-applyset.js';
+import { listEntryObjects, listTargetsReadCommands } from './k8s-list-entries.js';
+import { deploymentAvailable, podReasonsScript, podsReadCommand, unavailableReason } from './k8s-health.js';
+import type { PlanEnv, StepPlan } from './plan-types.js';
+
+export function objectName(o: K8sObject): string {
+  return `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+}
+
+export function kubectlBase(r: K8sState): string {
+  return quoteArgv([r.kubectl.path, ...(r.kubectl.kubeconfig ? ['--kubeconfig', r.kubectl.kubeconfig] : [])]);
+}
+
+function refsJson(objects: Array<Pick<K8sObject, 'apiVersion' | 'kind' | 'metadata'>>): string {
+  // a JSON stream: kubectl refuses '---' between JSON documents
+  return objects.map((o) => JSON.stringify({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) } })).join('\n') + '\n';
+}
+
+function healthChecks(r: K8sState) {
+  return (r.waitRollout ?? []).filter((w): w is typeof w & { podSelector: string } => w.podSelector !== undefined);
+}
+
+/**
+ * The `kubectl get`s of the read phase, in this order: the desired objects (references only on
+ * stdin: no specs, no secret data) and the ApplySet's parent; the set's members; the objects that
+ * list entries may touch; the pods of each health-checked Deployment.
+ */
+export function k8sReadCommands(r: K8sState): Array<{ command: string; stdin?: string }> {
+  const base = kubectlBase(r);
+  const refs = [...r.objects, ...(r.applySet ? [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: r.applySet.parent.name, namespace: r.applySet.parent.namespace } }] : [])];
+  const set = r.applySet;
+  return [
+    { command: `${base} get -f - -o json --ignore-not-found --show-managed-fields`, stdin: refsJson(refs) },
+    ...(set ? [{ command: membersReadCommand(base, set, r.objects.filter((o) => !isShared(o, set)).map(groupKind)) }] : []),
+    ...listTargetsReadCommands(base, r.listEntries ?? []).map((command) => ({ command })),
+    ...healthChecks(r).map((w) => ({ command: podsReadCommand(base, w) })),
+  ];
+}
+
+export function findLive(desired: K8sObject, live: K8sObject[]): K8sObject | undefined {
+  return live.find(
+    (l) =>
+      l.kind === desired.kind &&
+      apiGroup(l.apiVersion) === apiGroup(desired.apiVersion) &&
+      l.metadata?.name === desired.metadata.name &&
+      (desired.metadata.namespace === undefined || l.metadata.namespace === desired.metadata.namespace),
+  );
+}
+
+/** A live object as a user wrote it: no status, no server-set metadata. */
+function withoutServerFields(o: K8sObject): K8sObject {
+  const { status: _s, ...rest } = o;
+  const { uid: _u, resourceVersion: _r, generation: _g, creationTimestamp: _c, managedFields: _m, ...meta } = o.metadata as Record<string, unknown>;
+  return { ...rest, metadata: meta as K8sObject['metadata'] };
+}
+
+function yamlOf(o: unknown): string {
+  return stringify(maskObject(o)).trimEnd() + '\n';
+}
+
+export interface K8sObjectPlan {
+  object: K8sObject;
+  live?: K8sObject;
+  /** Differing field paths; undefined when the object does not exist. */
+  fields?: string[];
+  /** Fields the field manager applied before and no longer sets (FieldsV1 paths): apply removes them. */
+  removed?: string[][];
+}
+
+type CreateOnly = NonNullable<K8sState['createOnly']>;
+
+/** The desired object with each create-only field taken from the live object, when both have it. */
+function keepLive(object: K8sObject, live: K8sObject, createOnly: CreateOnly): K8sObject {
+  const rules = createOnly.filter((c) => c.kind === object.kind && c.name === object.metadata.name && c.namespace === object.metadata.namespace);
+  if (!rules.length) return object;
+  // Copied along the path only: the rest (Secret instances included) is shared, never cloned.
+  const replace = (node: unknown, liveNode: unknown, path: string[]): unknown => {
+    if (!node || typeof node !== 'object' || Array.isArray(node) || !liveNode || typeof liveNode !== 'object') return node;
+    const [key, ...rest] = path;
+    const here = node as Record<string, unknown>;
+    if (!(key! in here) || (liveNode as Record<string, unknown>)[key!] === undefined) return node;
+    const value = rest.length ? replace(here[key!], (liveNode as Record<string, unknown>)[key!], rest) : (liveNode as Record<string, unknown>)[key!];
+    return { ...here, [key!]: value };
+  };
+  return rules.reduce((o, { path }) => replace(o, live, path) as K8sObject, object);
+}
+
+/**
+ * Pure: per object, what differs between desired and live: desired fields live lacks or has
+ * otherwise, and fields the manager owns (managedFields) that desired no longer sets.
+ */
+export function compareK8s(objects: K8sObject[], live: K8sObject[], createOnly: CreateOnly = [], manager = 'regplay'): K8sObjectPlan[] {
+  return objects.map((desired) => {
+    const found = findLive(desired, live);
+    if (!found) return { object: desired };
+    const object = keepLive(desired, found, createOnly);
+    const removed = removedFields(object, found, manager);
+    return { object, live: found, fields: [...compareObject(object, found), ...removed.map((p) => `remove ${describeFieldPath(p)}`)], removed };
+  });
+}
+
+function readObjects(got: CapturedFact | undefined): K8sObject[] {
+  if (!got) throw new Error('internal: a kubectl read is missing');
+  if (got.code !== 0) throw new StateError(`kubectl get failed (exit ${got.code}): ${got.stderr.trim().split('\n').slice(-3).join(' | ')}`, 'check kubectl and its kubeconfig where it runs: this host, or the controller for a role that runs there');
+  return parseKubectlObjects(got.stdout);
+}
+
+/** The whole desired set (members labelled, the ApplySet parent, list entries) and what to prune. */
+export function desiredK8s(r: K8sState, live: K8sObject[], found: K8sObject[], targets: K8sObject[]): { objects: K8sObject[]; prune: K8sObject[] } {
+  const set = r.applySet;
+  if (!set) return { objects: [...r.objects, ...listEntryObjects(r.listEntries ?? [], targets, [])], prune: [] };
+  const members = withMembership(r.objects, set);
+  const prune = prunable(found, members, set);
+  const guarded = prune.filter((o) => set.protect?.kinds.includes(o.kind));
+  if (guarded.length && set.protect && !set.protect.allowed) {
+    throw new StateError(`${set.protect.message} (it would delete ${guarded.map(objectName).join(', ')}); nothing was changed`, set.protect.hint);
+  }
+  const parentLive = live.find((o) => o.kind === 'ConfigMap' && o.metadata.name === set.parent.name && o.metadata.namespace === set.parent.namespace);
+  const parent = parentObject(set, members.filter((o) => !isShared(o, set)), parentLive);
+  return { objects: [parent, ...members, ...listEntryObjects(r.listEntries ?? [], targets, prune)], prune };
+}
+
+/** A change the API server would refuse (an immutable field) fails the plan, before any change. */
+function refuseImmutable(rules: NonNullable<K8sState['immutable']>, plans: K8sObjectPlan[]): void {
+  for (const rule of rules) {
+    const p = plans.find((x) => x.live && x.object.kind === rule.kind && x.object.metadata.name === rule.name && x.object.metadata.namespace === rule.namespace);
+    const hits = (p?.fields ?? []).filter((f) => rule.fields.some((field) => [field, `${field}.`, `${field}[`].some((x) => f.replace(/^remove /, '') === field || f.replace(/^remove /, '').startsWith(x))));
+    if (hits.length) throw new StateError(`${rule.message} (${objectName(p!.object)}: ${hits.join(', ')}); nothing was changed`, rule.hint);
+  }
+}
+
+/** Nothing to apply, so nothing to wait for: the Deployments must already be serving. */
+function assertAvailable(health: ReturnType<typeof healthChecks>, live: K8sObject[], pods: K8sObject[][]): void {
+  health.forEach((w, i) => {
+    const d = live.find((o) => o.kind === 'Deployment' && o.metadata.name === w.name && o.metadata.namespace === w.namespace);
+    if (!d || deploymentAvailable(d)) return;
+    throw new StateError(
+      `Deployment ${w.namespace}/${w.name} is not available: ${unavailableReason(d, pods[i] ?? [])}`,
+      `nothing in its objects differs from what regplay applies, so the cause is in the cluster or on the node: see kubectl -n ${w.namespace} describe pod -l ${w.podSelector} and kubectl -n ${w.namespace} logs deployment/${w.name}`,
+    );
+  });
+}
+
+export function planK8s(r: K8sState, got: CapturedFact[], env: PlanEnv): StepPlan {
+  const label = r.name ?? `k8s ${r.objects.map(objectName).join(', ')}`;
+  const reads = got.map(readObjects);
+  const live = reads[0]!;
+  const found = r.applySet ? reads[1]! : [];
+  const health = healthChecks(r);
+  const targets = reads.slice(r.applySet ? 2 : 1, reads.length - health.length).flat();
+  const pods = reads.slice(reads.length - health.length);
+  const desired = desiredK8s(r, live, found, targets);
+  const fieldManager = r.kubectl.fieldManager ?? 'regplay';
+  const plans = compareK8s(desired.objects, [...live, ...targets], r.createOnly, fieldManager);
+  refuseImmutable(r.immutable ?? [], plans);
+  const actions: string[] = [];
+  const diffs: Diff[] = [];
+  const changed: K8sObject[] = [];
+  for (const p of plans) {
+    if (!p.live) actions.push(`create ${objectName(p.object)}`);
+    else if (p.fields!.length) actions.push(`change ${objectName(p.object)}: ${p.fields!.map((f) => f || '(object)').join(', ')}`);
+    else continue;
+    changed.push(p.object);
+    const shown = p.live && p.removed?.length ? withRemoved(p.object, p.live, p.removed) : p.object;
+    diffs.push({ header: `k8s ${objectName(p.object)}`, before: p.live ? yamlOf({ kind: p.object.kind, ...(project(shown, p.live) as object) }) : '', after: yamlOf(p.object) });
+  }
+  for (const o of desired.prune) {
+    actions.push(`delete ${objectName(o)}`);
+    diffs.push({ header: `k8s ${objectName(o)}`, before: yamlOf(withoutServerFields(o)), after: '' });
+  }
+  const apply = `${kubectlBase(r)} apply --server-side ${quote(`--field-manager=${fieldManager}`)} --force-conflicts -f - -o json`;
+  // after the apply (the new objects exist first); its messages go to stderr: stdout is the apply's JSON
+  const remove = `${kubectlBase(r)} delete -f - --ignore-not-found >&2`;
+  const waits = (r.waitRollout ?? []).map((w) => {
+    const wait = `${kubectlBase(r)} rollout status ${quote(`deployment/${w.name}`)} -n ${quote(w.namespace)} ${quote(`--timeout=${w.timeoutSeconds}s`)} >&2`;
+    return w.podSelector === undefined ? wait : `${wait} || { ${podReasonsScript(kubectlBase(r), { ...w, podSelector: w.podSelector })}; exit 1; }`;
+  });
+  const manifest = changed.map(revealedJson).join('\n') + '\n';
+  const commands = [
+    ...(changed.length ? [withStdin(apply, manifest, env.marker).trimEnd()] : []),
+    ...(desired.prune.length ? [withStdin(remove, refsJson(desired.prune), env.marker).trimEnd()] : []),
+  ];
+  if (!commands.length) assertAvailable(health, live, pods);
+  const script = commands.length ? [...commands, ...waits].join('\n[ $? -eq 0 ] || exit 1\n') : '';
+  const allFound = plans.every((p) => p.live);
+  return {
+    label,
+    actions,
+    diffs,
+    script,
+    command: [...(changed.length ? [apply] : []), ...(desired.prune.length ? [remove.replace(/ >&2$/, '')] : []), ...(waits.length ? ['kubectl rollout status'] : [])].join(' && '),
+    registered: (applied) => {
+      if (!applied) return allFound ? { objects: plans.map((p) => liveAsFact(p.live!)) } : null;
+      const after = applied.stdout.trim() ? parseKubectlObjects(applied.stdout) : [];
+      return { objects: plans.map((p) => liveAsFact(findLive(p.object, after) ?? p.live ?? p.object)) };
+    },
+  };
+}
