@@ -5,6 +5,7 @@ import { InputError } from '../../src/errors.js';
 import { cliStringReadings, cliStrings } from '../../src/cli-strings.js';
 import { Secret } from '../../src/secret.js';
 import { isSecretPath } from '../../src/secret-vars.js';
+import { RUNTIMES } from '../../src/facts/container-runtimes.js';
 
 /** RFC 1123 DNS name (the registry name must be one: it goes into the cert SAN, certs.d, /etc/hosts). */
 export const dnsName = z
@@ -127,3 +128,9 @@ export const absolutePath = z.string().regex(/^\/[^\0\n]*$/, 'must be an absolut
 export function listOf<T extends z.ZodTypeAny>(item: T) {
   return z.preprocess((v) => v ?? [], z.array(item, { invalid_type_error: 'must be a list' }));
 }
+
+const runtimeChoices = { errorMap: () => ({ message: `must be auto or one of ${RUNTIMES.join(', ')} (or a list of them)` }) };
+const oneRuntime = z.enum(RUNTIMES, runtimeChoices);
+
+/** `container_runtime`: auto (detected by node-trust), one runtime, or a list (node-trust, containerd-trust). */
+export const containerRuntime = z.union([z.literal('auto'), oneRuntime, listOf(oneRuntime)], runtimeChoices);

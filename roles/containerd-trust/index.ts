@@ -1,6 +1,7 @@
 // containerd trusts the registry: config_path in config.toml (one key, surgical edit, restart
 // only when it changed) and certs.d/<address>/{ca.crt,hosts.toml} (read on every pull) for each
-// address clients use: name:port, and the Ingress host when the Ingress is on.
+// address clients use: name:port, and the Ingress host when the Ingress is on. A host whose
+// container_runtime is set without containerd (a CRI-O or Podman node) is left alone.
 import { posix } from 'node:path';
 import { StateError } from '../../src/errors.js';
 import type { FactQuery, FactValues, Resource } from '../../src/resources/types.js';
@@ -11,6 +12,7 @@ import { parseContainerdVersion } from './version.js';
 import { setRegistryConfigPath } from './toml-edit.js';
 import { readContainerdTrustVars, type ContainerdTrustVars } from './vars.js';
 import { defineRole } from '../_shared/role.js';
+import { runsContainerd } from '../../src/facts/container-runtimes.js';
 
 const RESTART = 'restart containerd';
 
@@ -38,15 +40,17 @@ const role = defineRole({
   name: 'containerd-trust',
   vars: readContainerdTrustVars,
   files(v) {
+    if (!runsContainerd(v.container_runtime)) return [];
     return [v.containerd_config_file, ...registryAddresses(v).flatMap((a) => [trustPaths(v, a).ca, trustPaths(v, a).hostsToml])];
   },
   facts(v): Record<string, FactQuery> {
-    if (v.containerd_config_version !== 'auto') return {};
+    if (v.containerd_config_version !== 'auto' || !runsContainerd(v.container_runtime)) return {};
     // The version only matters for a missing or empty config.toml: skip starting containerd otherwise.
     const argv = ['sh', '-c', 'test -s "$1" || containerd --version', 'sh', v.containerd_config_file];
     return { containerd_version: { argv, parse: parseContainerdVersion } };
   },
   plan(v, ctx) {
+    if (!runsContainerd(v.container_runtime)) return [];
     const caPem = registryCaPem(ctx);
     const resources: Resource[] = [
       // A node without /etc/containerd yet (containerd installed from a tarball) still gets its config.

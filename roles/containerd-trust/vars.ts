@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseVars, registryCore } from '../_shared/vars.js';
+import { containerRuntime, parseVars, registryCore } from '../_shared/vars.js';
 
 const absolutePath = z.string().regex(/^\/[^\n\0]*$/, 'must be an absolute path');
 const argv = z.array(z.string().min(1)).min(1, 'must be a command as a list, e.g. [systemctl, restart, containerd]');
@@ -8,6 +8,7 @@ export const containerdTrustVars = registryCore.extend({
   containerd_config_file: absolutePath,
   containerd_certs_dir: absolutePath.transform((p) => p.replace(/(.)\/+$/, '$1')),
   containerd_restart_command: argv,
+  container_runtime: containerRuntime,
   containerd_config_version: z.union([z.literal(2), z.literal(3), z.literal('auto')], { errorMap: () => ({ message: 'must be auto, 2 or 3' }) }),
 });
 

@@ -2,6 +2,7 @@
 // read in the same round trip (`container_runtime: auto`) or set per host/group, and each gets its
 // trust where it reads it. containerd itself is the containerd-trust role's (config_path + certs.d).
 //   CRI-O/Podman/Buildah/Skopeo  /etc/containers/certs.d/<address>/ca.crt          read per pull
+//                                (optional) registries.conf.d/regplay-<name>.conf  read per pull
 //   Docker Engine (cri-dockerd)  /etc/docker/certs.d/<address>/ca.crt              read per pull
 //   MicroK8s                     args/certs.d/<address>/{ca.crt,hosts.toml}         read per pull
 //   k3s / RKE2                   registries.yaml configs.<address>.tls/auth + CA    read at start: restart
@@ -14,19 +15,21 @@ import { registryAddresses } from '../_shared/vars.js';
 import { defineRole } from '../_shared/role.js';
 import { dockerAuth, mergeDockerAuth } from '../_shared/docker-config.js';
 import { hostsToml } from '../_shared/hosts-toml.js';
+import { checkDropinConflicts, containersDropin, dropinPath, registriesConfQuery, type RegistriesConfFile } from './registries-conf.js';
 import { setRancherTrust } from './registries-yaml.js';
-import { RANCHER_UNITS, runtimeFactQuery, RUNTIMES, type Runtime, type RuntimeFacts } from './runtimes.js';
+import { RANCHER_UNITS, settingRuntimes, type Runtime, type RuntimeFacts } from '../../src/facts/container-runtimes.js';
+import { runtimeFactQuery } from './runtimes.js';
 import { readNodeTrustVars, type NodeTrustVars } from './vars.js';
 
 const FACT = 'node_runtimes';
+const CONF_FACT = 'node_containers_registries_conf';
 // MicroK8s's containerd reads certs.d on every pull; nodes only pull through it.
 const MICROK8S_HOSTS_TOML = { role: 'node-trust', reader: 'MicroK8s containerd', capabilities: ['pull', 'resolve'] };
 const restartHandler = (r: 'k3s' | 'rke2') => `restart ${r} (registries.yaml)`;
 
 /** The runtimes this role plans for: all of them under auto (each gated on the facts), else the ones set. */
 function selected(v: NodeTrustVars): Runtime[] {
-  const set = v.container_runtime === 'auto' ? [...RUNTIMES] : Array.isArray(v.container_runtime) ? v.container_runtime : [v.container_runtime];
-  return set.filter((r) => r !== 'containerd');
+  return settingRuntimes(v.container_runtime).filter((r) => r !== 'containerd');
 }
 
 const detected = (facts: FactValues) => facts[FACT] as RuntimeFacts;
@@ -53,7 +56,7 @@ function files(v: NodeTrustVars, groups: string[]): string[] {
   const addresses = registryAddresses(v);
   const out = runtimesFor(v, groups).flatMap((r) => {
     const dir = certsDir(v, r);
-    if (dir) return addresses.flatMap((a) => [posix.join(dir, a, 'ca.crt'), ...(r === 'microk8s' ? [posix.join(dir, a, 'hosts.toml')] : [])]);
+    if (dir) return [...addresses.flatMap((a) => [posix.join(dir, a, 'ca.crt'), ...(r === 'microk8s' ? [posix.join(dir, a, 'hosts.toml')] : [])]), ...(r === 'crio' && v.node_trust_containers_dropin ? [dropinPath(v.node_trust_containers_dropin_dir, v.registry_name)] : [])];
     if (r === 'k3s' || r === 'rke2') return [rancherYaml(r), ...addresses.map((a) => rancherCa(r, a))];
     return [];
   });
@@ -77,6 +80,28 @@ function certsDirTrust(v: NodeTrustVars, r: Runtime, dir: string, caPem: string)
         ...(r === 'microk8s' ? [{ kind: 'file', name: `microk8s hosts.toml for ${address}`, path: posix.join(dir, address, 'hosts.toml'), content: hostsToml(address, ca, MICROK8S_HOSTS_TOML), mode: '0644', ...when } satisfies Resource] : []),
       ];
     }),
+  ];
+}
+
+/** The optional registries.conf.d drop-in (read per pull), refused when another file conflicts. */
+function containersDropinTrust(v: NodeTrustVars): Resource[] {
+  const when = gate(v, 'crio');
+  const path = dropinPath(v.node_trust_containers_dropin_dir, v.registry_name);
+  const addresses = registryAddresses(v);
+  const content = containersDropin(addresses);
+  return [
+    { kind: 'directory', path: v.node_trust_containers_dropin_dir, mode: '0755', ...when },
+    {
+      kind: 'file',
+      name: `containers registries.conf.d drop-in for ${addresses.join(', ')}`,
+      path,
+      edit: (_current, facts) => {
+        checkDropinConflicts((facts[CONF_FACT] as RegistriesConfFile[] | undefined) ?? [], path, addresses);
+        return content;
+      },
+      mode: '0644',
+      ...when,
+    },
   ];
 }
 
@@ -134,13 +159,13 @@ const role = defineRole({
   name: 'node-trust',
   vars: readNodeTrustVars,
   files: (v, host) => files(v, host.groups),
-  facts: (v) => ({ [FACT]: runtimeFactQuery(v.container_runtime === 'auto') }),
+  facts: (v) => ({ [FACT]: runtimeFactQuery(v.container_runtime === 'auto'), ...(v.node_trust_containers_dropin ? { [CONF_FACT]: registriesConfQuery(v.node_trust_containers_dropin_dir) } : {}) }),
   plan(v, ctx) {
     const runtimes = runtimesFor(v, ctx.host.groups);
     const caPem = runtimes.length ? registryCaPem(ctx) : '';
     const resources = runtimes.flatMap((r): Resource[] => {
       const dir = certsDir(v, r);
-      if (dir) return certsDirTrust(v, r, dir, caPem);
+      if (dir) return [...certsDirTrust(v, r, dir, caPem), ...(r === 'crio' && v.node_trust_containers_dropin ? containersDropinTrust(v) : [])];
       if (r === 'k3s' || r === 'rke2') return rancherTrust(v, r, caPem);
       return [];
     });

@@ -1,14 +1,14 @@
 import { z } from 'zod';
-import { absolutePath, flag, listOf, parseVars, registryCore, secret } from '../_shared/vars.js';
-import { RUNTIMES } from './runtimes.js';
+import { absolutePath, containerRuntime, flag, parseVars, registryCore, secret } from '../_shared/vars.js';
 
 const userName = z.string().min(1, 'must not be empty').regex(/^[^:\s]+$/, 'must not contain ":" or whitespace');
-const runtime = z.enum(RUNTIMES, { errorMap: () => ({ message: `must be auto or one of ${RUNTIMES.join(', ')} (or a list of them)` }) });
 const argv = z.array(z.string().min(1)).min(1, 'must be a command as a list, e.g. [systemctl, restart, "{unit}"]');
 
 const schema = registryCore.extend({
-  container_runtime: z.union([z.literal('auto'), runtime, listOf(runtime)], { errorMap: () => ({ message: `must be auto or one of ${RUNTIMES.join(', ')} (or a list of them)` }) }),
+  container_runtime: containerRuntime,
   node_trust_containers_certs_dir: absolutePath,
+  node_trust_containers_dropin: flag,
+  node_trust_containers_dropin_dir: absolutePath,
   node_trust_docker_certs_dir: absolutePath,
   node_trust_docker_group: z.string().min(1),
   node_trust_microk8s_certs_dir: absolutePath,

@@ -12,6 +12,9 @@
 // documented format (https://docs.k3s.io/installation/private-registry; containerd hosts.toml for
 // MicroK8s, https://microk8s.io/docs/registry-private; a docker config.json for the kubelet); k3s's
 // restart is the lab's `service` shim, which records it.
+// - w3 (group bare, auto) has no runtime: its containerd, podman and skopeo binaries are hidden in its
+//   own mount namespace (a non-executable file bound over each) and /etc/containerd, /etc/containers
+//   removed: a run over workers:bare fails w3 alone (exit 2) naming what was looked for, w2 converges.
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -62,12 +65,13 @@ const watched = { w1: [CONTAINERS_CA, K3S_YAML, K3S_CA, KUBELET], w2: [CONTAINER
 
 test.before(async () => {
   if (!support.ok) return;
-  lab = await labUp({ name: `nodetrust-${process.pid}`, hosts: { w1: ['workers'], w2: ['workers'] } });
+  lab = await labUp({ name: `nodetrust-${process.pid}`, hosts: { w1: ['workers'], w2: ['workers'], w3: ['bare'] } });
   const tls = join(lab.dir, 'tls');
   mkdirSync(tls);
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(tls, 'key'), '-out', join(tls, 'crt'), '-days', '2', '-subj', '/CN=registry.lab', '-addext', 'subjectAltName=DNS:registry.lab'], { stdio: 'ignore' });
   ca = readFileSync(join(tls, 'crt'), 'utf8');
   image = makeTestImage(join(lab.dir, 'image'));
+  writeFileSync(join(lab.dir, 'trust-all.yaml'), '- name: every runtime trusts the registry, also on a bare host\n  hosts: workers:bare\n  roles:\n    - role: node-trust\n');
   writeFileSync(join(lab.dir, 'trust.yaml'), '- name: every runtime trusts the registry\n  hosts: workers\n  roles:\n    - role: node-trust\n');
   mkdirSync(join(lab.dir, 'group_vars'));
   mkdirSync(join(lab.dir, 'host_vars'));
@@ -181,6 +185,26 @@ serial('apply again: changed=0, nothing rewritten, k3s not restarted again', asy
   t.deepEqual(await fingerprint(lab, 'w1', watched.w1), before.w1);
   t.deepEqual(await fingerprint(lab, 'w2', watched.w2), before.w2);
   t.is(await k3sRestarts(), 1);
+});
+
+serial('nothing detected on w3 (auto): w3 alone fails, exit 2, naming what was looked for; nothing written there; w2 converges in the same run', async (t) => {
+  // Hidden in w3's private mount namespace only (the lab hosts' mounts are private).
+  await lab.writeFile('w3', '/srv/not-a-binary', 'hidden by the test\n', 0o644);
+  for (const bin of ['containerd', 'podman', 'skopeo', 'buildah', 'crio']) {
+    await lab.sh('w3', `p=$(command -v ${bin}) && mount --bind /srv/not-a-binary "$p" || true`);
+  }
+  await lab.sh('w3', 'rm -rf /etc/containerd /etc/containers');
+  t.is((await lab.exec('w3', 'command -v podman || command -v skopeo || command -v containerd || test -d /etc/containers')).code, 1, 'w3 has no runtime left');
+  t.is((await lab.exec('w1', 'command -v podman')).code, 0, 'the other hosts keep theirs');
+  await lab.sh('w2', `rm -f ${CONTAINERS_CA}`);
+  const r = await runPlay([join(lab.dir, 'trust-all.yaml'), '-i', lab.inventoryPath], { env });
+  t.is(r.code, 2, out(r));
+  t.regex(out(r), /container_runtime: auto found no container runtime; looked for containerd \(containerd on PATH, \/etc\/containerd\); crio \(crio on PATH, podman on PATH, buildah on PATH, skopeo on PATH, \/etc\/containers, \/etc\/crio\); docker \(cri-dockerd on PATH\); k3s \(k3s on PATH, \/etc\/rancher\/k3s\); rke2 \(rke2 on PATH, \/etc\/rancher\/rke2\); microk8s \(microk8s on PATH, \/var\/snap\/microk8s\)/);
+  t.regex(r.stdout, /^w3\s.*failed=1/m);
+  t.regex(r.stdout, /^w2\s.*changed=[1-9].*failed=0/m);
+  t.regex(r.stdout, /^w1\s.*changed=0.*failed=0/m);
+  t.is(await lab.readFile('w2', CONTAINERS_CA), ca, 'w2 converged in the same run');
+  t.is((await lab.exec('w3', 'test -e /etc/containers || test -e /etc/rancher || test -e /var/lib/kubelet/config.json')).code, 1, 'nothing written on w3');
 });
 
 serial('conflict: a registries.yaml that already sets another CA for the registry fails w1 only (exit 2), unchanged', async (t) => {

@@ -40,6 +40,19 @@ const file = (rs: Resource[], path: string) => rs.find((r): r is FileState => r.
 const content = (f: FileState) => (isSecret(f.content) ? f.content.reveal() : f.content);
 
 // containerd-trust
+test('containerd-trust: a host whose container_runtime leaves containerd out (a CRI-O/Podman node) gets nothing; auto or a list with containerd is planned', (t) => {
+  for (const runtime of ['crio', ['crio', 'k3s']]) {
+    t.deepEqual(plan(containerdTrust, 'containerd-trust', { container_runtime: runtime }), [], JSON.stringify(runtime));
+    const ctx = context('containerd-trust', { container_runtime: runtime });
+    t.deepEqual(containerdTrust.files!(ctx.vars, ctx.host), []);
+    t.deepEqual(containerdTrust.facts!(ctx), {});
+  }
+  for (const runtime of ['auto', 'containerd', ['containerd', 'crio']]) {
+    t.truthy(file(plan(containerdTrust, 'containerd-trust', { container_runtime: runtime }), '/etc/containerd/config.toml'), JSON.stringify(runtime));
+  }
+  t.throws(() => plan(containerdTrust, 'containerd-trust', { container_runtime: 'podman' }), { instanceOf: InputError, message: /container_runtime = "podman": must be auto or one of containerd, crio/ });
+});
+
 
 test('containerd-trust: config.toml (edit, backup) notifies the restart; certs.d files do not', (t) => {
   const rs = plan(containerdTrust, 'containerd-trust');

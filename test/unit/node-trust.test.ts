@@ -10,7 +10,10 @@ import type { CommandState, FileState, Resource } from '../../src/resources/type
 import { isSecret } from '../../src/secret.js';
 import nodeTrust from '../../roles/node-trust/index.js';
 import { setRancherTrust } from '../../roles/node-trust/registries-yaml.js';
-import { parseRuntimeFacts, runtimeFactQuery } from '../../roles/node-trust/runtimes.js';
+import { parseRuntimeFacts } from '../../src/facts/container-runtimes.js';
+import { runtimeFactQuery } from '../../roles/node-trust/runtimes.js';
+import { checkDropinConflicts, parseRegistriesConfFiles, registriesConfQuery } from '../../roles/node-trust/registries-conf.js';
+import { parse as parseToml } from 'smol-toml';
 
 const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 const ADDRESS = 'registry.lab:5000';
@@ -150,4 +153,46 @@ test('kubelet config.json (optional): 0600, sensitive, an auths entry added, oth
   t.true(kubelet.sensitive);
   const out = JSON.parse(text(kubelet.edit!('{"auths":{"other:5000":{"auth":"eA=="}},"x":1}', {})));
   t.deepEqual(out, { auths: { 'other:5000': { auth: 'eA==' }, [ADDRESS]: { auth: Buffer.from('alice:pw-Node-1').toString('base64') } }, x: 1 });
+});
+
+// containers-registries.conf.d(5): drop-ins are version 2 files read after registries.conf in
+// alpha-numerical order; a [[registry]] table overwrites an earlier one with the same prefix.
+const DROPIN = '/etc/containers/registries.conf.d/regplay-registry.lab.conf';
+const dropinFacts = (files: Array<{ path: string; text: string }>) => ({ ...facts(['crio']), node_containers_registries_conf: files });
+
+test('registries.conf.d drop-in (optional): off by default; on, one [[registry]] per address, TLS verified, gated on crio, no restart', (t) => {
+  t.false(files(plan()).some((f) => f.path.includes('registries.conf.d')));
+  t.deepEqual(Object.keys(nodeTrust.facts!(context({}))), ['node_runtimes']);
+  const vars = { node_trust_containers_dropin: true, registry_ingress: true, registry_ingress_host: 'reg.lab' };
+  const drop = file(plan(vars), DROPIN);
+  t.is(drop.mode, '0644');
+  t.is(drop.notify, undefined);
+  t.true(drop.when!(facts(['crio'])));
+  t.false(drop.when!(facts(['containerd'])));
+  const doc = parseToml(text(drop.edit!(null, dropinFacts([]))));
+  t.deepEqual(doc, { registry: [{ prefix: ADDRESS, location: ADDRESS, insecure: false }, { prefix: 'reg.lab', location: 'reg.lab', insecure: false }] });
+  t.true(nodeTrust.files!(context(vars).vars, { name: 'w1', groups: ['workers'] }).includes(DROPIN));
+  t.deepEqual(Object.keys(nodeTrust.facts!(context(vars))), ['node_runtimes', 'node_containers_registries_conf']);
+});
+
+test('registries.conf.d drop-in: the other files are read through arguments, never spliced into the shell text', (t) => {
+  const q = registriesConfQuery('/etc/containers/registries.conf.d');
+  t.deepEqual(q.argv.slice(-2), ['/etc/containers/registries.conf', '/etc/containers/registries.conf.d']);
+  t.false(q.argv[2]!.includes('/etc/containers'));
+  t.deepEqual(parseRegistriesConfFiles('\n#@regplay-file /a.conf\nx = 1\n\n#@regplay-file /b.conf\n'), [{ path: '/a.conf', text: 'x = 1\n\n' }, { path: '/b.conf', text: '\n' }]);
+});
+
+test('registries.conf.d drop-in: other drop-ins are fine; a different table for the same prefix, a version 1 file or broken TOML is refused', (t) => {
+  const shortnames = { path: '/etc/containers/registries.conf.d/shortnames.conf', text: '[aliases]\n"busybox" = "docker.io/library/busybox"\n' };
+  const other = { path: '/etc/containers/registries.conf.d/10-mirror.conf', text: '[[registry]]\nlocation = "docker.io"\n[[registry.mirror]]\nlocation = "mirror.example:5000"\n' };
+  const same = { path: '/etc/containers/registries.conf.d/99-same.conf', text: `[[registry]]\nprefix = "${ADDRESS}"\nlocation = "${ADDRESS}"\ninsecure = false\n` };
+  t.notThrows(() => checkDropinConflicts([shortnames, other, same, { path: DROPIN, text: '[[registry]]\nlocation = "anything"\ninsecure = true\n' }], DROPIN, [ADDRESS]));
+  const insecure = { path: '/etc/containers/registries.conf', text: `unqualified-search-registries = []\n[[registry]]\nlocation = "${ADDRESS}"\ninsecure = true\n` };
+  t.throws(() => checkDropinConflicts([shortnames, insecure], DROPIN, [ADDRESS]), { instanceOf: StateError, message: /\/etc\/containers\/registries\.conf already has a \[\[registry\]\] table for registry\.lab:5000 .*"insecure":true/ });
+  const v1 = { path: '/etc/containers/registries.conf', text: '[registries.search]\nregistries = ["docker.io"]\n' };
+  t.throws(() => checkDropinConflicts([v1], DROPIN, [ADDRESS]), { instanceOf: StateError, message: /version 1 format/ });
+  t.throws(() => checkDropinConflicts([{ path: '/x.conf', text: '[[registry]\n' }], DROPIN, [ADDRESS]), { instanceOf: StateError, message: /\/x\.conf is not valid TOML/ });
+  // through the plan: the edit refuses, so the host fails and nothing is written
+  const drop = file(plan({ node_trust_containers_dropin: true }), DROPIN);
+  t.throws(() => drop.edit!(null, dropinFacts([insecure])), { instanceOf: StateError });
 });

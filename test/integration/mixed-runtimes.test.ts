@@ -1,0 +1,205 @@
+// A mixed inventory through ONE `play site.yaml` (the lab, the registry running on cp1 through the
+// Kubernetes API stand-in): w1 a containerd worker, p1 a Podman/CRI-O worker (`container_runtime:
+// crio`, the registries.conf.d drop-in on), b1 a Docker build host. check → apply → apply again
+// (changed=0), asserted on the hosts' files, then real clients: b1 pushes with skopeo, w1 pulls
+// with containerd (`ctr --hosts-dir`), p1 with `podman pull` (Debian 12's 4.3, `vfs` storage)
+// through /etc/containers/certs.d only, and `podman info` lists the drop-in's registry (Podman read
+// it; containers-registries.conf.d(5): read on every pull, no restart). p1 keeps its containerd
+// untouched (containerd-trust leaves it out), and its other drop-ins byte for byte. `--limit p1`
+// and the drift gate (`--tags node-trust --check --detailed-exitcode` → 8) work for p1 as for the
+// containerd workers.
+import test from 'ava';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { labSupport, labUp, type Lab } from '../lab/index.js';
+import { missing, serialUnless } from '../helpers/lab-test.js';
+import { repoRoot, type PlayResult, runPlayReported } from '../helpers/play.js';
+import { registryVars } from '../helpers/lab-vars.js';
+import { fingerprint } from '../helpers/host-state.js';
+import { buildImage } from '../helpers/oci-image.js';
+
+const support = labSupport({ standin: true });
+const serial = serialUnless(missing(support));
+
+const NAME = 'registry.lab';
+const ADDRESS = `${NAME}:5000`;
+const IMAGE = `${ADDRESS}/mixed:1`;
+const PASSWORD = 'alice-Mixed-pw-27c4e1';
+const env = { REG_ALICE_PW: PASSWORD };
+const SECRETS = [PASSWORD, Buffer.from(`alice:${PASSWORD}`).toString('base64')];
+const HOSTS = ['cp1', 'w1', 'p1', 'b1'];
+
+const CONTAINERS_CA = `/etc/containers/certs.d/${ADDRESS}/ca.crt`;
+const DROPIN_DIR = '/etc/containers/registries.conf.d';
+const DROPIN = `${DROPIN_DIR}/regplay-${NAME}.conf`;
+const USER_DROPIN = `${DROPIN_DIR}/10-ops-mirror.conf`;
+const USER_DROPIN_TEXT = '# ops: our docker.io mirror, keep\n[[registry]]\nlocation = "docker.io"\n\n[[registry.mirror]]\nlocation = "mirror.example:5000"\n';
+const AUTHFILE = '/root/registry-auth.json';
+
+const CONTAINERD = ['/etc/containerd/config.toml', `/etc/containerd/certs.d/${ADDRESS}/ca.crt`, `/etc/containerd/certs.d/${ADDRESS}/hosts.toml`];
+const PODMAN = [CONTAINERS_CA, DROPIN, USER_DROPIN, `${DROPIN_DIR}/shortnames.conf`, '/etc/containers/registries.conf'];
+const BUILD = [`/etc/docker/certs.d/${ADDRESS}/ca.crt`, '/root/.docker/config.json'];
+const WATCHED: Record<string, string[]> = { cp1: [...CONTAINERD, '/registry/certs/ca.crt'], w1: [...CONTAINERD, CONTAINERS_CA, '/etc/hosts'], p1: [...CONTAINERD, ...PODMAN, '/etc/hosts'], b1: [...BUILD, '/etc/hosts'] };
+
+let lab: Lab;
+let work: string;
+
+interface Step {
+  type: string;
+  host?: string;
+  role?: string;
+  step?: string;
+  status?: string;
+  error?: string;
+  readOnly?: boolean;
+}
+interface Run extends PlayResult {
+  report: { recap: Record<string, { changed: number; failed: number }>; events: Step[] };
+}
+
+const site = (args: string[] = []): Promise<Run> =>
+  runPlayReported([join(repoRoot, 'playbooks', 'site.yaml'), '-i', join(work, 'inventory.yaml'), ...args], { dir: work, env, secrets: SECRETS, empty: { recap: {}, events: [] } });
+const output = (r: Run) => `${r.stdout}\n${r.stderr}\n${r.report.events.filter((e) => e.status === 'failed' || e.type === 'host-failed').map((e) => `${e.host} ${e.role} ${e.step}: ${e.error}`).join('\n')}`;
+const fingerprints = async () => Object.fromEntries(await Promise.all(HOSTS.map(async (h) => [h, await fingerprint(lab, h, WATCHED[h]!)] as const)));
+const containerdRestarts = async (host: string) => (await lab.serviceLog(host)).filter((l) => / containerd restart$/.test(l)).length;
+const changedSteps = (r: Run, host: string) => r.report.events.filter((e) => e.type === 'step' && e.host === host && e.status === 'changed' && !e.readOnly).map((e) => `${e.role}: ${e.step}`);
+/** The registries Podman read from registries.conf and its drop-ins (`podman info`). */
+const podmanRegistries = async () => JSON.parse((await lab.sh('p1', "podman info --format '{{json .Registries}}'")).trim() || '{}') as Record<string, { Location?: string; Insecure?: boolean; Blocked?: boolean }>;
+const podmanPull = async () => {
+  await lab.exec('p1', `podman rmi -f ${IMAGE} >/dev/null 2>&1; true`);
+  return lab.exec('p1', `podman pull --authfile ${AUTHFILE} ${IMAGE}`);
+};
+
+test.before(async () => {
+  if (!support.ok) return;
+  work = mkdtempSync(join(tmpdir(), 'mixed-'));
+  lab = await labUp({ name: `mixed-${process.pid}`, hosts: { cp1: ['control_plane'], w1: ['workers'], p1: ['workers'], b1: ['build'] }, standin: true });
+  writeFileSync(join(work, 'inventory.yaml'), readFileSync(lab.inventoryPath, 'utf8'));
+  mkdirSync(join(work, 'group_vars'));
+  mkdirSync(join(work, 'host_vars'));
+  writeFileSync(join(work, 'group_vars', 'all.yaml'), registryVars({ name: NAME, port: 5000, user: 'alice', passwordEnv: 'REG_ALICE_PW', pullNamespaces: ['default'] }));
+  writeFileSync(join(work, 'group_vars', 'build.yaml'), 'dns_hosts_ip_source: cluster_ip\n');
+  // p1: a CRI-O/Podman node in the workers group. Its containerd (the lab runs one on every worker) is not its runtime.
+  writeFileSync(join(work, 'host_vars', 'p1.yaml'), 'container_runtime: crio\nnode_trust_containers_dropin: true\n');
+  // Podman in nested overlays needs vfs; the pull credential in a 0600 auth file (never on a command line).
+  await lab.writeFile('p1', '/etc/containers/storage.conf', '[storage]\ndriver = "vfs"\nrunroot = "/run/containers/storage"\ngraphroot = "/var/lib/containers/storage"\n');
+  await lab.writeFile('p1', AUTHFILE, JSON.stringify({ auths: { [ADDRESS]: { auth: Buffer.from(`alice:${PASSWORD}`).toString('base64') } } }), 0o600);
+  await lab.writeFile('p1', USER_DROPIN, USER_DROPIN_TEXT);
+});
+
+test.after.always(async () => {
+  await lab?.down();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+serial('before: Podman on p1 knows nothing of the registry (no drop-in entry); Debian\'s own drop-in is there', async (t) => {
+  t.false(ADDRESS in (await podmanRegistries()));
+  t.regex((await lab.readFile('p1', `${DROPIN_DIR}/shortnames.conf`)) ?? '', /\[aliases\]/);
+});
+
+serial('check: every host planned, exit 8 with --detailed-exitcode, nothing written', async (t) => {
+  const before = await fingerprints();
+  const r = await site(['--check', '--detailed-exitcode']);
+  t.is(r.code, 8, output(r));
+  for (const host of HOSTS) t.is(r.report.recap[host]?.failed, 0, host);
+  t.true(changedSteps(r, 'p1').some((s) => /crio CA for/.test(s)), changedSteps(r, 'p1').join(', '));
+  t.false(changedSteps(r, 'p1').some((s) => /^containerd-trust/.test(s)), 'containerd-trust plans nothing on the Podman node');
+  t.deepEqual(await fingerprints(), before);
+});
+
+serial('one run converges the mixed inventory: each host gets its runtime\'s trust, p1\'s containerd and other drop-ins untouched', async (t) => {
+  const p1Containerd = await fingerprint(lab, 'p1', CONTAINERD);
+  const p1Restarts = await containerdRestarts('p1');
+  const others = { user: await lab.readFile('p1', USER_DROPIN), debian: await lab.readFile('p1', `${DROPIN_DIR}/shortnames.conf`) };
+  const r = await site();
+  t.is(r.code, 0, output(r));
+  for (const host of HOSTS) t.is(r.report.recap[host]?.failed, 0, host);
+  const ca = (await lab.readFile('cp1', '/registry/certs/ca.crt'))!;
+  t.regex(ca, /BEGIN CERTIFICATE/);
+  // w1: containerd (config_path + certs.d), restarted once for config.toml
+  t.regex((await lab.readFile('w1', '/etc/containerd/config.toml'))!, /config_path = "\/etc\/containerd\/certs\.d"/);
+  t.is(await lab.readFile('w1', `/etc/containerd/certs.d/${ADDRESS}/ca.crt`), ca);
+  // p1: containers/image trust and the drop-in; nothing of containerd's, no containerd restart
+  t.is(await lab.readFile('p1', CONTAINERS_CA), ca);
+  t.is(await lab.readFile('p1', DROPIN), `# Managed by regplay (node-trust): containers/image (CRI-O, Podman, Buildah, Skopeo) reads this on\n# every pull, no restart needed. TLS is verified with the CA in /etc/containers/certs.d/<address>/.\n\n[[registry]]\nprefix = "${ADDRESS}"\nlocation = "${ADDRESS}"\ninsecure = false\n`);
+  t.is(await lab.readFile('p1', USER_DROPIN), others.user);
+  t.is(await lab.readFile('p1', `${DROPIN_DIR}/shortnames.conf`), others.debian);
+  t.is(await fingerprint(lab, 'p1', CONTAINERD), p1Containerd, 'p1: containerd config untouched, no containerd certs.d');
+  t.is(await containerdRestarts('p1'), p1Restarts, 'p1: containerd not restarted');
+  t.false(r.report.events.some((e) => e.host === 'p1' && e.role === 'containerd-trust' && e.status === 'changed'));
+  // b1: Docker's certs.d and login
+  t.is(await lab.readFile('b1', `/etc/docker/certs.d/${ADDRESS}/ca.crt`), ca);
+  t.is((await lab.sh('b1', 'stat -c %a /root/.docker/config.json')).trim(), '600');
+});
+
+serial('real clients: b1 pushes with skopeo, w1 pulls with containerd, p1 with podman through /etc/containers/certs.d; Podman read the drop-in', async (t) => {
+  await buildImage(lab, 'b1', '/root/oci-mixed');
+  const push = await lab.exec('b1', `skopeo copy --retry-times 0 oci:/root/oci-mixed:1 docker://${IMAGE}`);
+  t.is(push.code, 0, push.stderr);
+  await lab.writeFile('w1', '/root/.registry-credential', `alice:${PASSWORD}`, 0o600);
+  const ctr = await lab.exec('w1', `ctr image pull --hosts-dir /etc/containerd/certs.d --user "$(cat /root/.registry-credential)" ${IMAGE}`);
+  t.is(ctr.code, 0, ctr.stderr);
+  // p1 has no other trust for the registry: no /etc/docker/certs.d, no ~/.config/containers
+  t.is((await lab.exec('p1', `test -e /etc/docker/certs.d/${ADDRESS} || test -e /root/.config/containers`)).code, 1);
+  const pull = await podmanPull();
+  t.is(pull.code, 0, pull.stderr);
+  t.regex((await lab.sh('p1', `podman image inspect --format '{{.Digest}}' ${IMAGE}`)).trim(), /^sha256:/);
+  t.like((await podmanRegistries())[ADDRESS], { Location: ADDRESS, Insecure: false, Blocked: false });
+  // the trust is the role's: with another (empty) certificate directory the pull is refused
+  const untrusted = await lab.exec('p1', `podman rmi -f ${IMAGE} >/dev/null 2>&1; podman pull --cert-dir /nonexistent --authfile ${AUTHFILE} ${IMAGE}`);
+  t.not(untrusted.code, 0);
+  t.regex(untrusted.stderr, /x509|certificate/);
+});
+
+serial('apply again: changed=0 on every host, nothing rewritten, containerd not restarted', async (t) => {
+  const before = await fingerprints();
+  const restarts = Object.fromEntries(await Promise.all(HOSTS.map(async (h) => [h, await containerdRestarts(h)] as const)));
+  const r = await site();
+  t.is(r.code, 0, output(r));
+  for (const host of HOSTS) t.is(r.report.recap[host]?.changed, 0, `${host}: ${changedSteps(r, host).join(', ')}`);
+  t.deepEqual(await fingerprints(), before);
+  for (const host of HOSTS) t.is(await containerdRestarts(host), restarts[host], host);
+});
+
+serial('drift gate on p1: --tags node-trust --check exits 8 naming only p1 (nothing written); --limit p1 heals only p1; the gate is then 0', async (t) => {
+  await lab.sh('p1', `rm -f ${CONTAINERS_CA} ${DROPIN}`);
+  t.not((await podmanPull()).code, 0, 'without the CA the pull is refused');
+  const untouched = { cp1: await fingerprint(lab, 'cp1', WATCHED.cp1!), w1: await fingerprint(lab, 'w1', WATCHED.w1!), b1: await fingerprint(lab, 'b1', WATCHED.b1!) };
+  const p1Before = await fingerprint(lab, 'p1', PODMAN);
+
+  const gate = await site(['--tags', 'node-trust', '--check', '--detailed-exitcode']);
+  t.is(gate.code, 8, output(gate));
+  t.true(gate.report.recap.p1!.changed > 0);
+  for (const host of ['cp1', 'w1']) t.is(gate.report.recap[host]?.changed ?? 0, 0, host);
+  t.is(await fingerprint(lab, 'p1', PODMAN), p1Before, 'the gate wrote nothing');
+
+  const heal = await site(['--limit', 'p1']);
+  t.is(heal.code, 0, output(heal));
+  t.deepEqual(changedSteps(heal, 'p1').sort(), [`node-trust: containers registries.conf.d drop-in for ${ADDRESS}`, `node-trust: crio CA for ${ADDRESS}`]);
+  for (const host of ['cp1', 'w1', 'b1']) t.is(changedSteps(heal, host).length, 0, host);
+  t.is(await fingerprint(lab, 'cp1', WATCHED.cp1!), untouched.cp1);
+  t.is(await fingerprint(lab, 'w1', WATCHED.w1!), untouched.w1);
+  t.is(await fingerprint(lab, 'b1', WATCHED.b1!), untouched.b1);
+  const pull = await podmanPull();
+  t.is(pull.code, 0, pull.stderr);
+
+  t.is((await site(['--tags', 'node-trust', '--check', '--detailed-exitcode'])).code, 0);
+});
+
+serial('a drop-in of the user that already declares the registry differently fails p1 only (exit 2), nothing written there; the others converge', async (t) => {
+  const theirs = `[[registry]]\nlocation = "${ADDRESS}"\ninsecure = true\n`;
+  await lab.writeFile('p1', `${DROPIN_DIR}/99-theirs.conf`, theirs);
+  await lab.sh('p1', `rm -f ${DROPIN}`);
+  await lab.sh('w1', `rm -f ${CONTAINERS_CA}`);
+  const r = await site();
+  t.is(r.code, 2, output(r));
+  t.is(r.report.recap.p1?.failed, 1);
+  for (const host of ['cp1', 'w1', 'b1']) t.is(r.report.recap[host]?.failed, 0, host);
+  t.regex(output(r), new RegExp(`${DROPIN_DIR}/99-theirs\\.conf already has a \\[\\[registry\\]\\] table for registry\\.lab:5000`));
+  t.is(await lab.readFile('p1', DROPIN), null, 'nothing written');
+  t.is(await lab.readFile('p1', `${DROPIN_DIR}/99-theirs.conf`), theirs);
+  t.regex((await lab.readFile('w1', CONTAINERS_CA)) ?? '', /BEGIN CERTIFICATE/, 'w1 converged');
+  await lab.sh('p1', `rm -f ${DROPIN_DIR}/99-theirs.conf`);
+  t.is((await site(['--limit', 'p1'])).code, 0);
+});
