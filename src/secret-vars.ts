@@ -8,6 +8,8 @@ export type SecretPlace =
   | { kind: 'value' }
   /** One field of every entry of a list (`registry_users[].password`). */
   | { kind: 'list-field'; field: string }
+  /** Named fields of a mapping (`registry_storage_s3.secretkey`). */
+  | { kind: 'fields'; fields: readonly string[] }
   /** The user:password part of a URL; a URL without one holds no secret. */
   | { kind: 'url-credentials' };
 
@@ -24,6 +26,10 @@ export const SECRET_VARIABLES: Readonly<Record<string, SecretVariable>> = {
   become_password: become,
   ansible_become_password: become,
   ansible_become_pass: become,
+  registry_storage_s3: { place: { kind: 'fields', fields: ['accesskey', 'secretkey'] }, what: 'an S3 access key' },
+  registry_storage_gcs: { place: { kind: 'fields', fields: ['keyfile'] }, what: 'a GCS service account key' },
+  registry_storage_azure: { place: { kind: 'fields', fields: ['accountkey'] }, what: 'an Azure storage account key' },
+  registry_redis_password: { place: { kind: 'value' }, what: 'the Redis password' },
   http_proxy: { place: { kind: 'url-credentials' }, what: 'a proxy URL with credentials' },
   https_proxy: { place: { kind: 'url-credentials' }, what: 'a proxy URL with credentials' },
 };
@@ -36,6 +42,7 @@ export function isSecretVariable(name: string): boolean {
 export function isSecretPath(path: ReadonlyArray<string | number>): boolean {
   const entry = SECRET_VARIABLES[String(path[0])];
   if (!entry || !isSecretVariable(String(path[0]))) return false;
+  if (entry.place.kind === 'fields') return path.length < 2 || entry.place.fields.includes(String(path[1]));
   return entry.place.kind !== 'list-field' || path.length < 3 || path[2] === entry.place.field;
 }
 
@@ -64,6 +71,9 @@ export function plainSecrets(name: string, value: unknown): PlainSecret[] {
       return plain(value) ? [{ name, path: name, key: name, what }] : [];
     case 'url-credentials':
       return typeof value === 'string' && USERINFO.test(value.trim()) ? [{ name, path: name, key: name, what }] : [];
+    case 'fields':
+      if (!value || typeof value !== 'object' || Array.isArray(value)) return [];
+      return place.fields.filter((f) => plain((value as Record<string, unknown>)[f])).map((f) => ({ name, path: `${name}.${f}`, key: f, what }));
     case 'list-field':
       if (!Array.isArray(value)) return [];
       return value.flatMap((item, i) =>

@@ -16,14 +16,20 @@ const byMajor: Record<number, string> = {
 
 /** The tag's major version ("registry:2.8.3" → 2, "registry" / ":latest" → 3), or undefined. */
 export function imageMajor(image: string): number | undefined {
+  return imageVersion(image).major;
+}
+
+/** The tag's major and minor version, as far as the tag says ("registry:3" → {major: 3}). */
+export function imageVersion(image: string): { major?: number; minor?: number } {
   const withoutDigest = image.split('@')[0]!;
   const lastSlash = withoutDigest.lastIndexOf('/');
   const colon = withoutDigest.indexOf(':', lastSlash + 1);
-  if (colon < 0) return image.includes('@') ? undefined : 3;
+  if (colon < 0) return image.includes('@') ? {} : { major: 3 };
   const tag = withoutDigest.slice(colon + 1);
-  if (tag === 'latest') return 3;
-  const m = /^v?(\d+)(?:[.-]|$)/.exec(tag);
-  return m ? Number(m[1]) : undefined;
+  if (tag === 'latest') return { major: 3 };
+  const m = /^v?(\d+)(?:\.(\d+))?(?:[.-]|$)/.exec(tag);
+  if (!m) return {};
+  return m[2] === undefined ? { major: Number(m[1]) } : { major: Number(m[1]), minor: Number(m[2]) };
 }
 
 export function configLocation(image: string, override?: string | null): ConfigLocation {

@@ -11,6 +11,7 @@ import { K8S_GROUP, k8sHost, REGISTRY_K8S_FACT } from '../_shared/k8s.js';
 import { registryTls } from '../_shared/pki.js';
 import { parseVars } from '../_shared/vars.js';
 import { configLocation } from './image.js';
+import { redisName } from './redis.js';
 import { pullSecretEntries, registryObjects, sharedNamespaces, type RegistryInputs } from './objects.js';
 import { k8sApplyVars, type K8sApplyVars } from './vars.js';
 import { defineRole } from '../_shared/role.js';
@@ -44,11 +45,14 @@ export function k8sResource(v: K8sApplyVars, objects: K8sState['objects']): K8sS
     name: 'registry objects',
     kubectl: { path: v.kubectl_path, ...(v.kubeconfig ? { kubeconfig: v.kubeconfig } : {}), fieldManager: FIELD_MANAGER },
     objects,
-    waitRollout: [{ name: v.registry_app_name, namespace: v.registry_namespace, timeoutSeconds: v.registry_rollout_timeout, podSelector: `app.kubernetes.io/name=${v.registry_app_name}` }],
+    waitRollout: [
+      ...(v.registry_redis === 'managed' ? [{ name: redisName(v), namespace: v.registry_namespace, timeoutSeconds: v.registry_rollout_timeout, podSelector: `app.kubernetes.io/name=${redisName(v)}` }] : []),
+      { name: v.registry_app_name, namespace: v.registry_namespace, timeoutSeconds: v.registry_rollout_timeout, podSelector: `app.kubernetes.io/name=${v.registry_app_name}` },
+    ],
     // A claim bound to our own PV (class "") can never be resized: the PersistentVolumeClaimResize
     // admission refuses it ("only dynamically provisioned pvc can be resized"). The PV's capacity
     // follows registry_storage_size; the claim keeps the size it was created with.
-    ...(v.registry_storage_kind === 'pvc' ? {} : { createOnly: [{ kind: 'PersistentVolumeClaim', namespace: v.registry_namespace, name: v.registry_storage_pvc, path: ['spec', 'resources', 'requests', 'storage'] }] }),
+    ...(v.registry_storage_kind !== 'hostpath' && v.registry_storage_kind !== 'nfs' ? {} : { createOnly: [{ kind: 'PersistentVolumeClaim', namespace: v.registry_namespace, name: v.registry_storage_pvc, path: ['spec', 'resources', 'requests', 'storage'] }] }),
     immutable: [
       {
         kind: 'PersistentVolumeClaim',

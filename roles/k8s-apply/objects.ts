@@ -9,7 +9,10 @@ import type { K8sObject, K8sState } from '../../src/resources/types.js';
 import { reveal, Secret } from '../../src/secret.js';
 import { ingressHost, registryAddresses } from '../_shared/vars.js';
 import { ingressAnnotations } from './ingress.js';
-import { configLocation } from './image.js';
+import { configLocation, imageMajor } from './image.js';
+import { withStorageConfig } from './storage-config.js';
+import { isObjectStorage, storageCredentials, GCS_KEY_DIR, type Credential } from './object-storage.js';
+import { redisCredentials, redisName, REDIS_PORT } from './redis.js';
 import type { K8sApplyVars } from './vars.js';
 
 export type Render = (name: string, data: object) => string;
@@ -28,14 +31,15 @@ export function registryObjects(render: Render, v: K8sApplyVars, inputs: Registr
   const namespace = v.registry_namespace;
   const tpl = (name: string, data: object): K8sObject => parse(render(`k8s/${name}.yaml.hbs`, quoted(data))) as K8sObject;
   const config = configLocation(v.registry_image, v.registry_config_path);
-  const configText = render('k8s/registry-config.yml.hbs', quoted({
+  const major = v.registry_config_path ? undefined : imageMajor(v.registry_image);
+  const configText = withStorageConfig(render('k8s/registry-config.yml.hbs', quoted({
     dataDir: mounts.data,
     addr: `:${v.registry_port}`,
     tlsCert: `${mounts.tls}/tls.crt`,
     tlsKey: `${mounts.tls}/tls.key`,
     htpasswdPath: `${mounts.auth}/htpasswd`,
     realm: v.registry_auth_realm,
-  }));
+  })), v, major);
   const htpasswd = reveal(inputs.htpasswd);
 
   const namespaces = unique([namespace, ...v.registry_pull_namespaces]).map((ns) => tpl('namespace', { namespace: ns, app: ns === namespace ? app : undefined }));
@@ -48,6 +52,10 @@ export function registryObjects(render: Render, v: K8sApplyVars, inputs: Registr
   const configMap = tpl('configmap', { name: v.registry_config_map, namespace, app, configKey: basename(config.path), config: configText });
 
   const storage = storageObjects(tpl, v);
+  const credentials: Credential[] = [...storageCredentials(v), ...redisCredentials(v)];
+  const credentialSecret = credentials.length ? [tpl('secret-storage', { name: v.registry_storage_secret, namespace, app, keys: credentials.map((c) => c.key), placeholder })] : [];
+  for (const secret of credentialSecret) secret.data = Object.fromEntries(credentials.map((c) => [c.key, new Secret(base64(c.value.reveal()), c.key)]));
+  const credentialFiles = credentials.filter((c): c is Credential & { file: string } => 'file' in c);
 
   const deployment = tpl('deployment', {
     name: app,
@@ -60,7 +68,9 @@ export function registryObjects(render: Render, v: K8sApplyVars, inputs: Registr
     requests: entries(v.registry_resources.requests),
     limits: entries(v.registry_resources.limits ?? {}),
     nodeSelector: entries(v.registry_node_selector ?? {}).map(({ name, value }) => ({ key: name, value })),
-    configHash: configHash([configText, inputs.tls.crt, inputs.tls.key.reveal(), htpasswd]),
+    configHash: configHash([configText, inputs.tls.crt, inputs.tls.key.reveal(), htpasswd, ...credentials.map((c) => `${c.key}=${c.value.reveal()}`)]),
+    env: credentials.flatMap((c) => ('env' in c ? [{ name: c.env, secret: v.registry_storage_secret, key: c.key }] : [])),
+    credentialFiles: credentialFiles.length ? { dir: GCS_KEY_DIR, secret: v.registry_storage_secret, items: credentialFiles.map((c) => c.key) } : undefined,
     configDir: dirname(config.path),
     tlsDir: mounts.tls,
     authDir: mounts.auth,
@@ -68,7 +78,7 @@ export function registryObjects(render: Render, v: K8sApplyVars, inputs: Registr
     configMap: v.registry_config_map,
     tlsSecret: v.registry_tls_secret,
     authSecret: v.registry_auth_secret,
-    claim: v.registry_storage_pvc,
+    claim: isObjectStorage(v.registry_storage_kind) ? undefined : v.registry_storage_pvc,
     uid: v.registry_uid,
     gid: v.registry_gid,
   });
@@ -88,7 +98,9 @@ export function registryObjects(render: Render, v: K8sApplyVars, inputs: Registr
     return secret;
   });
 
-  return [...namespaces, ...storage, tlsSecret, authSecret, configMap, deployment, service, ...ingress, ...pull];
+  const redis = v.registry_redis === 'managed' ? managedRedis(tpl, v) : [];
+
+  return [...namespaces, ...storage, tlsSecret, authSecret, ...credentialSecret, configMap, deployment, service, ...redis, ...ingress, ...pull];
 }
 
 /**
@@ -120,7 +132,19 @@ function storageObjects(tpl: Tpl, v: K8sApplyVars): K8sObject[] {
       return [tpl('pv', { ...common, ...claimRef, name: v.registry_storage_pv, hostPath: v.registry_storage_host_path }), claim(v.registry_storage_pv)];
     case 'nfs':
       return [tpl('pv', { ...common, ...claimRef, name: v.registry_storage_pv, nfs: { server: v.registry_storage_nfs_server, path: v.registry_storage_nfs_path } }), claim(v.registry_storage_pv)];
+    // object storage: the bucket holds the images, no volume
+    case 's3':
+    case 'gcs':
+    case 'azure':
+      return [];
   }
+}
+
+/** A small Redis for the cache (no persistence: a cache refills), and its Service. */
+function managedRedis(tpl: Tpl, v: K8sApplyVars): K8sObject[] {
+  const name = redisName(v);
+  const common = { name, namespace: v.registry_namespace, app: name, partOf: v.registry_app_name, port: REDIS_PORT };
+  return [tpl('redis-deployment', { ...common, image: v.registry_redis_image, passwordSecret: v.registry_redis_password ? v.registry_storage_secret : undefined }), tpl('redis-service', common)];
 }
 
 /** The pull Secret's `.dockerconfigjson` for every address (plaintext: only ever wrapped in a Secret). */

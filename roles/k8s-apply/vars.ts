@@ -3,6 +3,9 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { dnsLabel, dnsName, flag, listOf, registryCore, secret, wholeNumber } from '../_shared/vars.js';
 import { canonicalQuantity, quantityNumber } from './quantity.js';
+import { imageVersion } from './image.js';
+import { azureVars, gcsVars, objectStorageProblems, s3Vars } from './object-storage.js';
+import { redisProblems } from './redis.js';
 
 const quantity = z
   .union([z.string(), z.number()])
@@ -49,7 +52,7 @@ export const k8sApplyVars = registryCore
     registry_image: imageRef,
     registry_config_path: absolutePath.nullish(),
     registry_auth_realm: z.string().min(1),
-    registry_storage_kind: z.enum(['pvc', 'hostpath', 'nfs']),
+    registry_storage_kind: z.enum(['pvc', 'hostpath', 'nfs', 's3', 'gcs', 'azure']),
     registry_storage_size: quantity,
     registry_storage_class: dnsName.nullish(),
     registry_storage_pvc: dnsName,
@@ -57,6 +60,16 @@ export const k8sApplyVars = registryCore
     registry_storage_host_path: absolutePath,
     registry_storage_nfs_server: z.string().min(1).nullish(),
     registry_storage_nfs_path: absolutePath.nullish(),
+    registry_storage_s3: s3Vars.nullish(),
+    registry_storage_gcs: gcsVars.nullish(),
+    registry_storage_azure: azureVars.nullish(),
+    registry_storage_secret: dnsName,
+    registry_storage_redirect: flag,
+    registry_redis: z.enum(['none', 'external', 'managed']),
+    registry_redis_addr: z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port, e.g. redis.example.internal:6379').nullish(),
+    registry_redis_password: secret.nullish(),
+    registry_redis_db: wholeNumber.min(0, 'must be a Redis database number >= 0'),
+    registry_redis_image: imageRef,
     registry_resources: z
       .object({
         requests: z.record(quantity),
@@ -94,6 +107,9 @@ export const k8sApplyVars = registryCore
       if (!v.registry_storage_nfs_server) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['registry_storage_nfs_server'], message: 'is required when registry_storage_kind is nfs' });
       if (!v.registry_storage_nfs_path) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['registry_storage_nfs_path'], message: 'is required when registry_storage_kind is nfs' });
     }
+    const version = v.registry_config_path ? {} : imageVersion(v.registry_image);
+    for (const [path, message] of objectStorageProblems(v, version.major)) ctx.addIssue({ code: z.ZodIssueCode.custom, path, message });
+    for (const [name, message] of redisProblems(v, version)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [name], message });
     for (const [res, req] of Object.entries(v.registry_resources.requests)) {
       const lim = v.registry_resources.limits?.[res];
       if (lim !== undefined && quantityNumber(req) > quantityNumber(lim))
