@@ -67,6 +67,10 @@ test('every variable of the secret table is refused as plain text, naming it and
     [`become_password: ${value}`, /become_password/],
     [`http_proxy: http://ci:${value}@proxy.lab:3128`, /http_proxy is a proxy URL with credentials, given as plain text/],
     [`https_proxy: ci:${value}@proxy.lab:3128`, /https_proxy is a proxy URL with credentials/],
+    [`registry_storage_s3:\n  bucket: b\n  region: r\n  accesskey: !env HOME\n  secretkey: ${value}`, /registry_storage_s3\.secretkey is an S3 access key, given as plain text \(its value is not shown\)\n\s+-> write `secretkey: !env NAME`/],
+    [`registry_storage_gcs:\n  bucket: b\n  keyfile: ${value}`, /registry_storage_gcs\.keyfile is a GCS service account key, given as plain text/],
+    [`registry_storage_azure:\n  accountname: a\n  accountkey: ${value}`, /registry_storage_azure\.accountkey is an Azure storage account key, given as plain text/],
+    [`registry_redis_password: ${value}`, /registry_redis_password is the Redis password, given as plain text/],
   ];
   t.is(cases.length, Object.keys(SECRET_VARIABLES).length - 2, 'every entry but the two Ansible aliases of become_password');
   for (const [hostVars, message] of cases) {
