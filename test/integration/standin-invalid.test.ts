@@ -77,21 +77,38 @@ interface Row {
   bad: Obj;
   /** The API server's message for it, as kubectl prints it. */
   message: string;
+  /**
+   * The HTTP status: 422 (reason Invalid, apierrors.NewInvalid from validation) unless said; 500 (no
+   * reason) for what fails before validation; 403 (reason Forbidden) for admission.
+   */
+  status?: 500 | 403;
 }
 
 const rows: Row[] = [
   // --- the audit's objects (issue 18) ---
-  { title: 'replicas: "one" (OpenAPI: integer)', bad: changed(deployment, (d) => (d.spec.replicas = 'one')), message: 'spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"' },
   {
-    title: 'a string containerPort (OpenAPI: integer)',
-    bad: changed(deployment, (d) => (container(d).ports[0].containerPort = '5000')),
-    message: 'spec.template.spec.containers[0].ports[0].containerPort: Invalid value: "string": spec.template.spec.containers[0].ports[0].containerPort in body must be of type integer: "string"',
+    title: 'replicas: "one" (structured-merge-diff typed/validate.go validateScalar: OpenAPI integer)',
+    bad: changed(deployment, (d) => (d.spec.replicas = 'one')),
+    status: 500,
+    message: 'failed to create typed patch object (default/registry; apps/v1, Kind=Deployment): .spec.replicas: expected numeric (int or float), got string',
   },
-  { title: 'strategy.type: Recreat (OpenAPI enum)', bad: changed(deployment, (d) => (d.spec.strategy.type = 'Recreat')), message: 'spec.strategy.type: Unsupported value: "Recreat": supported values: "Recreate", "RollingUpdate"' },
   {
-    title: 'duplicate container names (validation.go validateContainers: field.Duplicate)',
+    title: 'a string containerPort (validateScalar; the item named by its list-map keys, protocol defaulted)',
+    bad: changed(deployment, (d) => (container(d).ports[0].containerPort = '5000')),
+    status: 500,
+    message:
+      'failed to create typed patch object (default/registry; apps/v1, Kind=Deployment): .spec.template.spec.containers[name="registry"].ports[containerPort="5000",protocol="TCP"].containerPort: expected numeric (int or float), got string',
+  },
+  {
+    title: 'strategy.type: Recreat (apps validation ValidateDeploymentStrategy: NotSupported on spec.strategy, the internal struct printed %#v)',
+    bad: changed(deployment, (d) => (d.spec.strategy.type = 'Recreat')),
+    message: 'spec.strategy: Unsupported value: apps.DeploymentStrategy{Type:"Recreat", RollingUpdate:(*apps.RollingUpdateDeployment)(nil)}: supported values: "Recreate", "RollingUpdate"',
+  },
+  {
+    title: 'duplicate container names (typed/validate.go visitListItems: the list-map key name, before validation.go)',
     bad: changed(deployment, (d) => d.spec.template.spec.containers.push({ name: 'registry', image: 'busybox:1.36' })),
-    message: 'spec.template.spec.containers[1].name: Duplicate value: "registry"',
+    status: 500,
+    message: 'failed to create typed patch object (default/registry; apps/v1, Kind=Deployment): .spec.template.spec.containers: duplicate entries for key [name="registry"]',
   },
   {
     title: 'a volume with two sources (validation.go validateVolumeSource)',
@@ -118,7 +135,12 @@ const rows: Row[] = [
     bad: changed(service, (s) => (s.spec.externalIPs = ['registry.local'])),
     message: 'spec.externalIPs[0]: Invalid value: "registry.local": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)',
   },
-  { title: 'a numeric ConfigMap value (OpenAPI: map of strings)', bad: changed(configMap, (c) => (c.data.port = 5000)), message: 'data.port: Invalid value: "integer": data.port in body must be of type string: "integer"' },
+  {
+    title: 'a numeric ConfigMap value (validateScalar: OpenAPI map of strings)',
+    bad: changed(configMap, (c) => (c.data.port = 5000)),
+    status: 500,
+    message: 'failed to create typed patch object (default/registry-config; /v1, Kind=ConfigMap): .data.port: expected string, got &value.valueUnstructured{Value:5000}',
+  },
   {
     title: 'Secret key a/b (validation.go ValidateSecret: IsConfigMapKey)',
     bad: changed(secret, (s) => (s.data['a/b'] = 'eA==')),
@@ -176,12 +198,23 @@ const rows: Row[] = [
   { title: 'a Secret over 1 MiB (ValidateSecret: MaxSecretSize)', bad: changed(secret, (s) => (s.data.big = Buffer.alloc(1024 * 1024 + 1, 'x').toString('base64'))), message: 'data: Too long: must have at most 1048576 bytes' },
   { title: 'persistentVolumeReclaimPolicy: Keep (OpenAPI enum)', bad: changed(pv, (p) => (p.spec.persistentVolumeReclaimPolicy = 'Keep')), message: 'spec.persistentVolumeReclaimPolicy: Unsupported value: "Keep": supported values: "Delete", "Recycle", "Retain"' },
   { title: 'hostPath.type: Dir (OpenAPI enum)', bad: changed(pv, (p) => (p.spec.hostPath.type = 'Dir')), message: 'spec.hostPath.type: Unsupported value: "Dir": supported values: "", "BlockDevice", "CharDevice", "Directory", "DirectoryOrCreate"' },
-  { title: 'targetPort: true (OpenAPI: int-or-string)', bad: changed(service, (s) => (s.spec.ports[0].targetPort = true)), message: 'spec.ports[0].targetPort: Invalid value: "boolean": spec.ports[0].targetPort in body must be of type string or integer: "boolean"' },
+  {
+    title: 'targetPort: true (untyped to structured-merge-diff; intstr.IntOrString.UnmarshalJSON in Scheme.unstructuredToTyped)',
+    bad: changed(service, (s) => (s.spec.ports[0].targetPort = true)),
+    status: 500,
+    message: 'failed to convert new object (default/registry; /v1, Kind=Service) to proper version: unable to convert unstructured object to /v1, Kind=Service: json: cannot unmarshal bool into Go value of type int32',
+  },
   { title: 'a PV with two sources (validatePersistentVolumeSpec)', bad: changed(pv, (p) => (p.spec.nfs = { server: '10.0.0.9', path: '/exports' })), message: 'spec.nfs: Forbidden: may not specify more than 1 volume type' },
   { title: 'a PV with no source', bad: changed(pv, (p) => delete p.spec.hostPath), message: 'spec: Required value: must specify a volume type' },
   { title: 'an NFS PV with a relative path', bad: changed(pv, (p) => (delete p.spec.hostPath, (p.spec.nfs = { server: '10.0.0.9', path: 'exports' }))), message: 'spec.nfs.path: Invalid value: "exports": must be an absolute path' },
   { title: 'a PVC without accessModes (ValidatePersistentVolumeClaimSpec)', bad: changed(pvc, (c) => delete c.spec.accessModes), message: 'spec.accessModes: Required value: at least 1 access mode is required' },
-  { title: 'a PVC size that is no quantity (resource.ParseQuantity)', bad: changed(pvc, (c) => (c.spec.resources.requests.storage = '10 GB')), message: 'Invalid value: "10 GB": quantities must match the regular expression' },
+  {
+    title: 'a PVC size that is no quantity (resource.Quantity.UnmarshalJSON: ErrFormatWrong, in Scheme.unstructuredToTyped)',
+    bad: changed(pvc, (c) => (c.spec.resources.requests.storage = '10 GB')),
+    status: 500,
+    message:
+      "failed to convert new object (default/registry-data; /v1, Kind=PersistentVolumeClaim) to proper version: unable to convert unstructured object to /v1, Kind=PersistentVolumeClaim: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+  },
   { title: 'imagePullPolicy: Sometimes (OpenAPI enum)', bad: changed(deployment, (d) => (container(d).imagePullPolicy = 'Sometimes')), message: 'spec.template.spec.containers[0].imagePullPolicy: Unsupported value: "Sometimes": supported values: "Always", "IfNotPresent", "Never"' },
   { title: 'containerPort 70000 (IsValidPortNum)', bad: changed(deployment, (d) => (container(d).ports[0].containerPort = 70000)), message: 'spec.template.spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive' },
   { title: 'a volumeMount of no volume (validateVolumeMounts)', bad: changed(deployment, (d) => (container(d).volumeMounts[0].name = 'nope')), message: 'spec.template.spec.containers[0].volumeMounts[0].name: Not found: "nope"' },
@@ -192,7 +225,12 @@ const rows: Row[] = [
     message: 'spec.template.spec.containers[0].resources.requests: Invalid value: "2Gi": must be less than or equal to memory limit of 1Gi',
   },
   { title: 'restartPolicy: OnFailure in a Deployment (ValidatePodTemplateSpecForReplicaSet)', bad: changed(deployment, (d) => (d.spec.template.spec.restartPolicy = 'OnFailure')), message: 'spec.template.spec.restartPolicy: Unsupported value: "OnFailure": supported values: "Always"' },
-  { title: 'two volumes of one name (ValidateVolumes)', bad: changed(deployment, (d) => d.spec.template.spec.volumes.push({ name: 'data', emptyDir: {} })), message: 'spec.template.spec.volumes[1].name: Duplicate value: "data"' },
+  {
+    title: 'two volumes of one name (visitListItems: the list-map key name, before ValidateVolumes)',
+    bad: changed(deployment, (d) => d.spec.template.spec.volumes.push({ name: 'data', emptyDir: {} })),
+    status: 500,
+    message: 'failed to create typed patch object (default/registry; apps/v1, Kind=Deployment): .spec.template.spec.volumes: duplicate entries for key [name="data"]',
+  },
   { title: 'an Ingress host that is an IP (validateIngressRules)', bad: changed(ingress, (i) => (i.spec.rules[0].host = '10.0.0.5')), message: 'spec.rules[0].host: Invalid value: "10.0.0.5": must be a DNS name, not an IP address' },
   { title: 'an Ingress Prefix path that is relative', bad: changed(ingress, (i) => (i.spec.rules[0].http.paths[0].path = 'v2')), message: 'spec.rules[0].http.paths[0].path: Invalid value: "v2": must be an absolute path' },
   { title: 'a StorageClass without provisioner (ValidateStorageClass; OpenAPI required)', bad: changed(storageClass('fast'), (c) => delete c.provisioner), message: 'provisioner: Required value' },
@@ -231,15 +269,34 @@ const rows: Row[] = [
     title: 'growing a PVC bound to a static PV without a class',
     before: [changed(pv, (p) => (p.spec.capacity.storage = '20Gi')), pvc],
     bad: changed(pvc, (c) => (c.spec.resources.requests.storage = '20Gi')),
+    status: 403,
     message: 'persistentvolumeclaims "registry-data" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize',
   },
   {
     title: 'growing a PVC whose StorageClass has no allowVolumeExpansion',
     before: [storageClass('fixed'), changed(pvc, (c) => ((c.spec.storageClassName = 'fixed'), delete c.spec.volumeName))],
     bad: changed(pvc, (c) => ((c.spec.storageClassName = 'fixed'), delete c.spec.volumeName, (c.spec.resources.requests.storage = '20Gi'))),
+    status: 403,
     message: 'persistentvolumeclaims "registry-data" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize',
   },
 ];
+
+/**
+ * What each status looks like. 422: apierrors.NewInvalid (reason Invalid). 500: a plain Go error
+ * (structured-merge-diff's typed patch, the Go conversion) that responsewriters.ErrorToAPIStatus turns
+ * into a Status without reason (kubernetes#122480 shows one such answer). 403: admission.NewForbidden.
+ */
+const STATUS = {
+  422: { reason: 'Invalid', kubectl: undefined },
+  500: { reason: undefined, kubectl: 'Error from server: ' },
+  403: { reason: 'Forbidden', kubectl: 'Error from server (Forbidden): ' },
+} as const;
+
+const PLURAL: Record<string, string> = { Deployment: 'deployments', Service: 'services', ConfigMap: 'configmaps', Secret: 'secrets', Ingress: 'ingresses', PersistentVolume: 'persistentvolumes', PersistentVolumeClaim: 'persistentvolumeclaims', StorageClass: 'storageclasses' };
+function resourcePath(o: Obj): string {
+  const base = o.apiVersion.includes('/') ? `/apis/${o.apiVersion}` : `/api/${o.apiVersion}`;
+  return `${base}${o.metadata.namespace ? `/namespaces/${o.metadata.namespace}` : ''}/${PLURAL[o.kind]}/${o.metadata.name}`;
+}
 
 const cluster = (o: Obj) => !o.metadata.namespace;
 const getArgs = (o: Obj) => ['get', `${o.kind.toLowerCase()}.${o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : ''}`.replace(/\.$/, ''), o.metadata.name, ...(cluster(o) ? [] : ['-n', o.metadata.namespace]), '-o', 'json', '--ignore-not-found'];
@@ -269,7 +326,16 @@ for (const [i, row] of rows.entries()) {
       const stored = await api.kubectl(getArgs(row.bad));
       const r = await api.apply([row.bad]);
       t.not(r.code, 0, `row ${i} was accepted`);
-      t.true(r.stderr.includes(row.message), `expected: ${row.message}\n     got: ${r.stderr}`);
+      // kubectl's StandardErrorMessage: an Invalid Status as `The <Kind> "<name>" is invalid: ` and its
+      // causes; another with its reason in brackets; one without reason as "Error from server:".
+      const status = STATUS[row.status ?? 422];
+      const shown = status.kubectl ?? `The ${row.bad.kind} "${row.bad.metadata.name}" is invalid: `;
+      t.true(r.stderr.includes(shown) && r.stderr.includes(row.message) && (status.kubectl === undefined || r.stderr.includes(`${shown}${row.message}`)), `expected: ${shown}${row.message}\n     got: ${r.stderr}`);
+      const direct = await api.request('PATCH', `${resourcePath(row.bad)}?fieldManager=regplay&fieldValidation=Strict&force=true`, row.bad, 'application/apply-patch+yaml');
+      t.is(direct.status, row.status ?? 422, 'the HTTP status');
+      t.is(direct.body.code, row.status ?? 422);
+      t.is(direct.body.reason, status.reason, 'the Status reason');
+      t.true(String(direct.body.message).includes(row.message), direct.body.message);
       const after = await api.kubectl(getArgs(row.bad));
       t.is(after.stdout, stored.stdout, 'the refused write changed nothing');
     } finally {
@@ -281,21 +347,48 @@ for (const [i, row] of rows.entries()) {
 test('an invalid object gets a 422 Status of reason Invalid with the causes, as apierrors.NewInvalid builds it', async (t) => {
   const api = await startStandinApi();
   try {
-    const bad = changed(deployment, (d) => ((d.spec.replicas = 'one'), (d.spec.strategy.type = 'Recreat')));
+    const bad = changed(deployment, (d) => (d.spec.strategy.type = 'Recreat'));
     const r = await api.request('PATCH', '/apis/apps/v1/namespaces/default/deployments/registry?fieldManager=regplay', bad, 'application/apply-patch+yaml');
     t.is(r.status, 422);
     t.like(r.body, { kind: 'Status', status: 'Failure', reason: 'Invalid', code: 422, details: { name: 'registry', group: 'apps', kind: 'Deployment' } });
+    const detail = 'Unsupported value: apps.DeploymentStrategy{Type:"Recreat", RollingUpdate:(*apps.RollingUpdateDeployment)(nil)}: supported values: "Recreate", "RollingUpdate"';
+    t.is(r.body.message, `Deployment.apps "registry" is invalid: spec.strategy: ${detail}`);
+    t.deepEqual(r.body.details.causes, [{ reason: 'FieldValueNotSupported', message: detail, field: 'spec.strategy' }]);
+    const two = await api.request('POST', '/api/v1/namespaces/default/configmaps', changed(configMap, (c) => ((c.data['a/b'] = 'x'), (c.data['c d'] = 'y'))));
+    t.is(two.status, 422);
+    // ValidateConfigMap ranges over a Go map: the two errors come in either order, in brackets.
+    t.regex(two.body.message, /^ConfigMap "registry-config" is invalid: \[data\[(a\/b|c d)\]: Invalid value: .*\]$/, 'core group: no group suffix; several errors in brackets');
+    t.true(two.body.message.includes('data[a/b]: Invalid value: "a/b": ') && two.body.message.includes('data[c d]: Invalid value: "c d": '), two.body.message);
+  } finally {
+    await api.stop();
+  }
+});
+
+test('what fails before validation (structured-merge-diff, the Go conversion) is a 500 Status without reason or details', async (t) => {
+  const api = await startStandinApi();
+  try {
+    const r = await api.request('PATCH', '/apis/apps/v1/namespaces/default/deployments/registry?fieldManager=regplay', changed(deployment, (d) => (d.spec.replicas = 'one')), 'application/apply-patch+yaml');
+    t.is(r.status, 500);
+    t.deepEqual(r.body, {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'failed to create typed patch object (default/registry; apps/v1, Kind=Deployment): .spec.replicas: expected numeric (int or float), got string',
+      code: 500,
+    });
+    // typed/helpers.go ValidationErrors.Error(): several errors under "errors:", one per line.
+    const several = changed(deployment, (d) => ((d.spec.paused = 'yes'), (container(d).volumeMounts[0].mountpath = '/x')));
+    const m = await api.request('PATCH', '/apis/apps/v1/namespaces/default/deployments/registry?fieldManager=regplay', several, 'application/apply-patch+yaml');
+    t.is(m.status, 500);
     t.is(
-      r.body.message,
-      'Deployment.apps "registry" is invalid: [spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string", spec.strategy.type: Unsupported value: "Recreat": supported values: "Recreate", "RollingUpdate"]',
+      m.body.message,
+      'failed to create typed patch object (default/registry; apps/v1, Kind=Deployment): errors:\n  .spec.paused: expected boolean, got &{yes}\n  .spec.template.spec.containers[name="registry"].volumeMounts[mountPath="/var/lib/registry"].mountpath: field not declared in schema',
     );
-    t.deepEqual(r.body.details.causes, [
-      { reason: 'FieldValueTypeInvalid', message: 'Invalid value: "string": spec.replicas in body must be of type integer: "string"', field: 'spec.replicas' },
-      { reason: 'FieldValueNotSupported', message: 'Unsupported value: "Recreat": supported values: "Recreate", "RollingUpdate"', field: 'spec.strategy.type' },
-    ]);
-    const one = await api.request('POST', '/api/v1/namespaces/default/configmaps', changed(configMap, (c) => (c.data['a/b'] = 'x')));
-    t.is(one.status, 422);
-    t.regex(one.body.message, /^ConfigMap "registry-config" is invalid: data\[a\/b\]: Invalid value: "a\/b": /, 'core group: no group suffix, one error without brackets');
+    const ignored = await api.request('PATCH', '/apis/apps/v1/namespaces/default/deployments/registry', deployment, 'application/apply-patch+yaml');
+    t.is(ignored.status, 422, 'ValidatePatchOptions comes first: an apply without fieldManager');
+    const stored = await api.kubectl(['get', 'deployments', '-n', 'default', '-o', 'name']);
+    t.is(stored.stdout.trim(), '', 'nothing was stored');
   } finally {
     await api.stop();
   }

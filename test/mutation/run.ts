@@ -53,8 +53,8 @@ async function runStryker(m: MutationModule, mutate: string[], jsonFile: string)
     mutate,
     concurrency: 1,
     coverageAnalysis: 'off',
-    // The sandbox gets only what the tests import (never .lab/, where labs mount their hosts).
-    ignorePatterns: ['/*', '!/src', '!/roles', '!/test', '!/templates', '!/package.json', '!/tsconfig.json'],
+    // The sandbox gets only what the tests read (never .lab/, where labs mount their hosts).
+    ignorePatterns: ['/*', '!/src', '!/roles', '!/test', '!/templates', '!/playbooks', '!/inventory.yaml', '!/package.json', '!/tsconfig.json'],
     tempDirName: `.stryker-tmp-${m.name}`,
     cleanTempDir: 'always',
     reporters: ['json', 'progress'],

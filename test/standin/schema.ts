@@ -44,7 +44,7 @@ const MODELS: Record<string, Validating> = {
   'v1/ServiceAccount': ServiceAccount,
 } as unknown as Record<string, Validating>;
 
-interface AjvError {
+export interface AjvError {
   instancePath: string;
   keyword: string;
   params: Record<string, any>;
@@ -53,6 +53,10 @@ interface AjvError {
 export interface SchemaResult {
   /** Dotted paths (`spec.template.spec.containers[0].volumeMounts[0].mountpath`) of undeclared fields. */
   unknown: string[];
+  /** The same fields as path segments (`['spec', 'template', …, '0', 'mountpath']`). */
+  unknownSegments: string[][];
+  /** The schema's own errors, a oneOf/anyOf folded into one (its branches in `params.branches`). */
+  errors: AjvError[];
   /** Type, enum, required and format violations, as the API server's field errors. */
   causes: Cause[];
 }
@@ -94,14 +98,28 @@ const REQUIRED_DETAIL: Record<string, string> = {
   pathType: 'pathType must be specified',
 };
 
+/**
+ * Enums validation.go reports on the parent field with the internal Go struct printed by %#v
+ * (field.Error.ErrorBody: not a Stringer). pkg/apis/apps/validation ValidateDeploymentStrategy:
+ * `field.NotSupported(fldPath, strategy, validValues)`. A set rollingUpdate would print as a pointer
+ * address on a real server; the stand-in writes `(*apps.RollingUpdateDeployment)(0xc…)`.
+ */
+const ENUM_ON_PARENT: Record<string, (parent: Record<string, unknown>) => Cause> = {
+  'Deployment spec.strategy.type': (s) => ({
+    field: 'spec.strategy',
+    reason: 'FieldValueNotSupported',
+    message: `Unsupported value: apps.DeploymentStrategy{Type:${JSON.stringify(s.type)}, RollingUpdate:(*apps.RollingUpdateDeployment)(${s.rollingUpdate ? '0xc…' : 'nil'})}: supported values: "Recreate", "RollingUpdate"`,
+  }),
+};
+
 /** resource.ParseQuantity's refusal, what a real server answers for a malformed quantity. */
-const QUANTITY_MESSAGE = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+export const QUANTITY_MESSAGE = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
 
 /**
  * A oneOf/anyOf (Quantity: string or number; IntOrString: integer or string) fails as one error:
  * the branch errors at the same path fold into it.
  */
-function foldAlternatives(errors: AjvError[]): AjvError[] {
+export function foldAlternatives(errors: AjvError[]): AjvError[] {
   const alt = new Map<string, AjvError[]>();
   for (const e of errors) if (e.keyword === 'oneOf' || e.keyword === 'anyOf') alt.set(e.instancePath, []);
   const out: AjvError[] = [];
@@ -123,9 +141,12 @@ function toCauses(obj: unknown, errors: AjvError[]): Cause[] {
       case 'type':
         f.typeInvalid(path, typeName(value), `${path} in body must be of type ${e.params.type}: "${typeName(value)}"`);
         break;
-      case 'enum':
-        f.notSupported(path, value, e.params.allowedValues as unknown[]);
+      case 'enum': {
+        const parent = ENUM_ON_PARENT[`${(obj as { kind?: string }).kind} ${path}`];
+        if (parent) f.list.push(parent(valueAt(obj, e.instancePath.replace(/\/[^/]*$/, '')) as Record<string, unknown>));
+        else f.notSupported(path, value, e.params.allowedValues as unknown[]);
         break;
+      }
       case 'required': {
         const missing = String(e.params.missingProperty);
         f.required(path ? `${path}.${missing}` : missing, REQUIRED_DETAIL[missing] ?? '');
@@ -154,7 +175,7 @@ function toCauses(obj: unknown, errors: AjvError[]): Cause[] {
 /** Checks `obj` against its kind's schema; kinds the stand-in has no schema for pass unchecked. */
 export function checkSchema(obj: Record<string, unknown>): SchemaResult {
   const model = MODELS[`${obj.apiVersion}/${obj.kind}`];
-  if (!model) return { unknown: [], causes: [] };
+  if (!model) return { unknown: [], unknownSegments: [], errors: [], causes: [] };
   const read = new WeakMap<object, Set<PropertyKey>>();
   const proxies = new WeakMap<object, object>();
   const wrap = (v: unknown): unknown => {
@@ -180,20 +201,23 @@ export function checkSchema(obj: Record<string, unknown>): SchemaResult {
     errors = list;
   }
   const unknown: string[] = [];
-  const walk = (v: unknown, path: string) => {
-    if (Array.isArray(v)) v.forEach((item, i) => walk(item, `${path}[${i}]`));
+  const unknownSegments: string[][] = [];
+  const walk = (v: unknown, path: string, segs: string[]) => {
+    if (Array.isArray(v)) v.forEach((item, i) => walk(item, `${path}[${i}]`, [...segs, String(i)]));
     else if (isContainer(v)) {
       const seen = read.get(v);
       if (!seen) return;
       for (const [k, child] of Object.entries(v)) {
         const p = path ? `${path}.${k}` : k;
-        if (!seen.has(k)) unknown.push(p);
-        else walk(child, p);
+        if (!seen.has(k)) {
+          unknown.push(p);
+          unknownSegments.push([...segs, k]);
+        } else walk(child, p, [...segs, k]);
       }
     }
   };
-  walk(obj, '');
-  return { unknown, causes: toCauses(obj, errors) };
+  walk(obj, '', []);
+  return { unknown, unknownSegments, errors: foldAlternatives(errors), causes: toCauses(obj, errors) };
 }
 
 export function unknownFields(obj: Record<string, unknown>): string[] {

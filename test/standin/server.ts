@@ -16,6 +16,7 @@ import { now, type Obj, type Store, type WatchEvent } from './store.js';
 import { toTable } from './table.js';
 import { firstFree, inCidr, parseCidr, type Cidr } from './cidr.js';
 import { unknownFields } from './schema.js';
+import { applyDecodeError } from './typed-patch.js';
 import { defaultAndValidate, InvalidError, quantityValue, type DefaultContext } from './validate.js';
 import { bindingFor, defaultClass, provisionPV, pvHostDir, resizeRefusal } from './volumes.js';
 
@@ -65,7 +66,8 @@ function notFound(k: KindInfo, name: string): HttpError {
 }
 
 function statusBody(e: HttpError) {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: e.message, reason: e.reason, details: e.details, code: e.code };
+  // An error that is no API status (reason '') is answered without reason, as ErrorToAPIStatus does.
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: e.message, reason: e.reason || undefined, details: e.details, code: e.code };
 }
 
 function parseTarget(segs: string[]): Target | 'discovery' | undefined {
@@ -461,13 +463,14 @@ export class Api {
     if (!type) throw new HttpError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
     const live = this.o.store.get(apiVersionOf(t.kind), t.kind.kind, t.namespace, t.name);
     if (type === 'apply') {
-      const applied = this.parseBody(body);
-      this.checkIdentity(t, applied, t.name);
-      const bad = undeclared(applied);
-      if (bad.length)
-        throw new HttpError(400, 'BadRequest', `failed to create typed patch object (${t.namespace ? `${t.namespace}/` : ''}${t.name}; ${apiVersionOf(t.kind)}, Kind=${t.kind.kind}): ${bad.map((f) => `.${f}: field not declared in schema`).join(', ')}`);
       const manager = q.get('fieldManager');
       if (!manager) throw new HttpError(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+      const applied = this.parseBody(body);
+      this.checkIdentity(t, applied, t.name);
+      if (applied.metadata.managedFields !== undefined) throw new HttpError(400, 'BadRequest', 'metadata.managedFields must be nil');
+      // structured-merge-diff's typed patch and the Go conversion fail before validation: 500, no reason.
+      const refused = applyDecodeError(applied);
+      if (refused) throw new HttpError(500, '', refused);
       const { object, conflicts } = serverSideApply(live, applied, manager, q.get('force') === 'true', now());
       if (conflicts.length) {
         const lines = conflicts.map((c) => `conflict with "${c.manager}" using ${applied.apiVersion}: ${c.field}`);
