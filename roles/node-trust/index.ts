@@ -17,7 +17,7 @@ import { dockerAuth, mergeDockerAuth } from '../_shared/docker-config.js';
 import { hostsToml } from '../_shared/hosts-toml.js';
 import { checkDropinConflicts, containersDropin, dropinPath, registriesConfQuery, type RegistriesConfFile } from './registries-conf.js';
 import { setRancherTrust } from './registries-yaml.js';
-import { RANCHER_UNITS, settingRuntimes, type Runtime, type RuntimeFacts } from '../../src/facts/container-runtimes.js';
+import { rancherCaFile, rancherRegistriesYaml, RANCHER_UNITS, settingRuntimes, type Runtime, type RuntimeFacts } from '../../src/facts/container-runtimes.js';
 import { runtimeFactQuery } from './runtimes.js';
 import { readNodeTrustVars, type NodeTrustVars } from './vars.js';
 
@@ -36,8 +36,8 @@ const detected = (facts: FactValues) => facts[FACT] as RuntimeFacts;
 const gate = (v: NodeTrustVars, r: Runtime) => (v.container_runtime === 'auto' ? { when: (f: FactValues) => detected(f).runtimes.includes(r) } : {});
 
 const rancherDir = (r: 'k3s' | 'rke2') => `/etc/rancher/${r}`;
-const rancherYaml = (r: 'k3s' | 'rke2') => posix.join(rancherDir(r), 'registries.yaml');
-const rancherCa = (r: 'k3s' | 'rke2', address: string) => posix.join(rancherDir(r), 'registry-ca', address, 'ca.crt');
+const rancherYaml = rancherRegistriesYaml;
+const rancherCa = rancherCaFile;
 
 /** Per-address CA directories: the runtime's certs.d/<address>/ca.crt (+ hosts.toml for MicroK8s). */
 function certsDir(v: NodeTrustVars, r: Runtime): string | undefined {

@@ -9,6 +9,7 @@ import { posix } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parse as parseToml } from 'smol-toml';
 import { StateError } from '../../src/errors.js';
+import { containersDropinPath } from '../../src/facts/container-runtimes.js';
 import type { FactQuery } from '../../src/resources/types.js';
 
 const MARK = '#@regplay-file ';
@@ -19,9 +20,7 @@ export interface RegistriesConfFile {
 }
 
 /** The drop-in's path: one file per registry name, beside the user's. */
-export function dropinPath(dir: string, registryName: string): string {
-  return posix.join(dir, `regplay-${registryName}.conf`);
-}
+export const dropinPath = containersDropinPath;
 
 /** The main registries.conf of a drop-in directory (containers/image: `<conf>.d`). */
 export function mainConf(dir: string): string {

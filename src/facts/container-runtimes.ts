@@ -55,3 +55,10 @@ export function settingRuntimes(s: RuntimeSetting): Runtime[] {
 export function runsContainerd(s: RuntimeSetting | undefined): boolean {
   return s === undefined || settingRuntimes(s).includes('containerd');
 }
+
+/** k3s/RKE2: the registries.yaml read at start, and where node-trust keeps the CA it names. */
+export const rancherRegistriesYaml = (r: 'k3s' | 'rke2'): string => `/etc/rancher/${r}/registries.yaml`;
+export const rancherCaFile = (r: 'k3s' | 'rke2', address: string): string => `/etc/rancher/${r}/registry-ca/${address}/ca.crt`;
+
+/** containers/image: node-trust's optional registries.conf.d drop-in, one per registry name. */
+export const containersDropinPath = (dir: string, registryName: string): string => `${dir.replace(/\/+$/, '')}/regplay-${registryName}.conf`;

@@ -39,6 +39,7 @@ export interface CheckOptions {
 export function hostProbes(t: Target, o: CheckOptions): Probe[] {
   const probes: Probe[] = [dnsProbe(t, o.expectedIp), tcpProbe(t)];
   if (t.runtime === 'containerd') probes.push(configProbe(t));
+  else if (t.trustFile) probes.push(trustFileProbe(t, t.trustFile));
   probes.push(tlsProbe(t), certProbe(t, o.now), authProbe(t), pullProbe(t, o));
   return probes;
 }
@@ -87,6 +88,31 @@ function configProbe(t: Target): Probe {
   };
 }
 
+/** A file the runtime reads names the registry or its CA (grep -F: only the exit code comes back, never the file, which may hold a password). */
+function trustFileProbe(t: Target, f: { path: string; names: string }): Probe {
+  return {
+    id: 'config',
+    label: `${t.runtime} ${f.path}`,
+    command: `if ! test -r ${quote(f.path)}; then echo NO-FILE; exit 10; fi; grep -F -q -- ${quote(f.names)} ${quote(f.path)}`,
+    judge: (r) => {
+      if (r.code === 10) return failed(`${t.runtime}: ${f.path} is missing on ${t.host} — run \`${t.fix}\``);
+      if (r.code !== 0) return failed(`${t.runtime}: ${f.path} on ${t.host} does not name ${f.names} — run \`${t.fix}\``);
+      return ok(`${f.path} names ${f.names}`);
+    },
+  };
+}
+
+/** Whose trust location a CA file is, for messages. */
+const TRUST_OF: Record<Target['runtime'], string> = {
+  containerd: "containerd's",
+  build: "Docker's",
+  docker: "Docker's",
+  crio: "containers/image's (CRI-O, Podman)",
+  k3s: "k3s's",
+  rke2: "RKE2's",
+  microk8s: "MicroK8s's",
+};
+
 /** TLS with only this runtime's CA (no system store) and the registry name checked against the SAN. */
 function tlsProbe(t: Target): Probe {
   const ca = quote(t.caFile);
@@ -104,7 +130,7 @@ function tlsProbe(t: Target): Probe {
     command: cmd,
     judge: (r) => {
       const text = lines(r);
-      if (r.code === 10 && /NO-CA/.test(text)) return failed(`TLS: no CA at ${t.caFile} (${t.runtime === 'containerd' ? "containerd's" : "Docker's"} trust location) — run \`${t.fix}\``);
+      if (r.code === 10 && /NO-CA/.test(text)) return failed(`TLS: no CA at ${t.caFile} (${TRUST_OF[t.runtime]} trust location) — run \`${t.fix}\``);
       if (r.code === 0 && /Verify return code: 0 \(ok\)/.test(text)) return ok();
       const num = /verify error:num=(\d+)/.exec(text)?.[1];
       if (num === '62') return failed(`TLS: the certificate does not name ${t.name} (subjectAltName) — run \`play site.yaml\` to reissue it (certs)`);
@@ -168,12 +194,32 @@ function pullFailure(t: Target, via: string, text: string): string {
   return `pull (${via}): ${firstLine(text)}`;
 }
 
+const PULL_LABEL: Record<Target['runtime'], string> = {
+  containerd: 'pull canary (containerd)',
+  build: 'pull canary (skopeo)',
+  crio: 'pull canary (podman)',
+  docker: 'pull canary (skopeo, Docker trust)',
+  k3s: 'pull canary (k3s)',
+  rke2: 'pull canary (rke2)',
+  microk8s: 'pull canary (microk8s)',
+};
+
+/** A docker config.json holding only the pull credential, for the host on stdin. */
+function authFile(t: Target): string {
+  return JSON.stringify({ auths: { [address(t)]: { auth: Buffer.from(`${t.user}:${t.password.reveal()}`).toString('base64') } } });
+}
+
 function pullProbe(t: Target, o: CheckOptions): Probe {
-  const label = t.runtime === 'containerd' ? 'pull canary (containerd)' : 'pull canary (skopeo)';
+  const label = PULL_LABEL[t.runtime];
   if ('missing' in o.canary) {
     const why = o.canary.missing;
     return { id: 'pull', label, command: 'true', judge: () => ({ status: 'skipped', message: `not checked: ${why}` }) };
   }
+  if (t.runtime === 'k3s' || t.runtime === 'rke2' || t.runtime === 'microk8s') {
+    const why = `regplay has no ${t.runtime} pull path (its containerd is reached through its own binary); its trust file and TLS with its CA were checked`;
+    return { id: 'pull', label, command: 'true', judge: () => ({ status: 'skipped', message: `not checked: ${why}` }) };
+  }
+  if (t.runtime === 'crio' || t.runtime === 'docker') return containersPullProbe(t, o.canary.ref, label);
   const ref = quote(o.canary.ref);
   if (t.runtime === 'build') {
     // skopeo with the build host's own trust (/etc/docker/certs.d) and login (~/.docker/config.json).
@@ -210,6 +256,46 @@ function pullProbe(t: Target, o: CheckOptions): Probe {
     judge: (r) => {
       const via = /via (crictl|ctr --hosts-dir)/.exec(r.stdout)?.[1] ?? 'containerd';
       return r.code === 0 ? ok(`via ${via}`) : failed(pullFailure(t, via, lines(r)));
+    },
+  };
+}
+
+/**
+ * containers/image's own path: `podman pull` when Podman is installed (CRI-O's library, its
+ * certs.d and registries.conf.d), else `skopeo inspect`. Docker nodes: skopeo with only Docker's
+ * certs.d/<address> (--cert-dir). The credential arrives on stdin into a 0600 auth file in a
+ * temporary directory, which also holds Podman's throwaway image store (vfs): the node's own
+ * images and storage are never touched, and everything is removed at the end.
+ */
+function containersPullProbe(t: Target, ref: string, label: string): Probe {
+  const r = quote(ref);
+  const script = ['d=$(mktemp -d /tmp/regplay-verify.XXXXXX) || exit 1', 'trap \'rm -rf "$d"\' EXIT', '(umask 077; cat > "$d/auth.json")'];
+  if (t.runtime === 'crio') {
+    script.push(
+      'if command -v podman >/dev/null 2>&1; then',
+      `  echo 'via podman pull'; podman --root "$d/root" --runroot "$d/run" --tmpdir "$d/tmp" --storage-driver vfs --events-backend none pull --quiet --authfile "$d/auth.json" ${r} >/dev/null`,
+      'elif command -v skopeo >/dev/null 2>&1; then',
+      `  echo 'via skopeo'; skopeo inspect --retry-times 0 --raw --authfile "$d/auth.json" ${quote(`docker://${ref}`)} >/dev/null`,
+      "else echo 'neither podman nor skopeo is installed' >&2; exit 127; fi",
+    );
+  } else {
+    const certDir = t.caFile.replace(/\/ca\.crt$/, '');
+    script.push(
+      'if ! command -v skopeo >/dev/null 2>&1; then echo \'skopeo is not installed\' >&2; exit 127; fi',
+      `echo ${quote(`via skopeo --cert-dir ${certDir}`)}; skopeo inspect --retry-times 0 --raw --cert-dir ${quote(certDir)} --authfile "$d/auth.json" ${quote(`docker://${ref}`)} >/dev/null`,
+    );
+  }
+  return {
+    id: 'pull',
+    label,
+    requires: ['auth'],
+    command: script.join('\n'),
+    stdin: authFile(t),
+    judge: (res) => {
+      const via = /via (podman pull|skopeo[^\n]*)/.exec(res.stdout)?.[1] ?? t.runtime;
+      if (res.code === 0) return ok(`via ${via}`);
+      if (res.code === 127) return failed(`pull (${t.runtime}): ${firstLine(res.stderr)} on ${t.host} — install one, or set container_runtime for this host`);
+      return failed(pullFailure(t, via, lines(res)));
     },
   };
 }

@@ -3,7 +3,7 @@ import { LAYERS } from './checks.js';
 import type { HostVerdicts } from './verify.js';
 
 export function formatTable(rows: HostVerdicts[]): string {
-  if (!rows.length) return 'verify: no host to check (nothing in --limit runs containerd-trust or docker-trust)\n';
+  if (!rows.length) return 'verify: no host to check (nothing in --limit runs containerd-trust, docker-trust or node-trust with a runtime found)\n';
   const header = ['host', 'runtime', ...LAYERS];
   const cells = rows.map((row) => [
     row.host,

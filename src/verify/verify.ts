@@ -10,6 +10,7 @@ import { makeCanary } from './canary.js';
 import { hostProbes, serviceProbe, type CheckOptions } from './checks.js';
 import { deleteProbe, pushProbe } from './push.js';
 import { verifyPlan, type Target } from './targets.js';
+import { detectRuntimesScript, parseRuntimeFacts } from '../facts/container-runtimes.js';
 
 export interface VerifyOptions {
   keepCanary: boolean;
@@ -29,9 +30,19 @@ export interface VerifyResult {
   rows: HostVerdicts[];
 }
 
+const detectProbe: Probe = {
+  id: 'runtimes',
+  label: 'container runtimes (node-trust, auto)',
+  command: detectRuntimesScript(),
+  judge: (r) => {
+    const runtimes = parseRuntimeFacts(r.stdout).runtimes;
+    return { status: 'ok', message: runtimes.join(', ') || 'none found', facts: { runtimes: runtimes.join(' ') } };
+  },
+};
+
 export async function verify(p: Prepared, o: VerifyOptions): Promise<VerifyResult> {
   const plan = verifyPlan(p);
-  const hosts = [...new Set([...(plan.service ? [plan.service.host] : []), ...(plan.pusher ? [plan.pusher.host] : []), ...plan.targets.map((t) => t.host)])];
+  const hosts = [...new Set([...(plan.service ? [plan.service.host] : []), ...(plan.pusher ? [plan.pusher.host] : []), ...plan.targets.map((t) => t.host), ...plan.detect.map((d) => d.host)])];
   const session = new ProbeSession({ title: 'verify', hosts, connections: p.connections, connect: o.connect, emit: o.emit, role: 'verify' });
   const runId = `${new Date().toISOString().slice(0, 10).replaceAll('-', '')}-${randomBytes(4).toString('hex')}`;
   const canary = makeCanary(runId);
@@ -40,7 +51,8 @@ export async function verify(p: Prepared, o: VerifyOptions): Promise<VerifyResul
   const add = (m: Map<string, Probe[]>, host: string, probe: Probe) => m.set(host, [...(m.get(host) ?? []), probe]);
   if (plan.service) add(first, plan.service.host, serviceProbe(plan.service));
   if (plan.pusher) add(first, plan.pusher.host, pushProbe(plan.pusher, canary));
-  const before = first.size ? await session.phase('registry address and canary push', first) : new Map<string, ProbeResult[]>();
+  for (const d of plan.detect) add(first, d.host, detectProbe);
+  const before = first.size ? await session.phase('registry address, canary push, container runtimes', first) : new Map<string, ProbeResult[]>();
   const service = plan.service ? before.get(plan.service.host)?.find((r) => r.id === 'service') : undefined;
   const push = plan.pusher ? before.get(plan.pusher.host)?.find((r) => r.id === 'push') : undefined;
   const pushedRef = push?.status === 'ok' ? push.facts?.ref : undefined;
@@ -52,17 +64,22 @@ export async function verify(p: Prepared, o: VerifyOptions): Promise<VerifyResul
     if (service?.status !== 'ok') return null;
     return t.ipSource === 'cluster_ip' ? service.facts!.cluster_ip! : (service.facts!.external_ip ?? null);
   };
+  // node-trust hosts under auto: the runtimes found there, as the role finds them.
+  const found = (host: string) => (before.get(host)?.find((r) => r.id === 'runtimes')?.facts?.runtimes ?? '').split(' ');
+  const detected = plan.detect.flatMap((d) => d.candidates.filter((t) => found(d.host).includes(t.runtime)));
+  const order = [...p.inventory.hosts.keys()];
+  const targets = [...plan.targets, ...detected].sort((a, b) => order.indexOf(a.host) - order.indexOf(b.host));
   const checks = new Map<string, Probe[]>();
-  for (const t of plan.targets) {
+  for (const t of targets) {
     for (const probe of hostProbes(t, { expectedIp: expected(t), canary: canaryFor(), keepCanary: o.keepCanary, now: o.now ?? new Date() })) {
-      add(checks, t.host, { ...probe, id: `${t.runtime}:${probe.id}`, requires: probe.requires?.map((r) => `${t.runtime}:${r}`), label: plan.targets.filter((x) => x.host === t.host).length > 1 ? `${t.runtime}: ${probe.label}` : probe.label });
+      add(checks, t.host, { ...probe, id: `${t.runtime}:${probe.id}`, requires: probe.requires?.map((r) => `${t.runtime}:${r}`), label: targets.filter((x) => x.host === t.host).length > 1 ? `${t.runtime}: ${probe.label}` : probe.label });
     }
   }
   const results = checks.size ? await session.phase('verify: each host pulls the way its runtime does', checks) : new Map<string, ProbeResult[]>();
 
   if (pushedRef && !o.keepCanary && plan.pusher) await session.phase('remove the canary', new Map([[plan.pusher.host, [deleteProbe(plan.pusher, pushedRef)]]]));
   const exitCode = await session.end();
-  const rows = plan.targets.map((t) => ({
+  const rows = targets.map((t) => ({
     host: t.host,
     runtime: t.runtime,
     results: (results.get(t.host) ?? []).filter((r) => r.id.startsWith(`${t.runtime}:`)).map((r) => ({ ...r, id: r.id.slice(t.runtime.length + 1) })),

@@ -7,7 +7,8 @@
 // it; containers-registries.conf.d(5): read on every pull, no restart). p1 keeps its containerd
 // untouched (containerd-trust leaves it out), and its other drop-ins byte for byte. `--limit p1`
 // and the drift gate (`--tags node-trust --check --detailed-exitcode` → 8) work for p1 as for the
-// containerd workers.
+// containerd workers. `play verify` checks each host through its runtime's own path: p1 with a real
+// `podman pull` (throwaway store, the node's /etc/containers trust), w1 with containerd.
 import test from 'ava';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,6 +61,8 @@ interface Run extends PlayResult {
 
 const site = (args: string[] = []): Promise<Run> =>
   runPlayReported([join(repoRoot, 'playbooks', 'site.yaml'), '-i', join(work, 'inventory.yaml'), ...args], { dir: work, env, secrets: SECRETS, empty: { recap: {}, events: [] } });
+const verify = (args: string[] = []): Promise<Run> =>
+  runPlayReported(['verify', join(repoRoot, 'playbooks', 'site.yaml'), '-i', join(work, 'inventory.yaml'), ...args], { dir: work, env, secrets: SECRETS, empty: { recap: {}, events: [] } });
 const output = (r: Run) => `${r.stdout}\n${r.stderr}\n${r.report.events.filter((e) => e.status === 'failed' || e.type === 'host-failed').map((e) => `${e.host} ${e.role} ${e.step}: ${e.error}`).join('\n')}`;
 const fingerprints = async () => Object.fromEntries(await Promise.all(HOSTS.map(async (h) => [h, await fingerprint(lab, h, WATCHED[h]!)] as const)));
 const containerdRestarts = async (host: string) => (await lab.serviceLog(host)).filter((l) => / containerd restart$/.test(l)).length;
@@ -160,6 +163,32 @@ serial('apply again: changed=0 on every host, nothing rewritten, containerd not 
   for (const host of HOSTS) t.is(r.report.recap[host]?.changed, 0, `${host}: ${changedSteps(r, host).join(', ')}`);
   t.deepEqual(await fingerprints(), before);
   for (const host of HOSTS) t.is(await containerdRestarts(host), restarts[host], host);
+});
+
+serial('play verify: each host through its own runtime\'s path; p1 pulls with podman, its drop-in checked; nothing left behind', async (t) => {
+  const before = await fingerprints();
+  const images = (await lab.sh('p1', 'podman images -q | sort')).trim();
+  const r = await verify();
+  t.is(r.code, 0, output(r));
+  const line = (host: string, runtime: string) => r.stdout.split('\n').find((l) => new RegExp(`^${host}\\s+${runtime}\\s`).test(l)) ?? '';
+  t.regex(line('p1', 'crio'), /^p1\s+crio(\s+ok){7}$/, 'p1: dns tcp config(drop-in) tls cert auth pull');
+  t.is(line('p1', 'containerd'), '', 'p1 is not checked as a containerd node');
+  t.regex(line('w1', 'containerd'), /^w1\s+containerd(\s+ok){7}$/);
+  t.regex(line('b1', 'build'), /^b1\s+build\s+ok\s+ok\s+-(\s+ok){4}$/);
+  const steps = r.report.events.filter((e) => e.type === 'step' && e.host === 'p1');
+  t.like(steps.find((e) => e.step === 'pull canary (podman)'), { status: 'ok', why: 'via podman pull' } as object);
+  t.like(steps.find((e) => e.step === `crio ${DROPIN}`), { status: 'ok' } as object);
+  t.like(r.report.events.find((e) => e.type === 'step' && e.host === 'w1' && e.step === 'containerd: pull canary (containerd)'), { status: 'ok', why: 'via ctr --hosts-dir' } as object);
+  t.deepEqual(await fingerprints(), before, 'verify changed no host configuration');
+  t.is((await lab.sh('p1', 'podman images -q | sort')).trim(), images, 'p1\'s own image store is untouched');
+  t.is((await lab.exec('p1', 'ls -d /tmp/regplay-verify.* 2>/dev/null')).stdout, '', 'the throwaway store is gone');
+  // without the CA, p1's podman pull fails naming TLS (the check is not a formality)
+  const good = (await lab.readFile('p1', CONTAINERS_CA))!;
+  await lab.sh('p1', `rm -f ${CONTAINERS_CA}`);
+  const broken = await verify(['--limit', 'p1']);
+  t.is(broken.code, 2, broken.stdout);
+  t.regex(broken.stdout, /p1: TLS: no CA at \/etc\/containers\/certs\.d\/registry\.lab:5000\/ca\.crt \(containers\/image's \(CRI-O, Podman\) trust location\) — run `play site\.yaml --limit p1`/);
+  await lab.writeFile('p1', CONTAINERS_CA, good, 0o644);
 });
 
 serial('drift gate on p1: --tags node-trust --check exits 8 naming only p1 (nothing written); --limit p1 heals only p1; the gate is then 0', async (t) => {

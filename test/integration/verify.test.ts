@@ -1,6 +1,7 @@
 // `play verify` on the lab (cp1 control plane running the registry through the Kubernetes API
-// stand-in, w1/w2 workers with real containerd, b1 build host with skopeo): it passes on the
-// converged lab; w2 broken three ways (its certs.d ca.crt, its /etc/hosts line, the config_path
+// stand-in, w1/w2 workers with real containerd, b1 build host with skopeo; node-trust detects
+// containers/image on cp1/w1/w2 — Debian's podman and skopeo — so each is also checked through
+// /etc/containers/certs.d with a real `podman pull`): it passes on the converged lab; w2 broken three ways (its certs.d ca.crt, its /etc/hosts line, the config_path
 // key) fails with exit 2 naming w2 and the layer; `play site.yaml --limit workers` repairs it.
 // verify itself changes no host configuration (fingerprints before/after) and leaves no canary.
 import test from 'ava';
@@ -91,9 +92,13 @@ serial('verify on the converged lab: every check passes on every host, exit 0, n
   t.regex(row(r, 'b1'), /^b1\s+build\s+ok\s+ok\s+-\s+ok\s+ok\s+ok\s+ok$/);
   t.regex(row(r, 'cp1'), /^cp1\s+containerd(\s+ok){7}$/);
   // the pull went through containerd (ctr --hosts-dir: crictl is not installed in the lab) and the report says so
-  const pulls = r.report.events.filter((e) => e.type === 'step' && e.step === 'pull canary (containerd)');
+  const pulls = r.report.events.filter((e) => e.type === 'step' && /pull canary \(containerd\)$/.test(e.step ?? ''));
   t.is(pulls.length, 3);
   for (const p of pulls) t.is(p.why, 'via ctr --hosts-dir', p.host);
+  // containers/image (node-trust, auto-detected): each of them also pulled with podman, through /etc/containers/certs.d
+  for (const host of ['cp1', 'w1', 'w2']) t.regex(r.stdout, new RegExp(`^${host}\\s+crio(\\s+ok){2}\\s+-(\\s+ok){4}$`, 'm'), host);
+  const podman = r.report.events.filter((e) => e.type === 'step' && e.step === 'crio: pull canary (podman)');
+  t.deepEqual(podman.map((p) => `${p.host} ${p.status} ${p.why}`).sort(), ['cp1 ok via podman pull', 'w1 ok via podman pull', 'w2 ok via podman pull']);
   t.true(r.report.events.some((e) => e.type === 'step' && e.host === 'b1' && /^push canary/.test(e.step ?? '') && e.status === 'ok'));
   t.regex(readFileSync(junit, 'utf8'), /<testsuites name="play" tests="\d+" failures="0" /);
   t.deepEqual(await fingerprints(), before, 'verify changed no host configuration');
@@ -130,7 +135,8 @@ serial('w2 without its /etc/hosts line: exit 2, DNS: registry.lab does not resol
   await lab.sh('w2', `sed -i '/ ${NAME.replace('.', '\\.')}$/d' /etc/hosts`);
   const r = await verify();
   t.is(r.code, 2, output(r));
-  t.deepEqual(failed(r).map((e) => e.host), ['w2']);
+  // both of w2's runtimes (containerd, containers/image) resolve the name the same way
+  t.deepEqual(failed(r).map((e) => `${e.host} ${e.step}`), ['w2 containerd: DNS registry.lab', 'w2 crio: DNS registry.lab']);
   t.is(failed(r)[0]!.error, 'DNS: registry.lab does not resolve on w2 — run `play site.yaml --limit w2`');
   t.regex(row(r, 'w2'), /^w2\s+containerd\s+FAIL\s+skip\s+ok\s+skip\s+skip\s+skip\s+skip$/);
   t.is((await site(['--limit', 'workers'])).code, 0);

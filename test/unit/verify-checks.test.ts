@@ -112,3 +112,42 @@ test('the table: a row per host and runtime, a column per layer, failures listed
   t.regex(text, /^b1\s+build(\s+unreachable){7}$/m);
   t.regex(text, /^ {2}w2: DNS: registry\.lab does not resolve on w2$/m);
 });
+
+// node-trust's runtimes, each through its own path (the lab test proves the Podman one for real).
+const forRuntime = (runtime: Target['runtime'], extra: Partial<Target>) => {
+  const { configFile: _c, certsDir: _d, ...base } = target;
+  return hostProbes({ ...base, runtime, ...extra }, { expectedIp: null, canary: { ref: 'registry.lab:5000/regplay-verify/canary:x' }, keepCanary: false, now });
+};
+
+test('crio: podman pull into a throwaway store (the node\'s certs.d and registries.conf.d), else skopeo; the credential only on stdin', (t) => {
+  const ps = forRuntime('crio', { caFile: '/etc/containers/certs.d/registry.lab:5000/ca.crt', trustFile: { path: '/etc/containers/registries.conf.d/regplay-registry.lab.conf', names: 'registry.lab:5000' } });
+  t.deepEqual(ps.map((p) => p.id), ['dns', 'tcp', 'config', 'tls', 'cert', 'auth', 'pull']);
+  const pull = ps.find((p) => p.id === 'pull')!;
+  t.regex(pull.command, /podman --root "\$d\/root" --runroot "\$d\/run" --tmpdir "\$d\/tmp" --storage-driver vfs --events-backend none pull --quiet --authfile "\$d\/auth\.json" '?registry\.lab:5000\/regplay-verify\/canary:x'?/);
+  t.regex(pull.command, /trap 'rm -rf "\$d"' EXIT/);
+  t.regex(pull.command, /elif command -v skopeo/);
+  t.false(pull.command.includes(PASSWORD));
+  t.deepEqual(JSON.parse(String(pull.stdin)), { auths: { 'registry.lab:5000': { auth: Buffer.from(`alice:${PASSWORD}`).toString('base64') } } });
+  t.deepEqual(pull.judge({ code: 0, stdout: 'via podman pull\n', stderr: '' }), { status: 'ok', message: 'via podman pull' });
+  t.regex(pull.judge({ code: 125, stdout: 'via podman pull\n', stderr: 'x509: certificate signed by unknown authority' }).message!, /^pull \(podman pull\): TLS: certificate signed by unknown authority — run `play site\.yaml --limit w2`$/);
+  t.regex(pull.judge({ code: 127, stdout: '', stderr: 'neither podman nor skopeo is installed' }).message!, /neither podman nor skopeo/);
+  const tls = ps.find((p) => p.id === 'tls')!;
+  t.regex(tls.judge({ code: 10, stdout: 'NO-CA', stderr: '' }).message!, /no CA at \/etc\/containers\/certs\.d\/registry\.lab:5000\/ca\.crt \(containers\/image's \(CRI-O, Podman\) trust location\)/);
+  const drop = ps.find((p) => p.id === 'config')!;
+  t.regex(drop.judge({ code: 10, stdout: 'NO-FILE', stderr: '' }).message!, /regplay-registry\.lab\.conf is missing on w2/);
+  t.is(drop.judge({ code: 0, stdout: '', stderr: '' }).status, 'ok');
+});
+
+test('docker nodes: skopeo with only Docker\'s certs.d/<address>; k3s/RKE2/MicroK8s: the trust file names the CA, TLS with that CA, the pull is skipped and says why', (t) => {
+  const docker = forRuntime('docker', { caFile: '/etc/docker/certs.d/registry.lab:5000/ca.crt' });
+  t.deepEqual(docker.map((p) => p.id), ['dns', 'tcp', 'tls', 'cert', 'auth', 'pull']);
+  t.regex(docker.find((p) => p.id === 'pull')!.command, /skopeo inspect --retry-times 0 --raw --cert-dir '?\/etc\/docker\/certs\.d\/registry\.lab:5000'? --authfile/);
+  const k3s = forRuntime('k3s', { caFile: '/etc/rancher/k3s/registry-ca/registry.lab:5000/ca.crt', trustFile: { path: '/etc/rancher/k3s/registries.yaml', names: '/etc/rancher/k3s/registry-ca/registry.lab:5000/ca.crt' } });
+  const config = k3s.find((p) => p.id === 'config')!;
+  // only an exit code comes back: registries.yaml holds the password
+  t.regex(config.command, /grep -F -q -- '?\/etc\/rancher\/k3s\/registry-ca\/registry\.lab:5000\/ca\.crt'? '?\/etc\/rancher\/k3s\/registries\.yaml'?$/);
+  t.regex(config.judge({ code: 1, stdout: '', stderr: '' }).message!, /^k3s: \/etc\/rancher\/k3s\/registries\.yaml on w2 does not name \/etc\/rancher\/k3s\/registry-ca\/registry\.lab:5000\/ca\.crt — run/);
+  const pull = k3s.find((p) => p.id === 'pull')!;
+  t.deepEqual(pull.judge({ code: 0, stdout: '', stderr: '' }).status, 'skipped');
+  t.regex(pull.judge({ code: 0, stdout: '', stderr: '' }).message!, /no k3s pull path .* trust file and TLS with its CA were checked/);
+});
