@@ -1,6 +1,7 @@
 // The lab inventory (regplay's YAML, Ansible's shape: host/port/user/ssh_key/known_hosts per host)
 // turned into an Ansible inventory that reaches the same hosts with the same key and known_hosts.
 import { resolve } from 'node:path';
+import { quote } from '../src/transports/shell.js';
 
 type Vars = Record<string, unknown>;
 interface GroupNode {
@@ -40,10 +41,6 @@ function pick(vars: Vars, ...keys: string[]): string | undefined {
   return undefined;
 }
 
-function shellWord(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
 /** Ansible's YAML inventory for the same hosts and groups, connection settings only. */
 export function toAnsibleInventory(inventory: unknown, inventoryDir: string): { all: { vars: Vars; hosts: Record<string, Vars>; children: Record<string, { hosts: Record<string, null> }> } } {
   const hosts: Record<string, Vars> = {};
@@ -55,7 +52,7 @@ export function toAnsibleInventory(inventory: unknown, inventoryDir: string): { 
     const knownHosts = knownHostsSetting && resolve(inventoryDir, knownHostsSetting);
     const key = keySetting && resolve(inventoryDir, keySetting);
     const sshArgs = ['-o IdentitiesOnly=yes'];
-    if (knownHosts) sshArgs.push(`-o UserKnownHostsFile=${shellWord(knownHosts)}`, '-o StrictHostKeyChecking=yes');
+    if (knownHosts) sshArgs.push(`-o UserKnownHostsFile=${quote(knownHosts)}`, '-o StrictHostKeyChecking=yes');
     const vars: Vars = { ansible_host: address, ansible_ssh_common_args: sshArgs.join(' ') };
     const port = pick(h.vars, 'ansible_port', 'port');
     if (port) vars.ansible_port = Number(port);

@@ -32,9 +32,3 @@ export function registryService(ctx: RoleContext): RegistryService {
   }
   return { namespace: String(service.metadata.namespace ?? ''), name: service.metadata.name, clusterIP: spec.clusterIP, externalIPs: spec.externalIPs ?? [] };
 }
-
-/** The address nodes should use for the registry name: the first external IP, else the cluster IP. */
-export function registryServiceIp(ctx: RoleContext): string {
-  const s = registryService(ctx);
-  return s.externalIPs[0] ?? s.clusterIP;
-}

@@ -24,5 +24,3 @@ export const certsVars = registryCore
       ctx.addIssue({ code: 'custom', path: ['registry_cert_days'], message: `must not exceed registry_ca_days (${v.registry_ca_days})` });
     }
   });
-
-export type CertsVars = z.infer<typeof certsVars>;

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { containerRuntime, parseVars, registryCore } from '../_shared/vars.js';
+import { absolutePath, containerRuntime, parseVars, registryCore } from '../_shared/vars.js';
 
-const absolutePath = z.string().regex(/^\/[^\n\0]*$/, 'must be an absolute path');
 const argv = z.array(z.string().min(1)).min(1, 'must be a command as a list, e.g. [systemctl, restart, containerd]');
 
 export const containerdTrustVars = registryCore.extend({

@@ -1,7 +1,7 @@
 // The variables of k8s-apply (documented in defaults.yaml), checked before any host is touched.
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { dnsLabel, dnsName, flag, listOf, registryCore, secret, wholeNumber } from '../_shared/vars.js';
+import { absolutePath, dnsLabel, dnsName, flag, listOf, registryCore, secret, wholeNumber } from '../_shared/vars.js';
 import { canonicalQuantity, quantityNumber } from './quantity.js';
 import { imageVersion } from './image.js';
 import { azureVars, gcsVars, objectStorageProblems, s3Vars } from './object-storage.js';
@@ -17,7 +17,8 @@ const quantity = z
 
 // Service names are RFC 1035 labels: they must start with a letter.
 const serviceName = z.string().regex(/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be an RFC 1035 label (a-z first, then a-z, 0-9, -; at most 63): it names the Service');
-const absolutePath = z.string().regex(/^\/[^\s]*$/, 'must be an absolute path without spaces');
+// These paths stand unquoted in the YAML templates (templates/k8s/pv.yaml.hbs): one word each.
+const manifestPath = absolutePath.regex(/^\S*$/, 'must be an absolute path without spaces');
 const imageRef = z.string().regex(/^[a-z0-9][a-z0-9._\-/:]*(@sha256:[a-f0-9]{64})?$/, 'must be an image reference such as registry:2.8.3');
 const seconds = wholeNumber.min(1, 'must be a whole number of seconds >= 1');
 // The API server's label syntax (apimachinery IsQualifiedName, IsValidLabelValue): node selectors are labels.
@@ -50,16 +51,16 @@ export const k8sApplyVars = registryCore
     registry_pull_secret: dnsName,
     registry_config_map: dnsName,
     registry_image: imageRef,
-    registry_config_path: absolutePath.nullish(),
+    registry_config_path: manifestPath.nullish(),
     registry_auth_realm: z.string().min(1),
     registry_storage_kind: z.enum(['pvc', 'hostpath', 'nfs', 's3', 'gcs', 'azure']),
     registry_storage_size: quantity,
     registry_storage_class: dnsName.nullish(),
     registry_storage_pvc: dnsName,
     registry_storage_pv: dnsName,
-    registry_storage_host_path: absolutePath,
+    registry_storage_host_path: manifestPath,
     registry_storage_nfs_server: z.string().min(1).nullish(),
-    registry_storage_nfs_path: absolutePath.nullish(),
+    registry_storage_nfs_path: manifestPath.nullish(),
     registry_storage_s3: s3Vars.nullish(),
     registry_storage_gcs: gcsVars.nullish(),
     registry_storage_azure: azureVars.nullish(),

@@ -11,8 +11,6 @@ import { blobKeyType, checkHostKey, knownHostName, knownKeyTypes, parseKnownHost
 import { HOST_KEY_CHECKING_HELP, hostKeyCheckingOf, type HostKeyChecking } from './host-key-checking.js';
 import type { Endpoint } from './ssh-route.js';
 
-export type { HostKeyChecking } from './host-key-checking.js';
-
 /** Unset is strict; a spelling the table does not list is refused. */
 export function normalizeChecking(v: unknown): HostKeyChecking {
   if (v === undefined) return 'strict';

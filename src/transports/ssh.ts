@@ -6,11 +6,10 @@ import { UnreachableError } from '../errors.js';
 import { knownHostName } from '../facts/known-hosts.js';
 import type { Secret } from '../secret.js';
 import { becomeRoot, withStdinPrefix } from './shell.js';
-import { forwardThrough, normalizeChecking, openHop, type HostKeyChecking } from './ssh-connect.js';
+import type { HostKeyChecking } from './host-key-checking.js';
+import { forwardThrough, normalizeChecking, openHop } from './ssh-connect.js';
 import { resolveRoute, type Route, type RouteOptions } from './ssh-route.js';
 import type { ExecOptions, ExecResult, Transport } from './types.js';
-
-export type { HostKeyChecking } from './ssh-connect.js';
 
 export interface SshTransportOptions extends RouteOptions {
   /** Default strict; any spelling of host-key-checking.ts (others throw). */

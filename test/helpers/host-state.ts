@@ -1,7 +1,6 @@
 // What a lab host's files look like, to prove that a run wrote nothing (not even identical bytes).
 import type { Lab } from '../lab/index.js';
-
-const q = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
+import { quote as q } from '../../src/transports/shell.js';
 
 /**
  * Path, mtime (seconds and full), inode and sha256 of each file (absent files included). A rewrite

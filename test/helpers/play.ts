@@ -43,10 +43,10 @@ export function runPlay(args: string[], opts: { cwd?: string; env?: NodeJS.Proce
  */
 export async function runPlayReported<R>(
   args: string[],
-  opts: { dir: string; env: NodeJS.ProcessEnv; secrets: string[]; empty: R },
+  opts: { dir: string; env: NodeJS.ProcessEnv; secrets: string[]; empty: R; run?: typeof runPlay },
 ): Promise<PlayResult & { report: R }> {
   const json = join(opts.dir, `run-${Date.now()}-${Math.random().toString(16).slice(2)}.json`);
-  const r = await runPlay([...args, '--json', json], { env: opts.env });
+  const r = await (opts.run ?? runPlay)([...args, '--json', json], { env: opts.env });
   let report = opts.empty;
   try {
     report = JSON.parse(readFileSync(json, 'utf8')) as R;

@@ -14,7 +14,7 @@ import { stringify } from 'yaml';
 import { labSupport, labUp, type Lab } from '../lab/index.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
 import { run as runProgram } from '../lab/run.js';
-import { runPlay, type PlayResult } from '../helpers/play.js';
+import { runPlayReported, type PlayResult } from '../helpers/play.js';
 
 const support = labSupport();
 // Without lab support every test is skipped (in CI: failed) with the reason in its title (test/helpers/lab-test.ts).
@@ -63,14 +63,8 @@ function deployHost(extra: Record<string, unknown>): Record<string, unknown> {
   return { host: lab.address('b1'), port: 22, user: 'deploy', known_hosts: lab.knownHostsPath, ...extra };
 }
 
-async function play(inv: string, args: string[] = [], runEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
-  const json = join(work, `run-${Date.now()}-${Math.random().toString(16).slice(2)}.json`);
-  const r = await runPlay([join(work, 'become.yaml'), '-i', inv, '--json', json, ...args], { env: { ...env, ...runEnv } });
-  let report: Run['report'] = { recap: {}, events: [] };
-  if (existsSync(json)) report = JSON.parse(readFileSync(json, 'utf8'));
-  const everything = r.stdout + r.stderr + JSON.stringify(report);
-  if (everything.includes(PASSWORD) || everything.includes(AUTH)) throw new Error('the password appeared in the output');
-  return { ...r, report };
+function play(inv: string, args: string[] = [], runEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return runPlayReported([join(work, 'become.yaml'), '-i', inv, ...args], { dir: work, env: { ...env, ...runEnv }, secrets: [PASSWORD, AUTH], empty: { recap: {}, events: [] } });
 }
 
 const output = (r: Run) => `exit ${r.code}\n${r.stdout}\n${r.stderr}\n${r.report.events.filter((e) => e.error).map((e) => e.error).join('\n')}`;

@@ -2,13 +2,13 @@
 // (changed=0) → a fresh copy of the repository (changed=0), then renewal, a password change,
 // a corrupt key refused and recovered with certs_force_renew. Asserts on the host's files.
 import test from 'ava';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { labSupport, labUp, type Lab } from '../lab/index.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
-import { repoRoot, runPlay, type PlayResult } from '../helpers/play.js';
+import { repoRoot, runPlay, runPlayReported, type PlayResult } from '../helpers/play.js';
 import { fingerprint } from '../helpers/host-state.js';
 import { issueCertificate, generateKey, publicKeyDer, subjectKeyId } from '../../roles/certs/x509.js';
 
@@ -46,19 +46,9 @@ interface Run extends PlayResult {
   report: Report;
 }
 
-async function play(args: string[] = [], runner: typeof runPlay = runPlay): Promise<Run> {
-  const json = join(work, `run-${Date.now()}-${Math.random().toString(16).slice(2)}.json`);
-  const r = await runner([join(work, 'pki.yaml'), '-i', lab.inventoryPath, '--json', json, ...args], { env });
-  let report: Report = { recap: {}, events: [] };
-  try {
-    report = JSON.parse(readFileSync(json, 'utf8')) as Report;
-  } catch {
-    // no report: the run failed before it started; the assertions on r.code say so
-  }
-  const everything = r.stdout + r.stderr + JSON.stringify(report);
-  for (const pw of Object.values(env)) if (pw && everything.includes(pw)) throw new Error('a password appeared in the output');
-  if (/PRIVATE KEY|\$2y\$/.test(everything)) throw new Error('a private key or a bcrypt hash appeared in the output');
-  return { ...r, report };
+function play(args: string[] = [], run: typeof runPlay = runPlay): Promise<Run> {
+  const secrets = Object.values(env).filter((pw): pw is string => !!pw);
+  return runPlayReported([join(work, 'pki.yaml'), '-i', lab.inventoryPath, ...args], { dir: work, env, secrets, empty: { recap: {}, events: [] } as Report, run });
 }
 
 const changed = (r: Run) => r.report.recap.cp1?.changed;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { labSupport, labUp, type Lab } from '../lab/index.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
-import { runPlay, type PlayResult } from '../helpers/play.js';
+import { runPlayReported, type PlayResult } from '../helpers/play.js';
 import { fingerprint } from '../helpers/host-state.js';
 
 const support = labSupport();
@@ -47,15 +47,8 @@ interface Run extends PlayResult {
 }
 
 async function play(args: string[] = []): Promise<Run> {
-  const json = join(work, `run-${Date.now()}-${Math.random().toString(16).slice(2)}.json`);
-  const r = await runPlay([join(work, 'proxy.yaml'), '-i', join(work, 'inventory.yaml'), '--json', json, ...args]);
-  let recap: Run['recap'] = {};
-  try {
-    recap = (JSON.parse(readFileSync(json, 'utf8')) as { recap: Run['recap'] }).recap;
-  } catch {
-    // no report: the run failed before it started; the assertions on r.code show the output
-  }
-  return { ...r, recap };
+  const r = await runPlayReported([join(work, 'proxy.yaml'), '-i', join(work, 'inventory.yaml'), ...args], { dir: work, env: {}, secrets: [], empty: { recap: {} as Run['recap'] } });
+  return { ...r, recap: r.report.recap };
 }
 
 const output = (r: Run) => `${r.stdout}\n${r.stderr}`;

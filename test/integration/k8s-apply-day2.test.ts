@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { labSupport, labUp, type Lab } from '../lab/index.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
-import { runPlay, type PlayResult } from '../helpers/play.js';
+import { runPlayReported, type PlayResult } from '../helpers/play.js';
 import { registryVars } from '../helpers/lab-vars.js';
 import { applySetId } from '../../src/engine/kinds/k8s-applyset.js';
 
@@ -42,17 +42,8 @@ interface Run extends PlayResult {
   report: { recap: Record<string, { changed: number; failed: number }>; events: StepEvent[] };
 }
 
-async function play(args: string[] = [], playbook = 'k8s.yaml'): Promise<Run> {
-  const json = join(work, `run-${Date.now()}-${Math.random().toString(16).slice(2)}.json`);
-  const r = await runPlay([join(work, playbook), '-i', join(work, 'inventory.yaml'), '--json', json, ...args], { env });
-  let report: Run['report'] = { recap: {}, events: [] };
-  try {
-    report = JSON.parse(readFileSync(json, 'utf8'));
-  } catch {
-    // no report: the run failed before it started
-  }
-  if ((r.stdout + r.stderr + JSON.stringify(report)).includes(PASSWORD)) throw new Error('the password appeared in the output');
-  return { ...r, report };
+function play(args: string[] = [], playbook = 'k8s.yaml'): Promise<Run> {
+  return runPlayReported([join(work, playbook), '-i', join(work, 'inventory.yaml'), ...args], { dir: work, env, secrets: [PASSWORD], empty: { recap: {}, events: [] } });
 }
 
 const k8sStep = (r: Run) => r.report.events.find((e) => e.type === 'step' && e.role === 'k8s-apply' && e.step === 'registry objects');

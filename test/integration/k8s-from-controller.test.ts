@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { labSupport, labUp, type Lab } from '../lab/index.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
-import { runPlay, type PlayResult } from '../helpers/play.js';
+import { runPlayReported, type PlayResult } from '../helpers/play.js';
 import { run as runProgram } from '../lab/run.js';
 
 const support = labSupport({ standin: true });
@@ -44,17 +44,9 @@ interface Run extends PlayResult {
   report: { recap: Record<string, { changed: number; failed: number }>; events: Array<{ type: string; role?: string; step?: string; host?: string; status?: string; actions?: string[]; error?: string }> };
 }
 
-async function play(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  const json = join(work, `run-${Date.now()}-${Math.random().toString(16).slice(2)}.json`);
-  const r = await runPlay([join(work, 'site.yaml'), '-i', join(work, 'inventory.yaml'), '--json', json, ...args], { env: { REG_CTL_PW: PASSWORD, ...env } });
-  let report: Run['report'] = { recap: {}, events: [] };
-  try {
-    report = JSON.parse(readFileSync(json, 'utf8'));
-  } catch {
-    // no report: the assertions on r.code show the output
-  }
-  if ((r.stdout + r.stderr + JSON.stringify(report)).includes(PASSWORD)) throw new Error('the password appeared in the output');
-  return { ...r, report };
+function play(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  const run = [join(work, 'site.yaml'), '-i', join(work, 'inventory.yaml'), ...args];
+  return runPlayReported(run, { dir: work, env: { REG_CTL_PW: PASSWORD, ...env }, secrets: [PASSWORD], empty: { recap: {}, events: [] } });
 }
 
 const output = (r: Run) => `exit ${r.code}\n${r.stdout}\n${r.stderr}`;

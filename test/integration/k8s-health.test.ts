@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { labSupport, labUp, type Lab } from '../lab/index.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
-import { runPlay, type PlayResult } from '../helpers/play.js';
+import { runPlayReported, type PlayResult } from '../helpers/play.js';
 import { registryVars } from '../helpers/lab-vars.js';
 
 const support = labSupport({ standin: true });
@@ -31,15 +31,8 @@ interface Run extends PlayResult {
 }
 
 async function play(args: string[] = []): Promise<Run> {
-  const json = join(work, `run-${Date.now()}.json`);
-  const r = await runPlay([join(work, 'k8s.yaml'), '-i', join(work, 'inventory.yaml'), '--json', json, ...args], { env });
-  let events: Array<{ type: string; role?: string; step?: string }> = [];
-  try {
-    events = JSON.parse(readFileSync(json, 'utf8')).events;
-  } catch {
-    // no report: the run failed before it started
-  }
-  return { ...r, step: events.find((e) => e.type === 'step' && e.role === 'k8s-apply' && e.step === 'registry objects') as Run['step'] };
+  const r = await runPlayReported([join(work, 'k8s.yaml'), '-i', join(work, 'inventory.yaml'), ...args], { dir: work, env, secrets: Object.values(env), empty: { events: [] as Array<{ type: string; role?: string; step?: string }> } });
+  return { ...r, step: r.report.events.find((e) => e.type === 'step' && e.role === 'k8s-apply' && e.step === 'registry objects') as Run['step'] };
 }
 const output = (r: Run) => `${r.stdout}\n${r.stderr}`;
 const kubectl = (args: string) => lab.sh('cp1', `kubectl --kubeconfig /root/.kube/config ${args}`);

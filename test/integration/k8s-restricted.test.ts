@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { labSupport, labUp, type Lab } from '../lab/index.js';
 import { makeTestImage } from '../lab/image.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
-import { runPlay, type PlayResult } from '../helpers/play.js';
+import { runPlayReported, type PlayResult } from '../helpers/play.js';
 import { registryVars } from '../helpers/lab-vars.js';
 
 const support = labSupport({ standin: true });
@@ -34,15 +34,8 @@ interface Run extends PlayResult {
 }
 
 async function play(args: string[] = []): Promise<Run> {
-  const json = join(work, `run-${Date.now()}.json`);
-  const r = await runPlay([join(work, 'k8s.yaml'), '-i', join(work, 'inventory.yaml'), '--json', json, ...args], { env });
-  let report = { events: [] as Run['steps'], recap: {} as Record<string, { changed: number }> };
-  try {
-    report = JSON.parse(readFileSync(json, 'utf8'));
-  } catch {
-    // no report: the run failed before it started
-  }
-  return { ...r, steps: report.events.filter((e) => e.type === 'step' && e.role === 'k8s-apply'), changed: report.recap.cp1?.changed };
+  const r = await runPlayReported([join(work, 'k8s.yaml'), '-i', join(work, 'inventory.yaml'), ...args], { dir: work, env, secrets: Object.values(env), empty: { events: [] as Run['steps'], recap: {} as Record<string, { changed: number }> } });
+  return { ...r, steps: r.report.events.filter((e) => e.type === 'step' && e.role === 'k8s-apply'), changed: r.report.recap.cp1?.changed };
 }
 const output = (r: Run) => `${r.stdout}\n${r.stderr}`;
 const kubectl = (args: string) => lab.sh('cp1', `kubectl --kubeconfig /root/.kube/config ${args}`);

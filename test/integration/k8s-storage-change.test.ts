@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { labSupport, labUp, type Lab } from '../lab/index.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
-import { runPlay, type PlayResult } from '../helpers/play.js';
+import { runPlayReported, type PlayResult } from '../helpers/play.js';
 import { registryVars } from '../helpers/lab-vars.js';
 
 const support = labSupport({ standin: true });
@@ -26,15 +26,9 @@ interface Run extends PlayResult {
 }
 
 async function play(args: string[] = []): Promise<Run> {
-  const json = join(work, `run-${Date.now()}.json`);
-  const r = await runPlay([join(work, 'k8s.yaml'), '-i', join(work, 'inventory.yaml'), '--json', json, ...args], { env });
-  let report = { events: [] as Array<{ type: string; role?: string; step?: string }>, recap: {} as Record<string, { changed: number }> };
-  try {
-    report = JSON.parse(readFileSync(json, 'utf8'));
-  } catch {
-    // no report: the run failed before it started
-  }
-  return { ...r, step: report.events.find((e) => e.type === 'step' && e.role === 'k8s-apply' && e.step === 'registry objects') as Run['step'], changed: report.recap.cp1?.changed };
+  const empty = { events: [] as Array<{ type: string; role?: string; step?: string }>, recap: {} as Record<string, { changed: number }> };
+  const r = await runPlayReported([join(work, 'k8s.yaml'), '-i', join(work, 'inventory.yaml'), ...args], { dir: work, env, secrets: Object.values(env), empty });
+  return { ...r, step: r.report.events.find((e) => e.type === 'step' && e.role === 'k8s-apply' && e.step === 'registry objects') as Run['step'], changed: r.report.recap.cp1?.changed };
 }
 const output = (r: Run) => `${r.stdout}\n${r.stderr}`;
 const getJson = async (args: string) => JSON.parse(await lab.sh('cp1', `kubectl --kubeconfig /root/.kube/config get ${args} -o json`));

@@ -6,11 +6,12 @@
 // /etc/docker/daemon.json): the run fails that host naming the path and the link, /etc and the
 // linked file are untouched, and the other host goes on.
 import test, { type ExecutionContext } from 'ava';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labSupport, labUp, type Lab } from '../lab/index.js';
-import { runPlay, type PlayResult } from '../helpers/play.js';
+import { runPlayReported, type PlayResult } from '../helpers/play.js';
+import { quote } from '../../src/transports/shell.js';
 
 const support = labSupport();
 const serial: (title: string, fn: (t: ExecutionContext) => Promise<void>) => void = support.ok
@@ -50,18 +51,14 @@ interface Run extends PlayResult {
   report: { recap: Record<string, { changed: number; failed: number }>; events: Array<{ host?: string; status?: string; error?: string }> };
 }
 
-async function play(args: string[] = []): Promise<Run> {
-  const json = join(work, `run-${Date.now()}-${Math.random().toString(16).slice(2)}.json`);
-  const r = await runPlay([join(work, 'planted.yaml'), '-i', join(work, 'inventory.yaml'), '--json', json, ...args], { env: { PLANTED_PW: PASSWORD } });
-  const report: Run['report'] = existsSync(json) ? JSON.parse(readFileSync(json, 'utf8')) : { recap: {}, events: [] };
-  if ((r.stdout + r.stderr + JSON.stringify(report)).includes(PASSWORD)) throw new Error('the password appeared in the output');
-  return { ...r, report };
+function play(args: string[] = []): Promise<Run> {
+  return runPlayReported([join(work, 'planted.yaml'), '-i', join(work, 'inventory.yaml'), ...args], { dir: work, env: { PLANTED_PW: PASSWORD }, secrets: [PASSWORD], empty: { recap: {}, events: [] } });
 }
 
 const output = (r: Run) => `exit ${r.code}\n${r.stdout}\n${r.stderr}\n${r.report.events.filter((e) => e.error).map((e) => `${e.host}: ${e.error}`).join('\n')}`;
 const errorsOf = (r: Run, host: string) => r.report.events.filter((e) => e.host === host && e.error).map((e) => e.error!);
 /** As the user ci, in a login-less shell: what the user can do, nothing more. */
-const asCi = (host: string, command: string) => lab.sh(host, `runuser -u ci -- sh -c ${`'${command.replaceAll("'", `'\\''`)}'`}`);
+const asCi = (host: string, command: string) => lab.sh(host, `runuser -u ci -- sh -c ${quote(command)}`);
 /** Owner, mode, mtime and entries of a directory, owner/mode/mtime/content of a file. */
 const etcState = (host: string) => lab.sh(host, "stat -c '%U:%G %a %Y' /etc; ls -A /etc | sha256sum");
 const fileState = (host: string, path: string) => lab.sh(host, `stat -c '%U:%G %a %Y %i' ${path}; sha256sum ${path}`);

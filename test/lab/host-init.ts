@@ -4,8 +4,8 @@ import { relative } from 'node:path';
 import { fsDir, overlayDirs, privateDirs, upperDir, workDir } from './host-files.js';
 import { PATH } from './run.js';
 import { labsRoot, repoRoot } from './paths.js';
+import { quote as q } from '../../src/transports/shell.js';
 
-const q = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
 const under = (path: string, dir: string): boolean => path === dir || path.startsWith(dir + '/');
 
 export function hostInitScript(opts: { host: string; hostDir: string; containerd: boolean }): string {

@@ -15,6 +15,7 @@ import { processStart, writeState, type HostState, type LabState } from './state
 import { claimSubnet } from './subnet.js';
 import { labSupport } from './support.js';
 import { labDown } from './teardown.js';
+import { quote as q } from '../../src/transports/shell.js';
 
 export type HostGroups = Record<string, string[]>;
 
@@ -38,7 +39,6 @@ export interface LabHost {
   ns: string;
 }
 
-const q = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
 
 export class Lab {
   readonly dir: string;

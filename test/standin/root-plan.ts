@@ -3,6 +3,7 @@
 // directory that must gain a mount point or an image file is covered by an overlay first, so the
 // host filesystem itself is never written. Then every volumeMount is bind-mounted at its mountPath.
 import { posix } from 'node:path';
+import { quote } from '../../src/transports/shell.js';
 
 export type HostType = 'dir' | 'file' | 'other' | undefined;
 
@@ -132,17 +133,13 @@ export function planRoot(input: RootPlanInput): Step[] {
   return [...steps, ...imageSteps, ...mountSteps];
 }
 
-export function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
 /**
  * The script run by `unshare -m --propagation private sh -c SCRIPT pod ARGV...`: builds the root and
  * execs the container's argv chrooted. The container's environment arrives in the process
  * environment (never on a command line).
  */
 export function renderScript(steps: Step[], nsDir: string, readOnlyRoot?: { writable: string[] }): string {
-  const q = shellQuote;
+  const q = quote;
   const lines = ['set -e', 'CPATH="$PATH"', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'CHROOT=$(command -v chroot)'];
   for (const s of steps) {
     switch (s.op) {
@@ -186,7 +183,7 @@ export function renderScript(steps: Step[], nsDir: string, readOnlyRoot?: { writ
  * writable volumes and what a runtime mounts itself (/proc, /sys, /dev).
  */
 function readOnlyLines(root: string, writable: string[]): string[] {
-  const q = shellQuote;
+  const q = quote;
   const keep = ['/proc', '/sys', '/dev', ...writable].flatMap((p) => [q(p), `${q(p)}/*`]).join('|');
   return [
     `ROOT=${q(root)}`,

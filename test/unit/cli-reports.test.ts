@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { playCommand, runPlay, spawnPlay } from '../helpers/play.js';
 import { tempTree } from '../helpers/fakes.js';
+import { quoteArgv } from '../../src/transports/shell.js';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
@@ -167,7 +168,7 @@ const ptyAvailable = spawnSync('script', ['--version'], { encoding: 'utf8' }).st
 (ptyAvailable ? test : test.skip)('on a terminal the output is coloured unless NO_COLOR is set (a real pty)', (t) => {
   const dir = project();
   const [node, args] = playCommand(['site.yaml', '--tags', 'stamp', ...vars(dir)]);
-  const line = [node, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  const line = quoteArgv([node, ...args]);
   const onPty = (env: NodeJS.ProcessEnv) => {
     const env2: NodeJS.ProcessEnv = { ...process.env, ...env };
     for (const k of Object.keys(env2)) if (env2[k] === undefined) delete env2[k];

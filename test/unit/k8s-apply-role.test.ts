@@ -3,7 +3,7 @@ import { StateError } from '../../src/errors.js';
 import type { K8sState } from '../../src/resources/types.js';
 import { redact, Secret } from '../../src/secret.js';
 import k8sApply from '../../roles/k8s-apply/index.js';
-import { registryService, registryServiceIp } from '../../roles/_shared/k8s.js';
+import { registryService } from '../../roles/_shared/k8s.js';
 import { ctxFor, htpasswdAlice, keyPem, password, vars } from './k8s-apply.fixture.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -64,18 +64,14 @@ test('a missing certificate or htpasswd fact is a StateError naming the role tha
 const service = (spec: Record<string, unknown>) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'registry', namespace: 'registry' }, spec });
 const withFact = (fact: unknown) => ctxFor('w1', {}, { hosts: { cp1: { registry_k8s: fact } } });
 
-test('registryServiceIp: the cluster IP of the registry Service from the registry_k8s fact', (t) => {
+test('registryService: the registry Service from the registry_k8s fact, its cluster and external IPs', (t) => {
   const ctx = withFact({ objects: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'registry' } }, service({ clusterIP: '10.96.0.50', ports: [] })] });
-  t.is(registryServiceIp(ctx), '10.96.0.50');
   t.deepEqual(registryService(ctx), { namespace: 'registry', name: 'registry', clusterIP: '10.96.0.50', externalIPs: [] });
+  t.deepEqual(registryService(withFact({ objects: [service({ clusterIP: '10.96.0.50', externalIPs: ['192.0.2.7'] })] })).externalIPs, ['192.0.2.7']);
 });
 
-test('registryServiceIp: an external IP wins over the cluster IP', (t) => {
-  t.is(registryServiceIp(withFact({ objects: [service({ clusterIP: '10.96.0.50', externalIPs: ['192.0.2.7'] })] })), '192.0.2.7');
-});
-
-test('registryServiceIp: no fact, a check-mode null, or a Service not created yet is a StateError', (t) => {
-  t.throws(() => registryServiceIp(ctxFor('w1', {}, { hosts: { cp1: {} } })), { instanceOf: StateError, message: /registry_k8s/ });
-  t.throws(() => registryServiceIp(withFact({ objects: null })), { instanceOf: StateError, message: /no cluster IP/ });
-  t.throws(() => registryServiceIp(withFact({ objects: [service({})] })), { instanceOf: StateError, message: /no cluster IP/ });
+test('registryService: no fact, a check-mode null, or a Service not created yet is a StateError', (t) => {
+  t.throws(() => registryService(ctxFor('w1', {}, { hosts: { cp1: {} } })), { instanceOf: StateError, message: /registry_k8s/ });
+  t.throws(() => registryService(withFact({ objects: null })), { instanceOf: StateError, message: /no cluster IP/ });
+  t.throws(() => registryService(withFact({ objects: [service({})] })), { instanceOf: StateError, message: /no cluster IP/ });
 });

@@ -10,8 +10,6 @@ import { checkReadableFile, MAX_KNOWN_HOSTS_BYTES } from './read-input.js';
 import { layerFrom, mergeLayers, type VarLayer } from './vars.js';
 import { loadYamlFile, originOf, originOfNode, type YamlOptions } from './yaml.js';
 
-export type { HostKeyChecking } from '../../transports/host-key-checking.js';
-
 /** How to reach a host; the transports get exactly this. */
 export interface ConnectionParams {
   /** Inventory name (cp1). */

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { writeLocalFile } from '../../local-file.js';
-import { isSecret } from '../../secret.js';
+import { maskObject, revealDeep } from '../kinds/diff-k8s.js';
 import type { K8sObject, Resource } from '../../resources/types.js';
 
 export function k8sRenderer(dir: string, revealSecrets: boolean): (host: string, resources: Resource[]) => void {
@@ -11,7 +11,7 @@ export function k8sRenderer(dir: string, revealSecrets: boolean): (host: string,
   return (_host, resources) => {
     for (const r of resources) {
       if (r.kind !== 'k8s') continue;
-      for (const obj of r.objects) writeLocalFile(join(dir, renderFileName(obj)), stringify(plain(obj, revealSecrets)), revealSecrets ? 0o600 : 0o644);
+      for (const obj of r.objects) writeLocalFile(join(dir, renderFileName(obj)), stringify(revealSecrets ? revealDeep(obj) : maskObject(obj)), revealSecrets ? 0o600 : 0o644);
     }
   };
 }
@@ -19,11 +19,4 @@ export function k8sRenderer(dir: string, revealSecrets: boolean): (host: string,
 export function renderFileName(obj: K8sObject): string {
   const safe = (s: string) => s.replace(/[^A-Za-z0-9_.-]/g, '_');
   return `${safe(obj.metadata.namespace ?? 'cluster')}-${safe(obj.kind.toLowerCase())}-${safe(obj.metadata.name)}.yaml`;
-}
-
-function plain(v: unknown, reveal: boolean): unknown {
-  if (isSecret(v)) return reveal ? v.reveal() : '***';
-  if (Array.isArray(v)) return v.map((x) => plain(x, reveal));
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x, reveal)]));
-  return v;
 }
