@@ -1,13 +1,13 @@
 // Kubernetes API stand-in: the OpenAPI schema check. Every object is checked against the Kubernetes
-// OpenAPI schema as published by `kubernetes-models` (schema v1.33.0, a superset of the v1.32 kubectl
-// the lab runs): types, enums, required fields and formats, plus undeclared fields (what
-// `fieldValidation=Strict` and server-side apply refuse). The models' validators read every declared
-// property of each object they visit; a property they never read is not in the schema.
+// OpenAPI schema as published by `kubernetes-models` (schema v1.33.0): types, enums, required fields
+// and formats, plus undeclared fields (what `fieldValidation=Strict` and server-side apply refuse),
+// where a field 1.32 (the lab's kubectl) does not declare is undeclared too (`fields-1.32.ts`). The
+// models' validators read every declared property of each object they visit; a property they never
+// read is not in the schema.
 //
-// Messages follow the API server's field errors (k8s.io/apimachinery/pkg/util/validation/field) with
-// kube-openapi's schema wording, e.g.
-//   spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"
-//   spec.strategy.type: Unsupported value: "Recreat": supported values: "Recreate", "RollingUpdate"
+// Causes follow the API server's field errors (k8s.io/apimachinery/pkg/util/validation/field):
+//   spec.ports[0].protocol: Unsupported value: "tcp": supported values: "SCTP", "TCP", "UDP"
+// A server-side apply meets typed-patch.ts first: a mistyped value never gets here through it.
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { StorageClass } from 'kubernetes-models/storage.k8s.io/v1/StorageClass';
@@ -20,13 +20,15 @@ import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { fieldErrors, type Cause } from './field-errors.js';
+import { fieldsNot132 } from './fields-1.32.js';
 
 /**
- * The Kubernetes version of the models' schema: kubernetes-models 4.5.x ("Update schema version to
- * v1.33.0", its CHANGELOG), merged with older versions' removed APIs. The lab's kubectl is 1.32: a
- * field new in 1.33 would pass here and fail on a 1.32 server; nothing older is missing.
+ * The Kubernetes versions: types, enums, required fields and formats from kubernetes-models 4.5.x
+ * ("Update schema version to v1.33.0", its CHANGELOG; npm has no kubernetes-models for 1.32), the
+ * field set from @kubernetes/client-node 1.1.x (generated from the v1.32.0 OpenAPI spec), the version
+ * of the lab's kubectl. docs/standin-schema.md: what differs between the two for the kinds served.
  */
-export const SCHEMA_VERSION = { models: '4.5', kubernetes: '1.33' };
+export const SCHEMA_VERSION = { models: '4.5', kubernetes: '1.33', fields: '1.32' };
 
 type Validating = { prototype: { validate(this: unknown): void } };
 
@@ -217,6 +219,13 @@ export function checkSchema(obj: Record<string, unknown>): SchemaResult {
     }
   };
   walk(obj, '', []);
+  // A field that only Kubernetes 1.33 declares is undeclared on the lab's 1.32.
+  const known = new Set(unknownSegments.map((x) => JSON.stringify(x)));
+  for (const segs of fieldsNot132(obj)) {
+    if (known.has(JSON.stringify(segs))) continue;
+    unknownSegments.push(segs);
+    unknown.push(segs.reduce((p, seg) => (/^\d+$/.test(seg) ? `${p}[${seg}]` : p ? `${p}.${seg}` : seg), ''));
+  }
   return { unknown, unknownSegments, errors: foldAlternatives(errors), causes: toCauses(obj, errors) };
 }
 
