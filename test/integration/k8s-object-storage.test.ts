@@ -1,0 +1,134 @@
+// Object storage and the Redis cache on the lab, through the built-in `play site.yaml`: the registry
+// runs in the Kubernetes API stand-in on cp1 with registry_storage_kind s3 against the S3 STAND-IN
+// (test/standin/s3; no S3 service exists on these machines) and registry_redis external against
+// Debian's redis-server, both started inside the lab host st1 (its network namespace, never the
+// machine's). The registry pod reaches them over the lab network with the credentials from the
+// Secret (S3: SigV4 checked by the stand-in). b1 pushes with skopeo (docker-trust's trust and login),
+// every containerd host pulls; the layer is then an object in the stand-in's bucket on st1, no
+// volume exists, no credential is in the ConfigMap, and Redis holds the blob-descriptor cache keys.
+// A re-run is changed=0. Several replicas are not part of this test (registry_replicas is not in
+// this checkout's k8s-apply yet).
+import test from 'ava';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { labSupport, labUp, type Lab } from '../lab/index.js';
+import { makeTestImage } from '../lab/image.js';
+import { missing, serialUnless } from '../helpers/lab-test.js';
+import { repoRoot, type PlayResult, runPlayReported } from '../helpers/play.js';
+import { spawnSync } from 'node:child_process';
+
+const support = labSupport({ standin: true });
+const redisMissing = spawnSync('sh', ['-c', 'command -v redis-server && command -v redis-cli']).status === 0 ? undefined : 'redis-server is not installed (apt-get install redis-server, or run .ci/run)';
+const serial = serialUnless(missing(support) ?? redisMissing);
+
+const NAME = 'registry.lab';
+const ADDRESS = `${NAME}:5000`;
+const IMAGE = `${ADDRESS}/s3/hello:1`;
+const PASSWORD = 'alice-ObjectStore-pw-71d2';
+const S3_ACCESS = 'LABACCESSKEY0001';
+const S3_SECRET = 'lab-s3-secret-key-5e0b91';
+const REDIS_PW = 'lab-redis-pw-a83f';
+const env = { REG_ALICE_PW: PASSWORD, LAB_S3_ACCESS: S3_ACCESS, LAB_S3_SECRET: S3_SECRET, LAB_REDIS_PW: REDIS_PW };
+const SECRETS = [PASSWORD, S3_SECRET, REDIS_PW, Buffer.from(S3_SECRET).toString('base64'), Buffer.from(REDIS_PW).toString('base64')];
+const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+
+interface Run extends PlayResult {
+  report: { recap: Record<string, { changed: number; failed: number; unreachable: number }>; events: Array<{ type: string; host?: string; role?: string; step?: string; status?: string; error?: string }> };
+}
+
+let lab: Lab;
+let work: string;
+
+const play = (): Promise<Run> =>
+  runPlayReported([join(repoRoot, 'playbooks', 'site.yaml'), '-i', join(work, 'inventory.yaml')], { dir: work, env, secrets: SECRETS, empty: { recap: {}, events: [] } });
+const output = (r: Run) => `${r.stdout}\n${r.stderr}\n${r.report.events.filter((e) => e.status === 'failed' || e.type === 'host-failed').map((e) => `${e.host} ${e.role ?? ''} ${e.step ?? ''}: ${e.error}`).join('\n')}`;
+const kubectl = (args: string) => lab.sh('cp1', `kubectl --kubeconfig /root/.kube/config ${args}`);
+
+test.before(async () => {
+  if (missing(support) ?? redisMissing) return;
+  lab = await labUp({ name: `objstore-${process.pid}`, hosts: { cp1: ['control_plane'], w1: ['workers'], w2: ['workers'], b1: ['build'], st1: ['object_store'] }, standin: true });
+  work = mkdtempSync(join(tmpdir(), 'k8s-object-storage-'));
+  const st1 = lab.address('st1');
+  // the S3 stand-in and Redis, inside st1 (its network and mount namespaces), on st1's lab address
+  await lab.sh('st1', `cd ${q(repoRoot)} && S3_STANDIN_ACCESS_KEY=${S3_ACCESS} S3_STANDIN_SECRET_KEY=${S3_SECRET} setsid node --import tsx test/standin/s3/main.ts --listen ${st1}:9000 --dir /srv/s3 --region us-east-1 --bucket images < /dev/null > /var/log/s3-standin.log 2>&1 &`);
+  await lab.writeFile('st1', '/srv/redis.conf', `requirepass "${REDIS_PW}"\nbind ${st1}\nport 6379\nsave ""\nappendonly no\ndaemonize yes\npidfile /run/redis.pid\nlogfile /var/log/redis.log\ndir /srv\n`, 0o600);
+  await lab.sh('st1', 'redis-server /srv/redis.conf < /dev/null');
+  await lab.sh('st1', `for i in $(seq 200); do curl -s -o /dev/null http://${st1}:9000/ && REDISCLI_AUTH=${q(REDIS_PW)} redis-cli -h ${st1} ping | grep -q PONG && exit 0; sleep 0.1; done; cat /var/log/s3-standin.log /var/log/redis.log; exit 1`);
+
+  writeFileSync(join(work, 'inventory.yaml'), readFileSync(lab.inventoryPath, 'utf8'));
+  mkdirSync(join(work, 'group_vars'));
+  writeFileSync(
+    join(work, 'group_vars', 'all.yaml'),
+    `registry_name: ${NAME}
+registry_port: 5000
+registry_users:
+  - name: alice
+    password: !env REG_ALICE_PW
+bcrypt_cost: 5
+kubeconfig: /root/.kube/config
+registry_pull_namespaces: [default]
+registry_rollout_timeout: 60
+registry_storage_kind: s3
+registry_storage_s3:
+  bucket: images
+  region: us-east-1
+  regionendpoint: http://${st1}:9000
+  secure: false
+  accesskey: !env LAB_S3_ACCESS
+  secretkey: !env LAB_S3_SECRET
+registry_redis: external
+registry_redis_addr: ${st1}:6379
+registry_redis_password: !env LAB_REDIS_PW
+`,
+  );
+  // in the lab the Service's cluster IP is routed by cp1, which b1 reaches
+  writeFileSync(join(work, 'group_vars', 'build.yaml'), 'dns_hosts_ip_source: cluster_ip\n');
+  // st1 (the S3 and Redis host) is in the inventory, so site.yaml's dns-hosts play reaches it too
+  writeFileSync(join(work, 'group_vars', 'object_store.yaml'), 'dns_hosts_ip_source: cluster_ip\n');
+});
+
+test.after.always(async () => {
+  await lab?.down();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+serial('s3 + external Redis: site.yaml converges (re-run changed=0), b1 pushes, every containerd host pulls; the blobs are in the S3 stand-in on st1 and the cache keys in Redis', async (t) => {
+  const first = await play();
+  t.is(first.code, 0, output(first));
+  const again = await play();
+  t.is(again.code, 0, output(again));
+  for (const host of ['cp1', 'w1', 'w2', 'b1', 'st1']) t.is(again.report.recap[host]?.changed, 0, `${host}: ${again.report.events.filter((e) => e.host === host && e.status === 'changed').map((e) => e.step).join(', ')}`);
+
+  // no volume; the credentials only in the Secret, reaching the pod as env
+  t.deepEqual(JSON.parse(await kubectl('get pvc -n registry -o json')).items, []);
+  const config = Object.values(JSON.parse(await kubectl('get configmap registry-config -n registry -o json')).data as Record<string, string>)[0]!;
+  t.regex(config, /s3:\n\s+bucket: images/);
+  for (const s of [S3_ACCESS, S3_SECRET, REDIS_PW]) t.false(config.includes(s), 'no credential in the ConfigMap');
+  const secret = JSON.parse(await kubectl('get secret registry-storage -n registry -o json')).data as Record<string, string>;
+  t.is(Buffer.from(secret['s3-secretkey']!, 'base64').toString(), S3_SECRET);
+  t.is(Buffer.from(secret['redis-password']!, 'base64').toString(), REDIS_PW);
+
+  const image = makeTestImage(join(lab.dir, 'image-s3'), { content: 'stored in the S3 stand-in\n' });
+  const layer = JSON.parse(readFileSync(join(image.dir, 'blobs', 'sha256', image.manifestDigest.slice(7)), 'utf8')).layers[0].digest as string;
+  const push = await lab.exec('b1', `skopeo copy --retry-times 0 ${image.ref} docker://${IMAGE}`);
+  t.is(push.code, 0, push.stderr);
+
+  await Promise.all(['cp1', 'w1', 'w2'].map((h) => lab.writeFile(h, '/root/.registry-credential', `alice:${PASSWORD}`, 0o600)));
+  for (const host of ['cp1', 'w1', 'w2']) {
+    const pull = await lab.exec(host, `ctr image pull --hosts-dir /etc/containerd/certs.d --user "$(cat /root/.registry-credential)" ${IMAGE}`);
+    t.is(pull.code, 0, `${host}: ${pull.stderr}`);
+    const seen = await lab.exec(host, `mkdir -p /tmp/m && ctr image mount ${IMAGE} /tmp/m >/dev/null && cat /tmp/m/hello.txt; ctr image unmount /tmp/m >/dev/null`);
+    t.is(seen.stdout, 'stored in the S3 stand-in\n', host);
+  }
+
+  // the layer is an object in the stand-in's bucket, on st1 (where the registry pod cannot write files)
+  const object = `/srv/s3/buckets/images/docker/registry/v2/blobs/sha256/${layer.slice(7, 9)}/${layer.slice(7)}/data.object`;
+  const stored = await lab.exec('st1', `sha256sum ${object}`);
+  t.is(stored.stdout.split(' ')[0], layer.slice(7), `${object} on st1: ${stored.stderr}`);
+  t.regex((await lab.readFile('st1', '/var/log/s3-standin.log'))!, /s3-standin GET \/images\/docker\/registry\/v2\/blobs\/sha256\/[0-9a-f]{2}\/[0-9a-f]{64}\/data 20[06]/, 'the registry served the layer from the bucket');
+
+  const keys = (await lab.sh('st1', `REDISCLI_AUTH=${q(REDIS_PW)} redis-cli -h ${lab.address('st1')} --scan`)).split('\n');
+  t.true(keys.includes(`blobs::${layer}`), keys.join(', '));
+  t.true(keys.includes(`repository::s3/hello::blobs::${layer}`), keys.join(', '));
+});
