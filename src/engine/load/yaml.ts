@@ -118,7 +118,8 @@ function toValue(node: Node | Alias | null, w: Walk): unknown {
   }
   if (isScalar(node)) return scalarValue(node, w);
   if (!isSeq(node) && !isMap(node)) return null;
-  if (node.tag && !node.tag.startsWith('!!')) {
+  // YAML's own tags arrive resolved (`!!map` is `tag:yaml.org,2002:map`); a local tag starts with `!`.
+  if (node.tag?.startsWith('!')) {
     if (!OUR_TAGS.includes(node.tag)) throw unknownTag(w.at(node.range?.[0]));
     throw new InputError(`${node.tag} takes a single value, not a ${isSeq(node) ? 'list' : 'mapping'}`, w.at(node.range?.[0]));
   }
@@ -195,7 +196,7 @@ function scalarValue(node: Node & { value: unknown; tag?: string }, w: Walk): un
     if (node.value === null || node.value === undefined || node.value === '') throw new InputError('!plain needs a value', origin);
     return new Secret(String(node.value), 'plain');
   }
-  if (node.tag && node.tag.startsWith('!') && !node.tag.startsWith('!!')) throw unknownTag(origin);
+  if (node.tag?.startsWith('!')) throw unknownTag(origin);
   return node.value;
 }
 
