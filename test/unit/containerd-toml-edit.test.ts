@@ -225,3 +225,13 @@ test('the right value in another quoting is no change; a wrong one keeps the spa
   const spaced = `version = 2\n[plugins."${V2}".registry]\n  config_path =   "/old"\n`;
   t.is(edit(spaced), spaced.replace('"/old"', `"${CERTS}"`));
 });
+
+test('a mirrors or configs entry that is no table is no mirror and no TLS config: the key is set, nothing refused', (t) => {
+  // containerd itself would not load such a file; the role names only what it knows to be a conflict.
+  const text = `version = 2\n[plugins."${V2}".registry]\n  mirrors = "x"\n  [plugins."${V2}".registry.configs]\n    "r.local:5000" = "x"\n`;
+  const out = edit(text);
+  t.is(configPathAt(out!, V2), CERTS);
+  t.is((parse(out!) as any).plugins[V2].registry.mirrors, 'x', 'the user\'s value stays');
+  const scalarConfigs = `version = 2\n[plugins."${V2}".registry]\n  configs = "tls"\n`;
+  t.is(configPathAt(edit(scalarConfigs)!, V2), CERTS);
+});
