@@ -21,11 +21,11 @@ export interface RegistryService {
   externalIPs: string[];
 }
 
-/** The registry Service (there is exactly one Service among the role's objects). */
+/** The registry Service: the one with the port named `registry` (a managed Redis has a Service of its own). */
 export function registryService(ctx: RoleContext): RegistryService {
   const host = k8sHost(ctx);
   const fact = factOf<{ objects: K8sObject[] | null }>(ctx, host, REGISTRY_K8S_FACT, 'k8s-apply');
-  const service = (fact.objects ?? []).find((o) => o?.kind === 'Service');
+  const service = (fact.objects ?? []).find((o) => o?.kind === 'Service' && ((o.spec as { ports?: Array<{ name?: string }> } | undefined)?.ports ?? []).some((p) => p.name === 'registry'));
   const spec = (service?.spec ?? {}) as { clusterIP?: string; externalIPs?: string[] };
   if (!service || !spec.clusterIP || spec.clusterIP === 'None') {
     throw new PendingFactError(`the registry Service has no cluster IP yet (fact ${REGISTRY_K8S_FACT} from ${host})`, 'run the k8s-apply role without --check first, so the Service exists', host);

@@ -100,7 +100,8 @@ export function registryObjects(render: Render, v: K8sApplyVars, inputs: Registr
 
   const redis = v.registry_redis === 'managed' ? managedRedis(tpl, v) : [];
 
-  return [...namespaces, ...storage, tlsSecret, authSecret, ...credentialSecret, configMap, deployment, service, ...redis, ...ingress, ...pull];
+  // the managed Redis before the registry: its Service exists (and resolves) when the registry's pods start
+  return [...namespaces, ...storage, tlsSecret, authSecret, ...credentialSecret, configMap, ...redis, deployment, service, ...ingress, ...pull];
 }
 
 /**

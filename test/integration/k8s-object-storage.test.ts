@@ -132,3 +132,32 @@ serial('s3 + external Redis: site.yaml converges (re-run changed=0), b1 pushes, 
   t.true(keys.includes(`blobs::${layer}`), keys.join(', '));
   t.true(keys.includes(`repository::s3/hello::blobs::${layer}`), keys.join(', '));
 });
+
+serial('managed Redis: the stand-in runs regplay\'s Redis Deployment (Debian\'s redis-server, password on its stdin); after a pull its cache keys are there; re-run changed=0', async (t) => {
+  const file = join(work, 'group_vars', 'all.yaml');
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/registry_redis: external\nregistry_redis_addr: .*\n/, 'registry_redis: managed\n'));
+  const first = await play();
+  t.is(first.code, 0, output(first));
+  const again = await play();
+  t.is(again.code, 0, output(again));
+  t.is(again.report.recap.cp1?.changed, 0, again.report.events.filter((e) => e.host === 'cp1' && e.status === 'changed').map((e) => e.step).join(', '));
+
+  const redis = JSON.parse(await kubectl('get deployment registry-redis -n registry -o json'));
+  t.is(redis.status.readyReplicas, 1);
+  t.false(JSON.stringify(redis.spec).includes(REDIS_PW), 'the password is not in the Deployment');
+  const config = Object.values(JSON.parse(await kubectl('get configmap registry-config -n registry -o json')).data as Record<string, string>)[0]!;
+  t.regex(config, /addr: registry-redis\.registry\.svc:6379/);
+
+  const image = makeTestImage(join(lab.dir, 'image-managed'), { content: 'cached by the managed redis\n' });
+  const layer = JSON.parse(readFileSync(join(image.dir, 'blobs', 'sha256', image.manifestDigest.slice(7)), 'utf8')).layers[0].digest as string;
+  const push = await lab.exec('b1', `skopeo copy --retry-times 0 ${image.ref} docker://${ADDRESS}/s3/managed:1`);
+  const pods = push.code === 0 ? '' : `${await kubectl('get pods -n registry -o wide')}\n${(await lab.exec('cp1', 'tail -n 30 /var/lib/standin/pods/*.log; tail -n 30 /var/lib/standin/standin.log 2>/dev/null')).stdout}`;
+  t.is(push.code, 0, `${push.stderr}\n${pods}`);
+  const pull = await lab.exec('w1', `ctr image pull --hosts-dir /etc/containerd/certs.d --user "$(cat /root/.registry-credential)" ${ADDRESS}/s3/managed:1`);
+  t.is(pull.code, 0, pull.stderr);
+
+  const ip = (await kubectl('get service registry-redis -n registry -o jsonpath={.spec.clusterIP}')).trim();
+  const keys = (await lab.sh('cp1', `REDISCLI_AUTH=${q(REDIS_PW)} redis-cli -h ${ip} --scan`)).split('\n');
+  t.true(keys.includes(`blobs::${layer}`), keys.join(', '));
+  t.not((await lab.exec('cp1', `redis-cli -h ${ip} --scan`)).stdout.includes('blobs::'), true, 'without the password Redis answers nothing');
+});

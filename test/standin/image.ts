@@ -1,5 +1,6 @@
 // Kubernetes API stand-in: which images the stand-in kubelet can "run" (the registry family, with the
-// Debian docker-registry binary) and how the image's entrypoint turns command/args into an argv.
+// Debian docker-registry binary; redis, with Debian's redis-server, for regplay's managed Redis cache)
+// and how the image's entrypoint turns command/args into an argv.
 
 export interface ImageFile {
   path: string;
@@ -8,7 +9,9 @@ export interface ImageFile {
 }
 
 export interface ImageProfile {
-  major: 2 | 3;
+  family: 'registry' | 'redis';
+  /** registry images: the major version (where the config is read). */
+  major?: 2 | 3;
   /** The image's CMD (its ENTRYPOINT is /entrypoint.sh). */
   defaultArgs: string[];
   files: ImageFile[];
@@ -16,6 +19,7 @@ export interface ImageProfile {
 }
 
 export const REGISTRY_BINARY = '/usr/bin/docker-registry';
+export const REDIS_BINARY = '/usr/bin/redis-server';
 
 const DEFAULT_CONFIG = `version: 0.1
 log:
@@ -46,12 +50,14 @@ export class ContainerStartError extends Error {
   }
 }
 
-/** `registry:2*`, `registry:3*`, `registry` (latest = 3) and `*distribution*` images; undefined otherwise. */
+/** `registry:2*`, `registry:3*`, `registry` (latest = 3), `*distribution*` and `redis[:tag]` images; undefined otherwise. */
 export function imageProfile(image: string): ImageProfile | undefined {
   const noDigest = image.split('@')[0]!;
   const hasDigest = image.includes('@');
   const last = noDigest.split('/').pop()!;
   const [name, tag] = last.includes(':') ? [last.slice(0, last.indexOf(':')), last.slice(last.indexOf(':') + 1)] : [last, undefined];
+  // the official redis image: ENTRYPOINT docker-entrypoint.sh, CMD redis-server, WORKDIR /data
+  if (name === 'redis' && /^(library\/)?redis$/.test(noDigest.replace(/^docker\.io\//, '').split(':')[0]!)) return { family: 'redis', defaultArgs: ['redis-server'], files: [], dirs: ['/data'] };
   const isDistribution = noDigest.includes('distribution');
   if (name !== 'registry' && !isDistribution) return undefined;
   let major: 2 | 3;
@@ -62,6 +68,7 @@ export function imageProfile(image: string): ImageProfile | undefined {
   else return undefined;
   const configPath = major === 2 ? '/etc/docker/registry/config.yml' : '/etc/distribution/config.yml';
   return {
+    family: 'registry',
     major,
     defaultArgs: [configPath],
     files: [{ path: configPath, content: DEFAULT_CONFIG, mode: 0o644 }],
@@ -100,6 +107,24 @@ export function expandVars(s: string, env: Record<string, string>): string {
 export function containerArgv(container: { command?: string[]; args?: string[] }, profile: ImageProfile, env: Record<string, string>): string[] {
   const command = container.command?.map((s) => expandVars(s, env));
   const args = container.args?.map((s) => expandVars(s, env));
+  if (profile.family === 'redis') return command?.length ? redisExecutable([...command, ...(args ?? [])]) : redisEntrypoint(args ?? profile.defaultArgs);
   if (command?.length) return mapExecutable([...command, ...(args ?? [])]);
   return entrypoint(args ?? profile.defaultArgs);
+}
+
+/** The redis image's docker-entrypoint.sh: options (or a .conf file) go to redis-server, anything else is run. */
+function redisEntrypoint(args: string[]): string[] {
+  const first = args[0] ?? '';
+  if (first.startsWith('-') || first.endsWith('.conf')) return [REDIS_BINARY, ...args];
+  if (!args.length) throw new ContainerStartError('StartError', 'no command');
+  return redisExecutable(args);
+}
+
+/** What the redis image has on its PATH that regplay's managed Redis uses: redis-server and sh. */
+function redisExecutable(argv: string[]): string[] {
+  const exe = argv[0];
+  if (exe === 'redis-server' || exe === '/usr/local/bin/redis-server') return [REDIS_BINARY, ...argv.slice(1)];
+  if (exe === 'docker-entrypoint.sh' || exe === '/usr/local/bin/docker-entrypoint.sh') return redisEntrypoint(argv.slice(1));
+  if (exe === 'sh' || exe === '/bin/sh') return ['/bin/sh', ...argv.slice(1)];
+  throw new ContainerStartError('StartError', `exec: ${JSON.stringify(exe)}: executable file not found in $PATH (the stand-in runs only redis-server and sh from a redis image)`);
 }

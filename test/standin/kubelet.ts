@@ -93,6 +93,19 @@ function topLevel(): TopLevelEntry[] {
 }
 
 /** Service env vars (enableServiceLinks), as the kubelet injects them. */
+/**
+ * The pod's /etc/hosts: the node's lines, then every Service's cluster DNS names (`<svc>.<ns>.svc`,
+ * `<svc>.<ns>.svc.cluster.local`) → its cluster IP, as CoreDNS would answer them. A stand-in for
+ * cluster DNS: only Services that exist when the container starts resolve (CoreDNS would also
+ * find later ones), so a pod naming a Service created after it fails as a stricter cluster would.
+ */
+export function podHosts(nodeHosts: string, services: Obj[]): string {
+  const lines = services
+    .filter((svc) => typeof svc.spec?.clusterIP === 'string' && svc.spec.clusterIP !== 'None')
+    .map((svc) => `${svc.spec.clusterIP}\t${svc.metadata.name}.${svc.metadata.namespace}.svc ${svc.metadata.name}.${svc.metadata.namespace}.svc.cluster.local`);
+  return `${nodeHosts.replace(/\n?$/, '\n')}# cluster DNS (Kubernetes API stand-in)\n${lines.join('\n')}${lines.length ? '\n' : ''}`;
+}
+
 export function serviceLinks(services: Obj[]): Record<string, string> {
   const env: Record<string, string> = {};
   for (const s of services) {
@@ -299,7 +312,7 @@ export class Kubelet {
     if (!profile)
       throw new ContainerStartError(
         'ImagePullBackOff',
-        `Back-off pulling image "${container.image}": the Kubernetes API stand-in can only run registry:2*, registry:3* and *distribution* images`,
+        `Back-off pulling image "${container.image}": the Kubernetes API stand-in can only run registry:2*, registry:3*, *distribution* and redis images`,
       );
     this.ensureSandbox(rt);
     const pod = this.podInfo(rt);
@@ -334,7 +347,8 @@ export class Kubelet {
       mounts.push({ source, target: m.mountPath, readOnly: src.readOnly || m.readOnly === true, isFile: statSync(source).isFile() });
     }
     const imageDir = join(rt.dir, 'image');
-    const imageFiles = profile.files.map((f, i) => {
+    const hostsFile = { path: '/etc/hosts', content: podHosts(readFileSync('/etc/hosts', 'utf8'), this.o.store.list('v1', 'Service')), mode: 0o644 };
+    const imageFiles = [...profile.files, hostsFile].map((f, i) => {
       const staged = join(imageDir, String(i));
       mkdirSync(imageDir, { recursive: true });
       writeFileSync(staged, f.content, { mode: f.mode });

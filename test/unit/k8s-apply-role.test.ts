@@ -61,12 +61,13 @@ test('a missing certificate or htpasswd fact is a StateError naming the role tha
   t.throws(() => k8sApply.plan(notWritten), { instanceOf: StateError, message: /does not exist/ });
 });
 
-const service = (spec: Record<string, unknown>) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'registry', namespace: 'registry' }, spec });
+const service = (spec: Record<string, unknown>) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'registry', namespace: 'registry' }, spec: { ports: [{ name: 'registry', port: 5000 }], ...spec } });
 const withFact = (fact: unknown) => ctxFor('w1', {}, { hosts: { cp1: { registry_k8s: fact } } });
 
 test('registryService: the registry Service from the registry_k8s fact, its cluster and external IPs', (t) => {
-  const ctx = withFact({ objects: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'registry' } }, service({ clusterIP: '10.96.0.50', ports: [] })] });
-  t.deepEqual(registryService(ctx), { namespace: 'registry', name: 'registry', clusterIP: '10.96.0.50', externalIPs: [] });
+  const redis = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'registry-redis', namespace: 'registry' }, spec: { clusterIP: '10.96.0.49', ports: [{ name: 'redis', port: 6379 }] } };
+  const ctx = withFact({ objects: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'registry' } }, redis, service({ clusterIP: '10.96.0.50' })] });
+  t.deepEqual(registryService(ctx), { namespace: 'registry', name: 'registry', clusterIP: '10.96.0.50', externalIPs: [] }, 'the Service with the port named registry, not the managed Redis\'s before it');
   t.deepEqual(registryService(withFact({ objects: [service({ clusterIP: '10.96.0.50', externalIPs: ['192.0.2.7'] })] })).externalIPs, ['192.0.2.7']);
 });
 

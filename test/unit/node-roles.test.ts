@@ -143,7 +143,7 @@ test('docker-trust: login without any credentials is an InputError naming docker
 
 // dns-hosts
 
-const k8sFact = (spec: object) => ({ registry_k8s: { objects: [{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'registry', namespace: 'registry' }, spec }] } });
+const k8sFact = (spec: object) => ({ registry_k8s: { objects: [{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'registry', namespace: 'registry' }, spec: { ports: [{ name: 'registry', port: 5000 }], ...spec } }] } });
 const service = { cp1: k8sFact({ clusterIP: '10.96.0.50', externalIPs: ['10.213.0.9'] }) };
 
 test('dns-hosts: cluster nodes map the name to the Service clusterIP from cp1', (t) => {

@@ -1,7 +1,8 @@
 // The stand-in kubelet's pure planning: which images run, the argv the image's entrypoint builds,
 // env and volume resolution, and the mount-namespace root plan (test/standin/{image,pod-inputs,root-plan}.ts).
 import test from 'ava';
-import { ContainerStartError, REGISTRY_BINARY, containerArgv, imageProfile } from '../standin/image.js';
+import { ContainerStartError, REDIS_BINARY, REGISTRY_BINARY, containerArgv, imageProfile } from '../standin/image.js';
+import { podHosts } from '../standin/kubelet.js';
 import { containerEnv, podVolumes, type Lookup, type PodInfo, type VolumeSource } from '../standin/pod-inputs.js';
 import { planRoot, renderScript, rootDir, type HostType, type Step } from '../standin/root-plan.js';
 
@@ -38,6 +39,26 @@ test('the image entrypoint maps default CMD, args and command to the registry bi
   t.deepEqual(containerArgv({ args: ['/cfg/$(CFG)'] }, v2, { CFG: 'r.yml' }), [REGISTRY_BINARY, 'serve', '/cfg/r.yml']);
   t.deepEqual(containerArgv({ command: ['/bin/registry'], args: ['serve', '/x.yml'] }, v2, {}), [REGISTRY_BINARY, 'serve', '/x.yml']);
   t.throws(() => containerArgv({ command: ['sh', '-c', 'true'] }, v2, {}), { instanceOf: ContainerStartError, message: /exec: "sh": executable file not found/ });
+});
+
+test('the redis image runs redis-server (options to it, sh for a command); other executables and other redis images do not', (t) => {
+  const redis = imageProfile('redis:7.2.7')!;
+  t.is(redis.family, 'redis');
+  t.is(imageProfile('docker.io/library/redis:7')?.family, 'redis');
+  t.is(imageProfile('bitnami/redis:7'), undefined);
+  t.deepEqual(containerArgv({}, redis, {}), [REDIS_BINARY]);
+  t.deepEqual(containerArgv({ args: ['redis-server', '--port', '6379'] }, redis, {}), [REDIS_BINARY, '--port', '6379']);
+  t.deepEqual(containerArgv({ args: ['--save', ''] }, redis, {}), [REDIS_BINARY, '--save', '']);
+  t.deepEqual(containerArgv({ command: ['sh', '-c', 'exec redis-server -'] }, redis, {}), ['/bin/sh', '-c', 'exec redis-server -']);
+  t.throws(() => containerArgv({ command: ['/bin/registry'] }, redis, {}), { instanceOf: ContainerStartError, message: /executable file not found/ });
+});
+
+test('cluster DNS stand-in: the pod\'s /etc/hosts is the node\'s plus each Service\'s svc names to its cluster IP', (t) => {
+  const hosts = podHosts('127.0.0.1 localhost\n10.0.0.10 cp1', [
+    { metadata: { name: 'registry-redis', namespace: 'registry' }, spec: { clusterIP: '10.0.0.226' } },
+    { metadata: { name: 'headless', namespace: 'registry' }, spec: { clusterIP: 'None' } },
+  ]);
+  t.is(hosts, '127.0.0.1 localhost\n10.0.0.10 cp1\n# cluster DNS (Kubernetes API stand-in)\n10.0.0.226\tregistry-redis.registry.svc registry-redis.registry.svc.cluster.local\n');
 });
 
 test('env resolves secretKeyRef and refuses a missing key like a kubelet', (t) => {
