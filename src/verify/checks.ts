@@ -92,7 +92,7 @@ function configProbe(t: Target): Probe {
 function trustFileProbe(t: Target, f: { path: string; names: string }): Probe {
   return {
     id: 'config',
-    label: `${t.runtime} ${f.path}`,
+    label: `trust file ${f.path}`,
     command: `if ! test -r ${quote(f.path)}; then echo NO-FILE; exit 10; fi; grep -F -q -- ${quote(f.names)} ${quote(f.path)}`,
     judge: (r) => {
       if (r.code === 10) return failed(`${t.runtime}: ${f.path} is missing on ${t.host} — run \`${t.fix}\``);
@@ -216,7 +216,7 @@ function pullProbe(t: Target, o: CheckOptions): Probe {
     return { id: 'pull', label, command: 'true', judge: () => ({ status: 'skipped', message: `not checked: ${why}` }) };
   }
   if (t.runtime === 'k3s' || t.runtime === 'rke2' || t.runtime === 'microk8s') {
-    const why = `regplay has no ${t.runtime} pull path (its containerd is reached through its own binary); its trust file and TLS with its CA were checked`;
+    const why = `regplay has no ${t.runtime} pull path yet (it would go through ${t.runtime}'s own bundled binaries); its trust file and TLS with its CA were checked`;
     return { id: 'pull', label, command: 'true', judge: () => ({ status: 'skipped', message: `not checked: ${why}` }) };
   }
   if (t.runtime === 'crio' || t.runtime === 'docker') return containersPullProbe(t, o.canary.ref, label);

@@ -177,7 +177,7 @@ serial('play verify: each host through its own runtime\'s path; p1 pulls with po
   t.regex(line('b1', 'build'), /^b1\s+build\s+ok\s+ok\s+-(\s+ok){4}$/);
   const steps = r.report.events.filter((e) => e.type === 'step' && e.host === 'p1');
   t.like(steps.find((e) => e.step === 'pull canary (podman)'), { status: 'ok', why: 'via podman pull' } as object);
-  t.like(steps.find((e) => e.step === `crio ${DROPIN}`), { status: 'ok' } as object);
+  t.like(steps.find((e) => e.step === `trust file ${DROPIN}`), { status: 'ok' } as object);
   t.like(r.report.events.find((e) => e.type === 'step' && e.host === 'w1' && e.step === 'containerd: pull canary (containerd)'), { status: 'ok', why: 'via ctr --hosts-dir' } as object);
   t.deepEqual(await fingerprints(), before, 'verify changed no host configuration');
   t.is((await lab.sh('p1', 'podman images -q | sort')).trim(), images, 'p1\'s own image store is untouched');

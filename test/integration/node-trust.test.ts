@@ -12,6 +12,8 @@
 // documented format (https://docs.k3s.io/installation/private-registry; containerd hosts.toml for
 // MicroK8s, https://microk8s.io/docs/registry-private; a docker config.json for the kubelet); k3s's
 // restart is the lab's `service` shim, which records it.
+// - `play verify` on w1 checks the k3s layout without k3s: registries.yaml names the CA file and TLS
+//   with that CA verifies the real registry (the pull is skipped, saying why); without the CA it fails.
 // - w3 (group bare, auto) has no runtime: its containerd, podman and skopeo binaries are hidden in its
 //   own mount namespace (a non-executable file bound over each) and /etc/containerd, /etc/containers
 //   removed: a run over workers:bare fails w3 alone (exit 2) naming what was looked for, w2 converges.
@@ -185,6 +187,23 @@ serial('apply again: changed=0, nothing rewritten, k3s not restarted again', asy
   t.deepEqual(await fingerprint(lab, 'w1', watched.w1), before.w1);
   t.deepEqual(await fingerprint(lab, 'w2', watched.w2), before.w2);
   t.is(await k3sRestarts(), 1);
+});
+
+serial('play verify on w1 without k3s: registries.yaml names the CA, TLS verifies with it, /v2/ login; the pull is skipped saying why; no CA fails naming k3s', async (t) => {
+  const verify = () => runPlay(['verify', join(lab.dir, 'trust.yaml'), '-i', lab.inventoryPath, '--limit', 'w1'], { env });
+  const r = await verify();
+  t.is(r.code, 0, out(r));
+  t.false(out(r).includes(PASSWORD));
+  // (the test certificate lives 2 days: the cert column warns, under cert_renew_days)
+  t.regex(r.stdout, /^w1\s+k3s\s+ok\s+ok\s+ok\s+ok\s+WARN\s+ok\s+skip$/m);
+  t.regex(r.stdout, /^w1\s+crio\s+ok\s+ok\s+-\s+ok\s+WARN\s+ok\s+skip$/m);
+  t.regex(r.stdout, /skipping: \[w1\] verify \| k3s: pull canary \(k3s\) \(not checked: /);
+  await lab.sh('w1', `mv ${K3S_CA} ${K3S_CA}.away`);
+  const broken = await verify();
+  t.is(broken.code, 2, out(broken));
+  t.regex(broken.stdout, /w1: TLS: no CA at \/etc\/rancher\/k3s\/registry-ca\/registry\.lab:5000\/ca\.crt \(k3s's trust location\) — run `play trust\.yaml --limit w1`/);
+  t.regex(broken.stdout, /^w1\s+crio\s+ok\s+ok\s+-\s+ok\s+WARN\s+ok\s+skip$/m, 'the other runtime is unaffected');
+  await lab.sh('w1', `mv ${K3S_CA}.away ${K3S_CA}`);
 });
 
 serial('nothing detected on w3 (auto): w3 alone fails, exit 2, naming what was looked for; nothing written there; w2 converges in the same run', async (t) => {
