@@ -15,9 +15,9 @@ import { registryAddresses } from '../_shared/vars.js';
 import { defineRole } from '../_shared/role.js';
 import { dockerAuth, mergeDockerAuth } from '../_shared/docker-config.js';
 import { hostsToml } from '../_shared/hosts-toml.js';
-import { checkDropinConflicts, containersDropin, dropinPath, registriesConfQuery, type RegistriesConfFile } from './registries-conf.js';
+import { checkDropinConflicts, containersDropin, registriesConfQuery, type RegistriesConfFile } from './registries-conf.js';
 import { setRancherTrust } from './registries-yaml.js';
-import { rancherCaFile, rancherRegistriesYaml, RANCHER_UNITS, settingRuntimes, type Runtime, type RuntimeFacts } from '../../src/facts/container-runtimes.js';
+import { containersDropinPath, rancherCaFile, rancherRegistriesYaml, RANCHER_UNITS, settingRuntimes, type Runtime, type RuntimeFacts } from '../../src/facts/container-runtimes.js';
 import { runtimeFactQuery } from './runtimes.js';
 import { readNodeTrustVars, type NodeTrustVars } from './vars.js';
 
@@ -36,8 +36,6 @@ const detected = (facts: FactValues) => facts[FACT] as RuntimeFacts;
 const gate = (v: NodeTrustVars, r: Runtime) => (v.container_runtime === 'auto' ? { when: (f: FactValues) => detected(f).runtimes.includes(r) } : {});
 
 const rancherDir = (r: 'k3s' | 'rke2') => `/etc/rancher/${r}`;
-const rancherYaml = rancherRegistriesYaml;
-const rancherCa = rancherCaFile;
 
 /** Per-address CA directories: the runtime's certs.d/<address>/ca.crt (+ hosts.toml for MicroK8s). */
 function certsDir(v: NodeTrustVars, r: Runtime): string | undefined {
@@ -56,8 +54,8 @@ function files(v: NodeTrustVars, groups: string[]): string[] {
   const addresses = registryAddresses(v);
   const out = runtimesFor(v, groups).flatMap((r) => {
     const dir = certsDir(v, r);
-    if (dir) return [...addresses.flatMap((a) => [posix.join(dir, a, 'ca.crt'), ...(r === 'microk8s' ? [posix.join(dir, a, 'hosts.toml')] : [])]), ...(r === 'crio' && v.node_trust_containers_dropin ? [dropinPath(v.node_trust_containers_dropin_dir, v.registry_name)] : [])];
-    if (r === 'k3s' || r === 'rke2') return [rancherYaml(r), ...addresses.map((a) => rancherCa(r, a))];
+    if (dir) return [...addresses.flatMap((a) => [posix.join(dir, a, 'ca.crt'), ...(r === 'microk8s' ? [posix.join(dir, a, 'hosts.toml')] : [])]), ...(r === 'crio' && v.node_trust_containers_dropin ? [containersDropinPath(v.node_trust_containers_dropin_dir, v.registry_name)] : [])];
+    if (r === 'k3s' || r === 'rke2') return [rancherRegistriesYaml(r), ...addresses.map((a) => rancherCaFile(r, a))];
     return [];
   });
   return v.node_trust_kubelet_credentials ? [...out, v.node_trust_kubelet_config_path] : out;
@@ -86,7 +84,7 @@ function certsDirTrust(v: NodeTrustVars, r: Runtime, dir: string, caPem: string)
 /** The optional registries.conf.d drop-in (read per pull), refused when another file conflicts. */
 function containersDropinTrust(v: NodeTrustVars): Resource[] {
   const when = gate(v, 'crio');
-  const path = dropinPath(v.node_trust_containers_dropin_dir, v.registry_name);
+  const path = containersDropinPath(v.node_trust_containers_dropin_dir, v.registry_name);
   const addresses = registryAddresses(v);
   const content = containersDropin(addresses);
   return [
@@ -109,12 +107,12 @@ function rancherTrust(v: NodeTrustVars, r: 'k3s' | 'rke2', caPem: string): Resou
   const when = gate(v, r);
   // Without registry_users (an anonymous registry) there is no credential to write.
   const auth = v.node_trust_rancher_auth && v.registry_users?.length ? login(v) : undefined;
-  const file = rancherYaml(r);
+  const file = rancherRegistriesYaml(r);
   return [
     { kind: 'directory', path: rancherDir(r), mode: '0755', ...when },
     ...registryAddresses(v).flatMap((address): Resource[] => [
-      { kind: 'directory', path: posix.dirname(rancherCa(r, address)), mode: '0755', ...when },
-      { kind: 'file', name: `${r} CA for ${address}`, path: rancherCa(r, address), content: caPem, mode: '0644', ...when },
+      { kind: 'directory', path: posix.dirname(rancherCaFile(r, address)), mode: '0755', ...when },
+      { kind: 'file', name: `${r} CA for ${address}`, path: rancherCaFile(r, address), content: caPem, mode: '0644', ...when },
     ]),
     {
       kind: 'file',
@@ -122,7 +120,7 @@ function rancherTrust(v: NodeTrustVars, r: 'k3s' | 'rke2', caPem: string): Resou
       path: file,
       edit: (current) => {
         const text = registryAddresses(v).reduce<string | null>(
-          (doc, address) => setRancherTrust(doc, { address, caFile: rancherCa(r, address), ...(auth ? { auth: { username: auth.username, password: auth.password.reveal() } } : {}) }, file),
+          (doc, address) => setRancherTrust(doc, { address, caFile: rancherCaFile(r, address), ...(auth ? { auth: { username: auth.username, password: auth.password.reveal() } } : {}) }, file),
           current,
         )!;
         return auth ? new Secret(text, 'registries.yaml') : text;

@@ -9,7 +9,6 @@ import { posix } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parse as parseToml } from 'smol-toml';
 import { StateError } from '../../src/errors.js';
-import { containersDropinPath } from '../../src/facts/container-runtimes.js';
 import type { FactQuery } from '../../src/resources/types.js';
 
 const MARK = '#@regplay-file ';
@@ -18,9 +17,6 @@ export interface RegistriesConfFile {
   path: string;
   text: string;
 }
-
-/** The drop-in's path: one file per registry name, beside the user's. */
-export const dropinPath = containersDropinPath;
 
 /** The main registries.conf of a drop-in directory (containers/image: `<conf>.d`). */
 export function mainConf(dir: string): string {
