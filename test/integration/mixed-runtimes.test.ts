@@ -1,6 +1,7 @@
 // A mixed inventory through ONE `play site.yaml` (the lab, the registry running on cp1 through the
 // Kubernetes API stand-in): w1 a containerd worker, p1 a Podman/CRI-O worker (`container_runtime:
-// crio`, the registries.conf.d drop-in on), b1 a Docker build host. check → apply → apply again
+// crio`, the registries.conf.d drop-in on), d1 a Docker Engine worker (cri-dockerd: `container_runtime:
+// docker`), b1 a Docker build host. check → apply → apply again
 // (changed=0), asserted on the hosts' files, then real clients: b1 pushes with skopeo, w1 pulls
 // with containerd (`ctr --hosts-dir`), p1 with `podman pull` (Debian 12's 4.3, `vfs` storage)
 // through /etc/containers/certs.d only, and `podman info` lists the drop-in's registry (Podman read
@@ -8,7 +9,8 @@
 // untouched (containerd-trust leaves it out), and its other drop-ins byte for byte. `--limit p1`
 // and the drift gate (`--tags node-trust --check --detailed-exitcode` → 8) work for p1 as for the
 // containerd workers. `play verify` checks each host through its runtime's own path: p1 with a real
-// `podman pull` (throwaway store, the node's /etc/containers trust), w1 with containerd.
+// `podman pull` (throwaway store, the node's /etc/containers trust), d1 with skopeo and only Docker's
+// certs.d, w1 with containerd.
 import test from 'ava';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,7 +31,7 @@ const IMAGE = `${ADDRESS}/mixed:1`;
 const PASSWORD = 'alice-Mixed-pw-27c4e1';
 const env = { REG_ALICE_PW: PASSWORD };
 const SECRETS = [PASSWORD, Buffer.from(`alice:${PASSWORD}`).toString('base64')];
-const HOSTS = ['cp1', 'w1', 'p1', 'b1'];
+const HOSTS = ['cp1', 'w1', 'p1', 'd1', 'b1'];
 
 const CONTAINERS_CA = `/etc/containers/certs.d/${ADDRESS}/ca.crt`;
 const DROPIN_DIR = '/etc/containers/registries.conf.d';
@@ -40,8 +42,9 @@ const AUTHFILE = '/root/registry-auth.json';
 
 const CONTAINERD = ['/etc/containerd/config.toml', `/etc/containerd/certs.d/${ADDRESS}/ca.crt`, `/etc/containerd/certs.d/${ADDRESS}/hosts.toml`];
 const PODMAN = [CONTAINERS_CA, DROPIN, USER_DROPIN, `${DROPIN_DIR}/shortnames.conf`, '/etc/containers/registries.conf'];
-const BUILD = [`/etc/docker/certs.d/${ADDRESS}/ca.crt`, '/root/.docker/config.json'];
-const WATCHED: Record<string, string[]> = { cp1: [...CONTAINERD, '/registry/certs/ca.crt'], w1: [...CONTAINERD, CONTAINERS_CA, '/etc/hosts'], p1: [...CONTAINERD, ...PODMAN, '/etc/hosts'], b1: [...BUILD, '/etc/hosts'] };
+const DOCKER_CA = `/etc/docker/certs.d/${ADDRESS}/ca.crt`;
+const BUILD = [DOCKER_CA, '/root/.docker/config.json'];
+const WATCHED: Record<string, string[]> = { cp1: [...CONTAINERD, '/registry/certs/ca.crt'], w1: [...CONTAINERD, CONTAINERS_CA, '/etc/hosts'], p1: [...CONTAINERD, ...PODMAN, '/etc/hosts'], d1: [...CONTAINERD, DOCKER_CA, '/etc/hosts'], b1: [...BUILD, '/etc/hosts'] };
 
 let lab: Lab;
 let work: string;
@@ -77,7 +80,7 @@ const podmanPull = async () => {
 test.before(async () => {
   if (!support.ok) return;
   work = mkdtempSync(join(tmpdir(), 'mixed-'));
-  lab = await labUp({ name: `mixed-${process.pid}`, hosts: { cp1: ['control_plane'], w1: ['workers'], p1: ['workers'], b1: ['build'] }, standin: true });
+  lab = await labUp({ name: `mixed-${process.pid}`, hosts: { cp1: ['control_plane'], w1: ['workers'], p1: ['workers'], d1: ['workers'], b1: ['build'] }, standin: true });
   writeFileSync(join(work, 'inventory.yaml'), readFileSync(lab.inventoryPath, 'utf8'));
   mkdirSync(join(work, 'group_vars'));
   mkdirSync(join(work, 'host_vars'));
@@ -85,6 +88,8 @@ test.before(async () => {
   writeFileSync(join(work, 'group_vars', 'build.yaml'), 'dns_hosts_ip_source: cluster_ip\n');
   // p1: a CRI-O/Podman node in the workers group. Its containerd (the lab runs one on every worker) is not its runtime.
   writeFileSync(join(work, 'host_vars', 'p1.yaml'), 'container_runtime: crio\nnode_trust_containers_dropin: true\n');
+  // d1: a Docker Engine worker (cri-dockerd); its trust is Docker's certs.d, written by node-trust (not a build host).
+  writeFileSync(join(work, 'host_vars', 'd1.yaml'), 'container_runtime: docker\n');
   // Podman in nested overlays needs vfs; the pull credential in a 0600 auth file (never on a command line).
   await lab.writeFile('p1', '/etc/containers/storage.conf', '[storage]\ndriver = "vfs"\nrunroot = "/run/containers/storage"\ngraphroot = "/var/lib/containers/storage"\n');
   await lab.writeFile('p1', AUTHFILE, JSON.stringify({ auths: { [ADDRESS]: { auth: Buffer.from(`alice:${PASSWORD}`).toString('base64') } } }), 0o600);
@@ -131,6 +136,11 @@ serial('one run converges the mixed inventory: each host gets its runtime\'s tru
   t.is(await fingerprint(lab, 'p1', CONTAINERD), p1Containerd, 'p1: containerd config untouched, no containerd certs.d');
   t.is(await containerdRestarts('p1'), p1Restarts, 'p1: containerd not restarted');
   t.false(r.report.events.some((e) => e.host === 'p1' && e.role === 'containerd-trust' && e.status === 'changed'));
+  // d1: Docker's certs.d from node-trust; its containerd left alone
+  t.is(await lab.readFile('d1', DOCKER_CA), ca);
+  t.is(await lab.readFile('d1', CONTAINERS_CA), null);
+  t.false(r.report.events.some((e) => e.host === 'd1' && e.role === 'containerd-trust' && e.status === 'changed'));
+  t.is(await lab.readFile('d1', `/etc/containerd/certs.d/${ADDRESS}/ca.crt`), null);
   // b1: Docker's certs.d and login
   t.is(await lab.readFile('b1', `/etc/docker/certs.d/${ADDRESS}/ca.crt`), ca);
   t.is((await lab.sh('b1', 'stat -c %a /root/.docker/config.json')).trim(), '600');
@@ -174,6 +184,9 @@ serial('play verify: each host through its own runtime\'s path; p1 pulls with po
   t.regex(line('p1', 'crio'), /^p1\s+crio(\s+ok){7}$/, 'p1: dns tcp config(drop-in) tls cert auth pull');
   t.is(line('p1', 'containerd'), '', 'p1 is not checked as a containerd node');
   t.regex(line('w1', 'containerd'), /^w1\s+containerd(\s+ok){7}$/);
+  t.regex(line('d1', 'docker'), /^d1\s+docker\s+ok\s+ok\s+-(\s+ok){4}$/);
+  t.is(line('d1', 'containerd'), '');
+  t.like(r.report.events.find((e) => e.type === 'step' && e.host === 'd1' && e.step === 'pull canary (skopeo, Docker trust)'), { status: 'ok', why: `via skopeo --cert-dir /etc/docker/certs.d/${ADDRESS}` } as object);
   t.regex(line('b1', 'build'), /^b1\s+build\s+ok\s+ok\s+-(\s+ok){4}$/);
   const steps = r.report.events.filter((e) => e.type === 'step' && e.host === 'p1');
   t.like(steps.find((e) => e.step === 'pull canary (podman)'), { status: 'ok', why: 'via podman pull' } as object);
@@ -200,13 +213,13 @@ serial('drift gate on p1: --tags node-trust --check exits 8 naming only p1 (noth
   const gate = await site(['--tags', 'node-trust', '--check', '--detailed-exitcode']);
   t.is(gate.code, 8, output(gate));
   t.true(gate.report.recap.p1!.changed > 0);
-  for (const host of ['cp1', 'w1']) t.is(gate.report.recap[host]?.changed ?? 0, 0, host);
+  for (const host of ['cp1', 'w1', 'd1']) t.is(gate.report.recap[host]?.changed ?? 0, 0, host);
   t.is(await fingerprint(lab, 'p1', PODMAN), p1Before, 'the gate wrote nothing');
 
   const heal = await site(['--limit', 'p1']);
   t.is(heal.code, 0, output(heal));
   t.deepEqual(changedSteps(heal, 'p1').sort(), [`node-trust: containers registries.conf.d drop-in for ${ADDRESS}`, `node-trust: crio CA for ${ADDRESS}`]);
-  for (const host of ['cp1', 'w1', 'b1']) t.is(changedSteps(heal, host).length, 0, host);
+  for (const host of ['cp1', 'w1', 'd1', 'b1']) t.is(changedSteps(heal, host).length, 0, host);
   t.is(await fingerprint(lab, 'cp1', WATCHED.cp1!), untouched.cp1);
   t.is(await fingerprint(lab, 'w1', WATCHED.w1!), untouched.w1);
   t.is(await fingerprint(lab, 'b1', WATCHED.b1!), untouched.b1);
@@ -224,7 +237,7 @@ serial('a drop-in of the user that already declares the registry differently fai
   const r = await site();
   t.is(r.code, 2, output(r));
   t.is(r.report.recap.p1?.failed, 1);
-  for (const host of ['cp1', 'w1', 'b1']) t.is(r.report.recap[host]?.failed, 0, host);
+  for (const host of ['cp1', 'w1', 'd1', 'b1']) t.is(r.report.recap[host]?.failed, 0, host);
   t.regex(output(r), new RegExp(`${DROPIN_DIR}/99-theirs\\.conf already has a \\[\\[registry\\]\\] table for registry\\.lab:5000`));
   t.is(await lab.readFile('p1', DROPIN), null, 'nothing written');
   t.is(await lab.readFile('p1', `${DROPIN_DIR}/99-theirs.conf`), theirs);
