@@ -11,7 +11,8 @@ export function dockerAuth(user: string, password: string): string {
   return Buffer.from(`${user}:${password}`, 'utf8').toString('base64');
 }
 
-export function mergeDockerAuth(current: string | null, address: string, auth: string, file = 'config.json'): string {
+/** `off`: the setting that turns this entry off, named in the refusals (docker-trust's by default). */
+export function mergeDockerAuth(current: string | null, address: string, auth: string, file = 'config.json', off = 'docker_login_enabled: false'): string {
   let doc: Json = {};
   if (current !== null && current.trim() !== '') {
     let parsed: unknown;
@@ -26,10 +27,10 @@ export function mergeDockerAuth(current: string | null, address: string, auth: s
   }
   const helpers = doc['credHelpers'];
   if (isObject(helpers) && typeof helpers[address] === 'string') {
-    throw new StateError(`${file} sends ${address} to the credential helper ${String(helpers[address])}, so an auths entry would be ignored`, `remove credHelpers["${address}"] or set docker_login_enabled: false`);
+    throw new StateError(`${file} sends ${address} to the credential helper ${String(helpers[address])}, so an auths entry would be ignored`, `remove credHelpers["${address}"] or set ${off}`);
   }
   if (typeof doc['credsStore'] === 'string' && doc['credsStore'] !== '') {
-    throw new StateError(`${file} uses the credential store ${String(doc['credsStore'])}, so docker would ignore an auths entry`, 'remove credsStore for this build user, or set docker_login_enabled: false');
+    throw new StateError(`${file} uses the credential store ${String(doc['credsStore'])}, so docker would ignore an auths entry`, `remove credsStore from ${file}, or set ${off}`);
   }
   const auths = doc['auths'] ?? {};
   if (!isObject(auths)) throw new StateError(`${file}: auths is not an object`, `fix or remove ${file}`);

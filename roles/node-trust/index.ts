@@ -146,7 +146,7 @@ function kubeletCredentials(v: NodeTrustVars): Resource[] {
       kind: 'file',
       name: `kubelet pull credential (${path})`,
       path,
-      edit: (current) => new Secret(registryAddresses(v).reduce<string | null>((doc, a) => mergeDockerAuth(doc, a, auth, path), current)!, 'kubelet config.json'),
+      edit: (current) => new Secret(registryAddresses(v).reduce<string | null>((doc, a) => mergeDockerAuth(doc, a, auth, path, 'node_trust_kubelet_credentials: false'), current)!, 'kubelet config.json'),
       mode: '0600',
       sensitive: true,
     },

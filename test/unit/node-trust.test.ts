@@ -196,3 +196,10 @@ test('registries.conf.d drop-in: other drop-ins are fine; a different table for 
   const drop = file(plan({ node_trust_containers_dropin: true }), DROPIN);
   t.throws(() => drop.edit!(null, dropinFacts([insecure])), { instanceOf: StateError });
 });
+
+test('kubelet config.json with a credential store: refused naming node-trust\'s own switch (not docker-trust\'s)', (t) => {
+  const kubelet = file(plan({ node_trust_kubelet_credentials: true }), '/var/lib/kubelet/config.json');
+  const err = t.throws(() => kubelet.edit!('{"credsStore":"pass"}', {}), { instanceOf: StateError })!;
+  t.regex(err.message, /\/var\/lib\/kubelet\/config\.json uses the credential store pass/);
+  t.regex(err.hint ?? '', /remove credsStore from \/var\/lib\/kubelet\/config\.json, or set node_trust_kubelet_credentials: false/);
+});
