@@ -14,12 +14,14 @@ export interface TypedRole<V> {
   namedGroups?(v: V): Record<string, string[]>;
   facts?(v: V, ctx: RoleContext): Record<string, FactQuery>;
   plan(v: V, ctx: RoleContext): Resource[];
+  /** What `plan` will read while it still waits for a fact (see Role.expectedReads). */
+  expectedReads?(v: V, ctx: RoleContext): Resource[];
   handlers?(v: V, ctx: RoleContext): Record<string, Resource[]>;
   runsOn?(v: V, ctx: RoleContext): RunsOn;
 }
 
 export function defineRole<V>(d: TypedRole<V>): Role {
-  const { files, namedGroups, facts, handlers, runsOn } = d;
+  const { files, namedGroups, facts, expectedReads, handlers, runsOn } = d;
   return {
     name: d.name,
     validate: (all) => void d.vars(all),
@@ -32,6 +34,7 @@ export function defineRole<V>(d: TypedRole<V>): Role {
     ...(files ? { files: (all: Vars, host: HostRef) => files(d.vars(all), host) } : {}),
     ...(namedGroups ? { namedGroups: (all: Vars) => namedGroups(d.vars(all)) } : {}),
     ...(facts ? { facts: (ctx: RoleContext) => facts(d.vars(ctx.vars), ctx) } : {}),
+    ...(expectedReads ? { expectedReads: (ctx: RoleContext) => expectedReads(d.vars(ctx.vars), ctx) } : {}),
     ...(handlers ? { handlers: (ctx: RoleContext) => handlers(d.vars(ctx.vars), ctx) } : {}),
     ...(runsOn ? { runsOn: (ctx: RoleContext) => runsOn(d.vars(ctx.vars), ctx) } : {}),
   };

@@ -5,7 +5,7 @@
 import type { RoleContext, Vars } from '../../src/resources/role.js';
 import type { K8sState, Resource } from '../../src/resources/types.js';
 import { PendingFactError } from '../../src/errors.js';
-import type { Secret } from '../../src/secret.js';
+import { Secret } from '../../src/secret.js';
 import { factOf } from '../_shared/facts.js';
 import { K8S_GROUP, k8sHost, REGISTRY_K8S_FACT } from '../_shared/k8s.js';
 import { registryTls } from '../_shared/pki.js';
@@ -114,6 +114,13 @@ const k8sApply = defineRole({
     // one kubectl client is enough: other control-plane hosts have nothing to do
     if (ctx.host.groups.includes(K8S_GROUP) && ctx.host.name !== k8sHost(ctx)) return [];
     return [...hostPathOwner(v), k8sResource(v, registryObjects(ctx.template, v, registryInputs(ctx)))];
+  },
+  // The objects' names, not their data, decide what is read: the certificate and htpasswd file
+  // from the certs and htpasswd roles can stand in blank until they are registered.
+  expectedReads(v, ctx): Resource[] {
+    if (ctx.host.groups.includes(K8S_GROUP) && ctx.host.name !== k8sHost(ctx)) return [];
+    const blank: RegistryInputs = { tls: { crt: '', key: new Secret('', 'tls.key') }, htpasswd: '' };
+    return [...hostPathOwner(v), k8sResource(v, registryObjects(ctx.template, v, blank))];
   },
   runsOn: (v) => (v.k8s_apply_from === 'controller' ? 'controller' : 'host'),
 });

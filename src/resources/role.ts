@@ -48,6 +48,12 @@ export interface Role {
   /** The desired state. May throw InputError/StateError (e.g. a fact from another host is missing). */
   plan(ctx: RoleContext): Resource[];
   /**
+   * While `plan` waits for a fact (it throws), the resources it will read on the host, from the
+   * variables alone: read ahead in the host's one batched read of the run. Only a guess: what `plan`
+   * then reads beyond it costs one more read. Without it the engine guesses from `files`.
+   */
+  expectedReads?(ctx: RoleContext): Resource[];
+  /**
    * Where the role's resources are read and applied for this host: on the host itself (default), or
    * on the controller, the machine running play (kubectl with the CI job's own kubeconfig).
    */

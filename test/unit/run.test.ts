@@ -88,7 +88,7 @@ test('an unknown role is an InputError with file:line listing the known roles', 
   t.regex(e!.describe(), /known roles: certs, htpasswd/);
 });
 
-test('plays run in order, hosts of a play in parallel, roles in order per host', async (t) => {
+test('each host runs its plays and roles in order, hosts in parallel; a host does not wait at play boundaries; events come out play by play', async (t) => {
   const order: string[] = [];
   let running = 0;
   let maxRunning = 0;
@@ -106,12 +106,71 @@ test('plays run in order, hosts of a play in parallel, roles in order per host',
   const c = collector();
   const r = await runPrepared(p, { check: false, diff: false, emit: c.emit, template: noTemplate }, w.deps);
   t.is(r.exitCode, 0);
-  t.is(maxRunning, 2);
+  t.is(maxRunning, 3, 'b1 (only in p2) runs while the workers are still in p1');
   t.deepEqual(order.filter((x) => x.includes('w1')), ['p1/w1/a', 'p1/w1/b']);
-  t.is(order.at(-1), 'p2/b1/a');
+  t.true(order.indexOf('p2/b1/a') < order.indexOf('p1/w1/b'), 'b1 did not wait for p1 to end');
   t.like(r.recap.w1, { ok: 2, changed: 0, unreachable: 0, failed: 0, skipped: 0, blocked: 0, roundTrips: 0 });
   t.true(r.recap.w1!.durationMs >= 0);
   t.deepEqual(c.events.map((e) => e.type).filter((x) => x !== 'role-start'), ['run-start', 'play-start', 'play-end', 'play-start', 'play-end', 'run-end']);
+  const plays = c.events.filter((e) => e.type === 'role-start').map((e) => e.play);
+  t.deepEqual(plays, ['p1', 'p1', 'p1', 'p1', 'p2'], 'the role events of p2 come after those of p1');
+});
+
+test('a host waits only for the hosts whose facts its plan reads, until they are done with the plays before', async (t) => {
+  let release!: () => void;
+  const slow = new Promise<void>((r) => (release = r));
+  const started: string[] = [];
+  const producer = fakeRole('producer', { plan: () => [{ kind: 'file', path: '/ca.crt', register: 'ca' }] });
+  const reader = fakeRole('reader', { plan: (ctx) => (factOf(ctx, 'cp1', 'ca', 'producer'), []) });
+  const independent = fakeRole('independent');
+  let seen: unknown;
+  const w = fakeWorld({
+    async script(o) {
+      started.push(`${o.ctx.host.name}/${o.role.name}`);
+      if (o.role.name === 'producer') {
+        await slow;
+        return { ok: 1, registered: { ca: 'PEM' } };
+      }
+      if (o.role.name === 'reader') seen = o.ctx.hostvars('cp1').ca;
+      return { ok: 1 };
+    },
+  });
+  const p = await setup('- hosts: control_plane\n  roles: [producer]\n- hosts: w1\n  roles: [reader]\n- hosts: b1\n  roles: [independent]\n', [producer, reader, independent]);
+  const running = runPrepared(p, { check: false, diff: false, emit: () => {}, template: noTemplate }, w.deps);
+  for (let i = 0; i < 20 && !started.includes('b1/independent'); i++) await new Promise((r) => setImmediate(r));
+  t.true(started.includes('b1/independent'), 'b1 reads no fact of cp1: it does not wait');
+  t.false(started.includes('w1/reader'), 'w1 reads a fact of cp1: it waits');
+  release();
+  const r = await running;
+  t.is(r.exitCode, 0);
+  t.is(seen, 'PEM');
+});
+
+test('a slow or failing host does not hold back hosts that read none of its facts', async (t) => {
+  let release!: () => void;
+  const stuck = new Promise<void>((r) => (release = r));
+  const done: string[] = [];
+  const w = fakeWorld({
+    async script(o) {
+      if (o.ctx.host.name === 'cp1') {
+        await stuck;
+        return { failed: 1, error: new StateError('boom') };
+      }
+      done.push(`${o.play}/${o.ctx.host.name}`);
+      return { ok: 1 };
+    },
+  });
+  const p = await setup('- name: p1\n  hosts: all\n  roles: [a]\n- name: p2\n  hosts: all\n  roles: [a]\n', [fakeRole('a')]);
+  const c = collector();
+  const running = runPrepared(p, { check: false, diff: false, emit: c.emit, template: noTemplate }, w.deps);
+  for (let i = 0; i < 50 && done.length < 6; i++) await new Promise((r) => setImmediate(r));
+  t.deepEqual([...done].sort(), ['p1/b1', 'p1/w1', 'p1/w2', 'p2/b1', 'p2/w1', 'p2/w2'], 'the others finished both plays while cp1 is still in p1');
+  t.false(c.events.some((e) => e.type === 'play-start' && e.play === 'p2'), 'but p2 is not shown before p1 ends');
+  release();
+  const r = await running;
+  t.is(r.exitCode, 2);
+  const p2 = c.events.find((e) => e.type === 'play-start' && e.play === 'p2');
+  t.like(p2, { hosts: ['w1', 'w2', 'b1'], outOfRun: ['cp1'] });
 });
 
 test('--forks 1 runs one host at a time', async (t) => {
@@ -218,7 +277,8 @@ test('--check --detailed-exitcode exits 8 with pending changes, 0 without', asyn
 test('cross-host facts: a later play reads what a role registered on another host', async (t) => {
   let seen: unknown;
   const producer = fakeRole('producer');
-  const consumer = fakeRole('consumer');
+  // the plan reads the fact: that is how the run knows to wait for cp1
+  const consumer = fakeRole('consumer', { plan: (ctx) => (factOf(ctx, 'cp1', 'ca', 'producer'), []) });
   const w = fakeWorld({
     script(o) {
       if (o.role.name === 'producer') return { ok: 1, registered: { ca: 'PEM' } };
@@ -234,7 +294,7 @@ test('cross-host facts: a later play reads what a role registered on another hos
 test('with --limit, hosts outside it run read-only (forced check, no changes counted) only for roles that register facts', async (t) => {
   const producer = fakeRole('producer', { plan: () => [{ kind: 'file', path: '/ca.crt', register: 'ca' }] });
   const other = fakeRole('other', { plan: () => [{ kind: 'file', path: '/x' }] });
-  const consumer = fakeRole('consumer');
+  const consumer = fakeRole('consumer', { plan: (ctx) => (ctx.hostvars('cp1').ca, []) });
   let seen: unknown;
   const w = fakeWorld({
     script(o) {

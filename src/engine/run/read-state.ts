@@ -1,7 +1,8 @@
-// The read phase: one exec per host reads every resource of a role plus its fact queries.
+// The read phase: one exec reads every resource of a role plus its fact queries (and, in a run,
+// what the host's later roles will read: read-ahead.ts).
 import { parseCaptured, parseGuardFact, type CapturedFact, type GuardFact } from '../../facts/command.js';
 import { parseDirFact, parseFileFact } from '../../facts/file.js';
-import { parseRecords } from '../../facts/records.js';
+import { parseRecords, type ReadRecord } from '../../facts/records.js';
 import type { FactQuery, Resource } from '../../resources/types.js';
 import { quoteArgv } from '../../transports/shell.js';
 import type { Transport } from '../../transports/types.js';
@@ -10,6 +11,7 @@ import { newMarker } from '../kinds/script-util.js';
 import { parseMarkers } from './pending-handlers.js';
 import { k8sReadCommands } from '../kinds/plan-k8s.js';
 import type { HostModel } from '../kinds/plan-types.js';
+import { readAheadOf } from './read-ahead.js';
 import { buildReadScript, type ReadItem } from './read-script.js';
 
 export interface HostRead {
@@ -71,10 +73,7 @@ export async function readHost(transport: Transport, resources: Resource[], quer
   const read: HostRead = { model: { files: new Map(), dirs: new Map() }, guards: new Map(), k8s: new Map(), queries: {}, pending: [] };
   if (plan.items.length === 0) return read;
   const markersAt = pending?.names.length ? plan.items.push({ kind: 'markers', ...pending }) - 1 : -1;
-  const marker = newMarker();
-  const res = await transport.exec('sh -s', { stdin: buildReadScript(plan.items, marker) });
-  if (res.code !== 0) throw new CommandError(transport.host, transport.user, 'sh -s (read state)', res.code, res.stderr);
-  const records = parseRecords(res.stdout, marker);
+  const records = await (readAheadOf(transport)?.read(plan.items) ?? readNow(transport, plan.items));
   plan.items.forEach((item, idx) => {
     if (item.kind === 'file') read.model.files.set(item.path, parseFileFact(records.get(idx)));
     if (item.kind === 'dir') read.model.dirs.set(item.path, parseDirFact(records.get(idx)));
@@ -84,4 +83,11 @@ export async function readHost(transport: Transport, resources: Resource[], quer
   for (const [name, idx] of plan.queries) read.queries[name] = parseCaptured(records.get(idx));
   if (markersAt >= 0) read.pending = parseMarkers(records.get(markersAt)?.fields, pending!.names);
   return read;
+}
+
+async function readNow(transport: Transport, items: ReadItem[]): Promise<Map<number, ReadRecord>> {
+  const marker = newMarker();
+  const res = await transport.exec('sh -s', { stdin: buildReadScript(items, marker) });
+  if (res.code !== 0) throw new CommandError(transport.host, transport.user, 'sh -s (read state)', res.code, res.stderr);
+  return parseRecords(res.stdout, marker);
 }
