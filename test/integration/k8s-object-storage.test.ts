@@ -6,8 +6,8 @@
 // Secret (S3: SigV4 checked by the stand-in). b1 pushes with skopeo (docker-trust's trust and login),
 // every containerd host pulls; the layer is then an object in the stand-in's bucket on st1, no
 // volume exists, no credential is in the ConfigMap, and Redis holds the blob-descriptor cache keys.
-// A re-run is changed=0. Several replicas are not part of this test (registry_replicas is not in
-// this checkout's k8s-apply yet).
+// --check first plans and writes nothing; a re-run is changed=0. Then the same lab with a managed
+// Redis (run by the stand-in).
 import test from 'ava';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,8 +40,8 @@ interface Run extends PlayResult {
 let lab: Lab;
 let work: string;
 
-const play = (): Promise<Run> =>
-  runPlayReported([join(repoRoot, 'playbooks', 'site.yaml'), '-i', join(work, 'inventory.yaml')], { dir: work, env, secrets: SECRETS, empty: { recap: {}, events: [] } });
+const play = (args: string[] = []): Promise<Run> =>
+  runPlayReported([join(repoRoot, 'playbooks', 'site.yaml'), '-i', join(work, 'inventory.yaml'), ...args], { dir: work, env, secrets: SECRETS, empty: { recap: {}, events: [] } });
 const output = (r: Run) => `${r.stdout}\n${r.stderr}\n${r.report.events.filter((e) => e.status === 'failed' || e.type === 'host-failed').map((e) => `${e.host} ${e.role ?? ''} ${e.step ?? ''}: ${e.error}`).join('\n')}`;
 const kubectl = (args: string) => lab.sh('cp1', `kubectl --kubeconfig /root/.kube/config ${args}`);
 
@@ -94,6 +94,10 @@ test.after.always(async () => {
 });
 
 serial('s3 + external Redis: site.yaml converges (re-run changed=0), b1 pushes, every containerd host pulls; the blobs are in the S3 stand-in on st1 and the cache keys in Redis', async (t) => {
+  const check = await play(['--check', '--detailed-exitcode']);
+  t.is(check.code, 8, `--check plans changes and exits 8\n${output(check)}`);
+  t.is((await lab.exec('cp1', 'kubectl --kubeconfig /root/.kube/config get deployment registry -n registry')).code, 1, '--check created nothing in the cluster');
+  t.is((await lab.sh('st1', 'find /srv/s3/buckets/images -type f | wc -l')).trim(), '0', '--check wrote nothing to the bucket');
   const first = await play();
   t.is(first.code, 0, output(first));
   const again = await play();
