@@ -59,7 +59,7 @@ export function buildProgram(): Command {
     .option('-u, --user <user>', 'remote user for every host (overrides the inventory)')
     .option('--private-key <file>', 'private key file for every host (overrides the inventory\'s ssh_key)')
     .option('-b, --become', 'run commands through sudo on every host (overrides the inventory)')
-    .addHelpText('after', '\nDay two:\n  play verify [playbook]   check from each host that it can pull from the registry (play verify --help)\n  play registry ls | tags REPO | rm REF   list and delete images (play registry --help)')
+    .addHelpText('after', '\nDay two:\n  play verify [playbook]   check from each host that it can pull from the registry (play verify --help)\n  play registry ls | tags REPO | rm REF | gc   list and delete images, collect garbage (play registry --help)')
     .exitOverride()
     .showSuggestionAfterError(true);
 }
@@ -149,20 +149,24 @@ export interface RegistryCliOptions {
   user?: string;
   yes: boolean;
   dryRun: boolean;
+  deleteUntagged: boolean;
   verbose: number;
 }
 
 export function buildRegistryProgram(): Command {
   return new Command('play registry')
-    .description('Day two on the registry, over its HTTP API from a host that trusts it (a build host, else a containerd node): ls (catalog with tags), tags REPO, rm REPO:TAG | REPO@DIGEST.')
-    .argument('<action>', 'ls | tags | rm')
+    .description(
+      "Day two on the registry, over its HTTP API from a host that trusts it (a build host, else a containerd node): ls (catalog with tags), tags REPO, rm REPO:TAG | REPO@DIGEST; gc: the registry's own garbage-collect in a read-only window (kubectl where k8s-apply runs it).",
+    )
+    .argument('<action>', 'ls | tags | rm | gc')
     .argument('[reference]', 'tags: REPO; rm: REPO:TAG or REPO@DIGEST')
     .option('-i, --inventory <file>', 'inventory file (YAML, Ansible shape)', 'inventory.yaml')
     .option('--playbook <file>', 'the playbook whose variables name the registry and its trust', 'site.yaml')
     .option('-e, --extra-vars <vars>', 'key=value, @file.yaml or {yaml}; highest precedence (repeatable)', collect, [])
     .option('--user <name>', 'the registry user (one of registry_users; default the first)')
     .option('-y, --yes', 'rm: delete without asking (required when there is no terminal)')
-    .option('--dry-run', 'rm: show what would be deleted, delete nothing')
+    .option('--dry-run', "rm: show what would be deleted, delete nothing; gc: the collector's dry run only (no read-only window)")
+    .option('--delete-untagged', 'gc: also delete manifests no tag points at (breaks multi-arch images on registry 2.x)')
     .addOption(new Option('-v, --verbose', 'more output').argParser((_v: string, prev: number) => prev + 1).default(0))
     .exitOverride()
     .showSuggestionAfterError(true);
@@ -179,6 +183,7 @@ export function readRegistryOptions(program: Command): RegistryCliOptions {
     user: o.user as string | undefined,
     yes: Boolean(o.yes),
     dryRun: Boolean(o.dryRun),
+    deleteUntagged: Boolean(o.deleteUntagged),
     verbose: o.verbose as number,
   };
 }

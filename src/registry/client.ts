@@ -66,6 +66,16 @@ export class RegistryClient {
     throw errorOf(res, `${repo}${reference.includes(':') ? '@' : ':'}${reference}`);
   }
 
+  /**
+   * True while the registry refuses writes: in maintenance read-only mode it has no PUT handler
+   * (405, `Allow: GET, HEAD`). The probe is an invalid manifest, so a writable registry refuses it
+   * too and stores nothing.
+   */
+  async readOnly(): Promise<boolean> {
+    const res = await this.call({ method: 'PUT', path: '/v2/regplay-gc/probe/manifests/read-only-check', body: { type: MANIFEST_TYPES[1]!, text: '{}' } });
+    return res.status === 405 && !/PUT/.test(res.headers.get('allow') ?? '');
+  }
+
   async deleteManifest(repo: string, digest: string): Promise<void> {
     const res = await this.call({ method: 'DELETE', path: `/v2/${repo}/manifests/${digest}` });
     if (res.status === 202) return;

@@ -4,7 +4,7 @@ import { InputError } from '../errors.js';
 import { RegistryClient, RegistryError } from './client.js';
 import { RegistryUnreachable } from './http.js';
 
-export const REGISTRY_EXIT = { ok: 0, refused: 2, input: 3, unreachable: 4, notFound: 5 } as const;
+export const REGISTRY_EXIT = { ok: 0, refused: 2, input: 3, unreachable: 4, notFound: 5, busy: 7 } as const;
 
 const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
 const REPO = new RegExp(`^${COMPONENT}(?:/${COMPONENT})*$`);

@@ -4,10 +4,12 @@ import { quote } from '../transports/shell.js';
 import type { ExecResult } from '../transports/types.js';
 
 export interface HttpRequest {
-  method: 'GET' | 'HEAD' | 'DELETE';
+  method: 'GET' | 'HEAD' | 'DELETE' | 'PUT';
   /** Path and query under https://name:port, e.g. /v2/_catalog?n=100. */
   path: string;
   accept?: string[];
+  /** A request body (PUT) and its type. */
+  body?: { type: string; text: string };
 }
 
 export interface HttpResponse {
@@ -37,6 +39,7 @@ export function curlRequest(e: Endpoint, r: HttpRequest): { command: string; std
     `user = ${configValue(`${e.user}:${e.password}`)}`,
     r.method === 'HEAD' ? 'head' : `request = ${configValue(r.method)}`,
     ...(r.accept ?? []).map((a) => `header = ${configValue(`Accept: ${a}`)}`),
+    ...(r.body ? [`header = ${configValue(`Content-Type: ${r.body.type}`)}`, `data-binary = ${configValue(r.body.text)}`] : []),
   ];
   return { command: `curl -sS -i --max-time 30 --cacert ${quote(e.caFile)} -K -`, stdin: `${lines.join('\n')}\n` };
 }

@@ -269,6 +269,26 @@ serial('a new htpasswd Secret reaches the running registry without a restart, as
   t.is(after.stdout, before.stdout, 'same pod');
 });
 
+serial('kubectl exec speaks WebSocket (v5.channel.k8s.io) to the stand-in: the command runs in the container (its mounts), stdout/stderr apart, its exit code is kubectl\'s', async (t) => {
+  const exec = (argv: string[], extra: string[] = []) => kubectl(['exec', '-n', 'registry', 'deployment/registry', '-c', 'registry', ...extra, '--', ...argv]);
+  const version = await exec(['registry', '--version']);
+  t.is(version.code, 0, version.stderr);
+  t.regex(version.stdout, /github.com\/docker\/distribution 2\.\d+/);
+  const config = await exec(['cat', '/etc/docker/registry/config.yml']);
+  t.is(config.code, 0, config.stderr);
+  t.regex(config.stdout, /rootdirectory: \/var\/lib\/registry/, "the ConfigMap at its mount path, seen from inside the container");
+  const failing = await exec(['sh', '-c', 'echo out; echo err >&2; exit 3']);
+  t.is(failing.code, 3);
+  t.is(failing.stdout, 'out\n');
+  t.regex(failing.stderr, /^err\ncommand terminated with exit code 3\n$/);
+  const missing = await exec(['curl', 'http://x']);
+  t.not(missing.code, 0);
+  t.regex(missing.stderr, /exec: "curl": executable file not found in \$PATH/);
+  const stdin = await exec(['cat'], ['-i']);
+  t.not(stdin.code, 0);
+  t.regex(stdin.stderr, /without stdin/);
+});
+
 serial('a restarted stand-in keeps its objects and brings the registry back', async (t) => {
   await stopStandin();
   t.not(await curlStatus(), '401', 'the registry stopped with the stand-in');

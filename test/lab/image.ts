@@ -12,6 +12,8 @@ export interface TestImage {
   dir: string;
   tag: string;
   manifestDigest: string;
+  /** The one layer's digest (gzip of a tar holding hello.txt with `content`). */
+  layerDigest: string;
 }
 
 export function makeTestImage(dir: string, opts: { tag?: string; content?: string } = {}): TestImage {
@@ -43,5 +45,5 @@ export function makeTestImage(dir: string, opts: { tag?: string; content?: strin
     schemaVersion: 2,
     manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': tag } }],
   }));
-  return { ref: `oci:${dir}:${tag}`, dir, tag, manifestDigest: manifest.digest };
+  return { ref: `oci:${dir}:${tag}`, dir, tag, manifestDigest: manifest.digest, layerDigest: layer.digest };
 }

@@ -87,6 +87,20 @@ function mapExecutable(argv: string[]): string[] {
   );
 }
 
+/**
+ * What `kubectl exec` may start in a registry container: the registry binary and the busybox tools
+ * the Alpine-based images carry (the host's own tools stand in for busybox's: use only options both
+ * have). Anything else is "executable file not found", as in the real image.
+ */
+const BUSYBOX = new Set(['sh', 'find', 'stat', 'du', 'ls', 'cat', 'wc', 'test', 'echo', 'true', 'false']);
+
+export function execArgv(argv: string[]): string[] | undefined {
+  const exe = argv[0] ?? '';
+  if (['registry', '/bin/registry', '/usr/bin/registry', '/usr/local/bin/registry'].includes(exe)) return [REGISTRY_BINARY, ...argv.slice(1)];
+  const name = /^(?:\/bin\/|\/usr\/bin\/)?([a-z]+)$/.exec(exe)?.[1];
+  return name && BUSYBOX.has(name) ? [name, ...argv.slice(1)] : undefined;
+}
+
 /** The registry image's /entrypoint.sh. */
 function entrypoint(args: string[]): string[] {
   const first = args[0] ?? '';

@@ -9,7 +9,8 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { ContainerStartError, REGISTRY_BINARY, containerArgv, imageProfile } from './image.js';
+import { ContainerStartError, REGISTRY_BINARY, containerArgv, execArgv, imageProfile } from './image.js';
+import { ExecError, type ExecStreams } from './exec.js';
 import { containerEnv, podVolumes, type Lookup, type PodInfo } from './pod-inputs.js';
 import { contentHash, writeProjected } from './projected-writer.js';
 import { planRoot, renderScript, type HostType, type PlannedMount, type TopLevelEntry } from './root-plan.js';
@@ -395,6 +396,37 @@ export class Kubelet {
         rt.retryTimer = setTimeout(() => this.startContainer(rt), delay * 1000);
         this.updateStatusFor(rt);
       });
+    });
+  }
+
+  /**
+   * `kubectl exec`: the command in the running container's mount and network namespaces and root, as
+   * the container's user with its capabilities and no_new_privs, with its environment.
+   */
+  exec(pod: Obj, container: string, command: string[], streams: ExecStreams): Promise<number> {
+    const rt = this.pods.get(pod.metadata.name);
+    const pid = rt?.proc?.pid;
+    if (!rt || !pid || rt.stopping) return Promise.reject(new ExecError(`container "${container}" in pod "${pod.metadata.name}" is not running`));
+    const spec = rt.template.spec ?? {};
+    const c: Obj = (spec.containers as Obj[]).find((x) => x.name === container)!;
+    const argv = execArgv(command);
+    if (!argv) return Promise.reject(new ExecError(`OCI runtime exec failed: exec failed: unable to start container process: exec: ${JSON.stringify(command[0])}: executable file not found in $PATH: unknown`));
+    const lookup = this.lookup();
+    const env = {
+      PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      HOSTNAME: rt.name,
+      HOME: '/root',
+      ...(spec.enableServiceLinks === false ? {} : serviceLinks(this.o.store.list('v1', 'Service', rt.namespace))),
+      ...containerEnv(c, this.podInfo(rt), lookup),
+    };
+    const security = processSecurity(spec, c, rt.name);
+    const exe = argv.map((a, i) => (i === 0 && a === REGISTRY_BINARY ? this.o.registryBin : a));
+    return new Promise((resolve, reject) => {
+      const child = spawn('nsenter', ['-t', String(pid), '-m', '-n', '-r', '-w', '--', ...credentialArgv(security), ...exe], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout.on('data', (b: Buffer) => streams.stdout(b));
+      child.stderr.on('data', (b: Buffer) => streams.stderr(b));
+      child.on('error', (e) => reject(new ExecError(e.message)));
+      child.on('close', (code, signal) => resolve(code ?? 128 + (signal === 'SIGKILL' ? 9 : 15)));
     });
   }
 

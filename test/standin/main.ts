@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { Kubelet } from './kubelet.js';
+import { execUpgradeHandler } from './exec.js';
 import { PodNetwork } from './pod-network.js';
 import { ServiceProxy } from './service-proxy.js';
 import { kubeconfigFor } from './kubeconfig.js';
@@ -131,9 +132,13 @@ const handle = (req: IncomingMessage, res: ServerResponse) => {
   logWrite(req);
   void api.handle(req, res);
 };
-const server = createServer(handle);
+const onUpgrade = execUpgradeHandler(
+  { getPod: (ns, name) => store.get('v1', 'Pod', ns, name), exec: (pod, container, command, streams) => kubelet!.exec(pod, container, command, streams) },
+  log,
+);
+const server = createServer(handle).on('upgrade', onUpgrade);
 server.keepAliveTimeout = 30_000;
-const others = more.map(() => createServer(handle));
+const others = more.map(() => createServer(handle).on('upgrade', onUpgrade));
 await Promise.all(
   others.map((o, i) => new Promise<void>((ok, no) => o.once('error', no).listen(more[i]!.port, more[i]!.host, () => ok()))),
 ).catch((e: Error) => fail(`--also-listen: ${e.message}`));
