@@ -167,3 +167,34 @@ serial('--keep-canary leaves the canary in the runtimes; a wrong password fails 
   t.is(wrong.code, 2, wrong.stdout + wrong.stderr);
   t.regex(wrong.stdout, /w1: auth: \/v2\/ refuses alice \(401\)/);
 });
+
+serial('crictl installed: the containerd pull goes through it and the report says "via crictl"; without it ctr --hosts-dir (a fake crictl: cri-tools is not packaged in Debian 12)', async (t) => {
+  // The fake records its arguments (the credential replaced) and does what the CRI image service
+  // would: a pull into containerd's k8s.io namespace through certs.d; rmi removes it again.
+  const fake = [
+    '#!/bin/sh',
+    'log=/var/log/fake-crictl.log',
+    'case "$1" in',
+    '  pull) shift; creds=; while [ $# -gt 1 ]; do case "$1" in --creds) creds=$2; shift 2 ;; *) shift ;; esac; done',
+    '        echo "pull --creds $(test -n "$creds" && echo set) $1" >> $log',
+    '        exec ctr -n k8s.io image pull --hosts-dir /etc/containerd/certs.d --user "$creds" "$1" >/dev/null ;;',
+    '  rmi) echo "rmi $2" >> $log; exec ctr -n k8s.io image rm --sync "$2" ;;',
+    '  *) echo "unexpected: $*" >> $log; exit 1 ;;',
+    'esac',
+    '',
+  ].join('\n');
+  await lab.writeFile('w1', '/usr/local/sbin/crictl', fake, 0o755);
+  try {
+    const r = await verify(['--limit', 'w1:w2']);
+    t.is(r.code, 0, output(r));
+    // (a host with more runtimes than containerd has its steps prefixed "containerd: ")
+    const pulls = r.report.events.filter((e) => e.type === 'step' && /pull canary \(containerd\)$/.test(e.step ?? ''));
+    t.is(pulls.find((p) => p.host === 'w1')?.why, 'via crictl');
+    t.is(pulls.find((p) => p.host === 'w2')?.why, 'via ctr --hosts-dir');
+    t.regex(await lab.sh('w1', 'cat /var/log/fake-crictl.log'), /^pull --creds set registry\.lab:5000\/regplay-verify\/canary:\S+\nrmi registry\.lab:5000\/regplay-verify\/canary:\S+\n$/);
+    t.false((await lab.sh('w1', 'cat /var/log/fake-crictl.log')).includes(PASSWORD));
+    t.deepEqual(await traces(), [], 'the canary is gone from the k8s.io namespace too');
+  } finally {
+    await lab.sh('w1', 'rm -f /usr/local/sbin/crictl /var/log/fake-crictl.log');
+  }
+});
