@@ -7,7 +7,7 @@ import { findPlaybook } from '../engine/load/playbook.js';
 import { prepare } from '../engine/load/prepare.js';
 import { repoRoot } from '../engine/load/repo.js';
 import { RegistryClient } from '../registry/client.js';
-import { ls, parseReference, rm, tags, type Io } from '../registry/commands.js';
+import { ls, parseReference, rm, rmNeedsYes, tags, type Io } from '../registry/commands.js';
 import { redact } from '../secret.js';
 import { verifyPlan } from '../verify/targets.js';
 import { RegistryKubectl, registryDeployment, type RegistryDeployment } from '../registry/cluster.js';
@@ -22,6 +22,7 @@ export async function registryCommand(opts: RegistryCliOptions, io: CliIO, deps:
   if (!['ls', 'tags', 'rm', 'gc'].includes(opts.action)) throw new InputError(`play registry ${opts.action}: unknown action`, undefined, 'ls, tags REPO, rm REPO:TAG|REPO@DIGEST or gc');
   if ((opts.action === 'ls' || opts.action === 'gc') && opts.reference) throw new InputError(`play registry ${opts.action} takes no reference`, undefined, opts.action === 'ls' ? 'play registry tags REPO lists one repository' : 'gc collects the whole registry: `play registry rm REPO:TAG` first, then gc');
   if (opts.deleteUntagged && opts.action !== 'gc') throw new InputError('--delete-untagged is for gc');
+  if (opts.action === 'rm' && !opts.yes && !opts.dryRun && !io.confirm) throw rmNeedsYes();
   if (opts.action !== 'ls' && opts.action !== 'gc' && !opts.reference) throw new InputError(`play registry ${opts.action} needs a ${opts.action === 'tags' ? 'REPO' : 'REPO:TAG or REPO@DIGEST'}`);
   if (opts.action !== 'rm' && opts.yes) throw new InputError('--yes is for rm');
   if (opts.action !== 'rm' && opts.action !== 'gc' && opts.dryRun) throw new InputError('--dry-run is for rm and gc');

@@ -61,13 +61,18 @@ export async function tags(client: RegistryClient, ref: Reference, io: Io): Prom
   });
 }
 
+/** rm without --yes where nothing can ask: refused before any host is contacted (the CLI checks first). */
+export function rmNeedsYes(): InputError {
+  return new InputError('rm deletes from the registry: without a terminal to confirm on, say --yes (or --dry-run to see what would go)');
+}
+
 export interface RmOptions {
   yes: boolean;
   dryRun: boolean;
 }
 
 export async function rm(client: RegistryClient, ref: Reference, o: RmOptions, io: Io): Promise<number> {
-  if (!o.yes && !o.dryRun && !io.confirm) throw new InputError('rm deletes from the registry: without a terminal to confirm on, say --yes (or --dry-run to see what would go)');
+  if (!o.yes && !o.dryRun && !io.confirm) throw rmNeedsYes();
   return guarded(io, async () => {
     // The repository and the tag are checked by name first: "unknown tag" beats a bare 404.
     const known = await client.tags(ref.repo);

@@ -1,6 +1,7 @@
 // Every class of bad input, one case each: the single source of the bad-input table in
 // docs/bad-input.md (`npm run docs:bad-input` regenerates it; test/unit/bad-input-table.test.ts
 // fails when it differs, runs each case and checks its exit code and message).
+import type { ExecResult } from '../../src/transports/types.js';
 import { siteInventory, type SiteProject } from '../helpers/site-project.js';
 
 export interface BadInputCase {
@@ -14,8 +15,34 @@ export interface BadInputCase {
   /** Arguments after the playbook; the playbook is the built-in site.yaml unless `playbook` is given. */
   args?: string[];
   playbook?: string;
+  /** `play verify …` / `play registry …`: the words after `play` (verify: the playbook follows them; registry: `--playbook` is added). */
+  command?: string[];
+  /**
+   * For the refusals that need the registry's own answer (unknown repository or tag, unreachable, a
+   * push in flight): the hosts regplay reaches it from are scripted, replaying distribution's and
+   * curl's answers. test/integration/registry.test.ts gets the same exits and messages from the
+   * real registry in the lab.
+   */
+  scripted?: (command: string, stdin: string) => ExecResult;
   message: RegExp;
 }
+
+const http = (status: number, body = '', headers = '') => ({ code: 0, stdout: `HTTP/1.1 ${status} X\r\nContent-Type: application/json\r\n${headers}\r\n${body}`, stderr: '' });
+const NAME_UNKNOWN = '{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry","detail":{"name":"nosuch/app"}}]}';
+/** The registry as curl on the build host sees it: team/app with tags 1 and 2, nothing else. */
+const registryAnswers = (_command: string, stdin: string): ExecResult => {
+  const url = /url = "https:\/\/[^/]+(\/[^"]*)"/.exec(stdin)?.[1] ?? '';
+  if (/^\/v2\/team\/app\/tags\/list/.test(url)) return http(200, '{"name":"team/app","tags":["1","2"]}');
+  if (/^\/v2\/nosuch\/app\//.test(url)) return http(404, NAME_UNKNOWN);
+  return http(404, '{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}');
+};
+const unreachable = (): ExecResult => ({ code: 6, stdout: '', stderr: 'curl: (6) Could not resolve host: registry.lab' });
+/** kubectl on cp1 for gc: the Deployment, and an upload session written to a moment ago. */
+const pushing = (command: string): ExecResult => {
+  if (/ get deployment registry -o json$/.test(command)) return { code: 0, stdout: '{"spec":{"template":{"spec":{"containers":[{"name":"registry"}]}}}}', stderr: '' };
+  if (/ exec deployment\/registry -c registry -- find \/var\/lib\/registry\/docker\/registry\/v2\/repositories /.test(command)) return { code: 0, stdout: '/var/lib/registry/docker/registry/v2/repositories/team/app/_uploads/7c1f0e2a/data\n', stderr: '' };
+  return { code: 1, stdout: '', stderr: `unexpected: ${command}` };
+};
 
 const hosts = (body: string) => siteInventory().replace('        cp1:\n          host: 127.0.0.1\n          transport: local\n', `        cp1:\n          host: 127.0.0.1\n          transport: local\n${body.replace(/^/gm, '          ')}\n`);
 const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...'bcdefghi'.split('').map((c, i) => `${c}: &${c} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`)].join('\n');
@@ -52,4 +79,17 @@ export const cases: BadInputCase[] = [
   { what: 'variable of the wrong type (no coercion)', exit: 3, project: { allVars: 'bcrypt_cost: "12"' }, message: /variable bcrypt_cost = "12": must be a whole number/ },
   { what: 'variable with an invalid value', exit: 3, args: ['-e', 'registry_name=Registry_Lab'], message: /variable registry_name = "Registry_Lab": must be a lower-case RFC 1123 DNS name/ },
   { what: 'required variable not set', exit: 3, inventory: siteInventory().replace('    registry_port: 5000\n', ''), message: /variable registry_port is not set/ },
+  { what: '`play verify`: unknown flag', exit: 3, command: ['verify'], args: ['--keep-canray'], message: /unknown option '--keep-canray'/ },
+  { what: '`play verify`: `--limit` matching no host', exit: 3, command: ['verify'], args: ['--limit', 'w9'], message: /--limit 'w9': the inventory has no group or host 'w9'/ },
+  { what: '`play registry`: unknown action', exit: 3, command: ['registry', 'purge'], message: /play registry purge: unknown action/ },
+  { what: '`play registry rm`: a digest that is not a digest', exit: 3, command: ['registry', 'rm', 'team/app@sha256:zz', '--yes'], message: /'sha256:zz' is not a digest/ },
+  { what: '`play registry rm`: a repository name that is not one', exit: 3, command: ['registry', 'rm', 'Team/App:1', '--yes'], message: /'Team\/App' is not a repository name/ },
+  { what: '`play registry rm`: no tag or digest', exit: 3, command: ['registry', 'rm', 'team/app', '--yes'], message: /say which image: REPO:TAG or REPO@DIGEST/ },
+  { what: '`play registry rm` without a terminal and without `--yes`', exit: 3, command: ['registry', 'rm', 'team/app:1'], message: /without a terminal to confirm on, say --yes/ },
+  { what: '`play registry`: `--user` not in registry_users', exit: 3, command: ['registry', 'ls', '--user', 'bob'], message: /--user bob: not one of registry_users \(ci\)/ },
+  { what: '`play registry gc` with a reference', exit: 3, command: ['registry', 'gc', 'team/app:1'], message: /play registry gc takes no reference/ },
+  { what: '`play registry rm`: unknown tag (the registry answers; nothing deleted)', exit: 5, command: ['registry', 'rm', 'team/app:9', '--yes'], scripted: registryAnswers, message: /team\/app: no tag '9' \(tags: 1, 2\); nothing deleted/ },
+  { what: '`play registry rm`/`tags`: unknown repository (the registry answers; nothing deleted)', exit: 5, command: ['registry', 'rm', 'nosuch/app:1', '--yes'], scripted: registryAnswers, message: /repository nosuch\/app: not found \(NAME_UNKNOWN\); nothing deleted/ },
+  { what: '`play registry`: the registry unreachable from the host that talks to it', exit: 4, command: ['registry', 'rm', 'team/app:1', '--yes'], scripted: unreachable, message: /the registry is unreachable: curl: \(6\) Could not resolve host: registry\.lab/ },
+  { what: '`play registry gc` while a push is in flight (refused, not waited for)', exit: 7, command: ['registry', 'gc'], scripted: pushing, message: /a push is in flight \(an upload to team\/app was written to in the last 5 minutes\): refusing, nothing changed/ },
 ];
