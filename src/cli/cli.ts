@@ -190,7 +190,7 @@ async function verifyHosts(opts: VerifyCliOptions, io: CliIO, deps: CliDeps, rep
     catalog: deps.catalog,
     connection: { user: opts.user, privateKey: opts.privateKey, become: opts.become || undefined },
   });
-  const result = await verify(prepared, { keepCanary: opts.keepCanary, emit: reports.emit, connect: deps.connect ?? defaultDeps.connect });
+  const result = await verify(prepared, { keepCanary: opts.keepCanary, ...(opts.canaryFrom ? { canaryFrom: opts.canaryFrom } : {}), emit: reports.emit, connect: deps.connect ?? defaultDeps.connect });
   (opts.json === '-' ? io.stderr : io.stdout).write(redact(formatTable(result.rows)));
   return result.exitCode;
 }

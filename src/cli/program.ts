@@ -100,6 +100,7 @@ export interface VerifyCliOptions {
   junit?: string;
   verbose: number;
   keepCanary: boolean;
+  canaryFrom?: 'build' | 'controller';
   user?: string;
   privateKey?: string;
   become: boolean;
@@ -116,6 +117,7 @@ export function buildVerifyProgram(): Command {
     .option('--junit <file>', 'write a JUnit XML report (a testcase per host and check)')
     .addOption(new Option('-v, --verbose', 'more output').argParser((_v: string, prev: number) => prev + 1).default(0))
     .option('--keep-canary', 'leave the canary image in the registry and in the runtimes')
+    .addOption(new Option('--canary-from <where>', 'push the canary from the first build host (default when there is one) or from the controller (this machine; TLS with the site CA)').choices(['build', 'controller']))
     .option('-u, --user <user>', 'remote user for every host (overrides the inventory)')
     .option('--private-key <file>', 'private key file for every host (overrides the inventory\'s ssh_key)')
     .option('-b, --become', 'run commands through sudo on every host (overrides the inventory)')
@@ -134,6 +136,7 @@ export function readVerifyOptions(program: Command): VerifyCliOptions {
     junit: o.junit as string | undefined,
     verbose: o.verbose as number,
     keepCanary: Boolean(o.keepCanary),
+    ...(o.canaryFrom ? { canaryFrom: o.canaryFrom as 'build' | 'controller' } : {}),
     user: o.user as string | undefined,
     privateKey: o.privateKey as string | undefined,
     become: Boolean(o.become),

@@ -50,6 +50,8 @@ export interface VerifyPlan {
   detect: Array<{ host: string; candidates: Target[] }>;
   /** The build host that pushes the canary (inventory order; outside --limit too). */
   pusher?: Target;
+  /** Where the site's CA is read for a canary pushed from the controller (the certs role's host). */
+  ca?: { host: string; path: string };
   /** Where the registry Service's address is read, when some host has no registry_ip. */
   service?: ServiceLookup;
 }
@@ -125,7 +127,18 @@ export function verifyPlan(p: Prepared): VerifyPlan {
     }
   }
   const anyWithoutIp = [...targets, ...detect.flatMap((d) => d.candidates)].some((t) => !t.registryIp);
-  return { targets, detect, ...(pusher ? { pusher } : {}), ...(anyWithoutIp ? serviceLookup(p) : {}) };
+  return { targets, detect, ...(pusher ? { pusher } : {}), ...(anyWithoutIp ? serviceLookup(p) : {}), ...caSource(p) };
+}
+
+/** The CA the certs role keeps on the control plane (for a canary pushed from the controller). */
+function caSource(p: Prepared): { ca?: { host: string; path: string } } {
+  for (const pp of p.plays) {
+    const r = pp.roles.find((x) => x.entry.name === 'certs');
+    const host = [...pp.targets, ...pp.readOnly][0];
+    if (!r || !host) continue;
+    return { ca: { host, path: `${varsFor(p, host, pp.play, r).vars.registry_cert_dir as string}/ca.crt` } };
+  }
+  return {};
 }
 
 /** Where each runtime reads its trust, from the variables of the role that writes it there. */

@@ -9,11 +9,16 @@ import type { Transport } from '../transports/types.js';
 import { makeCanary } from './canary.js';
 import { hostProbes, serviceProbe, type CheckOptions } from './checks.js';
 import { deleteProbe, pushProbe } from './push.js';
-import { verifyPlan, type Target } from './targets.js';
+import { verifyPlan, type Target, type VerifyPlan } from './targets.js';
+import { CANARY_REPO, ControllerPushError, deleteCanary, pushCanary, type ControllerEndpoint } from './controller-push.js';
+import type { Canary } from './canary.js';
+import { quote } from '../transports/shell.js';
 import { detectRuntimesScript, parseRuntimeFacts } from '../facts/container-runtimes.js';
 
 export interface VerifyOptions {
   keepCanary: boolean;
+  /** Where the canary is pushed from: a build host (default when there is one) or the controller. */
+  canaryFrom?: 'build' | 'controller';
   emit(e: TimedEvent): void;
   connect(c: ConnectionParams): Transport;
   now?: Date;
@@ -47,18 +52,25 @@ export async function verify(p: Prepared, o: VerifyOptions): Promise<VerifyResul
   const runId = `${new Date().toISOString().slice(0, 10).replaceAll('-', '')}-${randomBytes(4).toString('hex')}`;
   const canary = makeCanary(runId);
 
+  const fromController = o.canaryFrom === 'controller' || (!plan.pusher && o.canaryFrom !== 'build');
+  const pusher = fromController ? undefined : plan.pusher;
   const first = new Map<string, Probe[]>();
   const add = (m: Map<string, Probe[]>, host: string, probe: Probe) => m.set(host, [...(m.get(host) ?? []), probe]);
   if (plan.service) add(first, plan.service.host, serviceProbe(plan.service));
-  if (plan.pusher) add(first, plan.pusher.host, pushProbe(plan.pusher, canary));
+  if (pusher) add(first, pusher.host, pushProbe(pusher, canary));
+  if (fromController && plan.ca) add(first, plan.ca.host, caProbe(plan.ca.path));
   for (const d of plan.detect) add(first, d.host, detectProbe);
   const before = first.size ? await session.phase('registry address, canary push, container runtimes', first) : new Map<string, ProbeResult[]>();
   const service = plan.service ? before.get(plan.service.host)?.find((r) => r.id === 'service') : undefined;
-  const push = plan.pusher ? before.get(plan.pusher.host)?.find((r) => r.id === 'push') : undefined;
-  const pushedRef = push?.status === 'ok' ? push.facts?.ref : undefined;
+  const push = pusher ? before.get(pusher.host)?.find((r) => r.id === 'push') : undefined;
+  const registry = plan.targets[0] ?? plan.detect[0]?.candidates[0];
+  const controller = fromController && registry ? await controllerPush(session, plan, before, registry, canary) : undefined;
+  const pushedRef = controller ? controller.ref : push?.status === 'ok' ? push.facts?.ref : undefined;
 
   const canaryFor = (): CheckOptions['canary'] =>
-    pushedRef ? { ref: pushedRef } : { missing: plan.pusher ? `the canary push from ${plan.pusher.host} failed` : 'no build host (docker-trust) to push the canary from' };
+    pushedRef
+      ? { ref: pushedRef }
+      : { missing: fromController ? `the canary push from the controller failed` : pusher ? `the canary push from ${pusher.host} failed` : 'no build host (docker-trust) to push the canary from' };
   const expected = (t: Target): string | null => {
     if (t.registryIp) return t.registryIp;
     if (service?.status !== 'ok') return null;
@@ -77,7 +89,10 @@ export async function verify(p: Prepared, o: VerifyOptions): Promise<VerifyResul
   }
   const results = checks.size ? await session.phase('verify: each host pulls the way its runtime does', checks) : new Map<string, ProbeResult[]>();
 
-  if (pushedRef && !o.keepCanary && plan.pusher) await session.phase('remove the canary', new Map([[plan.pusher.host, [deleteProbe(plan.pusher, pushedRef)]]]));
+  if (pushedRef && !o.keepCanary && pusher) await session.phase('remove the canary', new Map([[pusher.host, [deleteProbe(pusher, pushedRef)]]]));
+  if (pushedRef && !o.keepCanary && controller) {
+    await session.inProcess('remove the canary', CONTROLLER, { id: 'delete', label: `delete canary ${pushedRef}`, run: async () => ({ status: 'ok', message: await deleteCanary(controller.endpoint, canary).catch((e: Error) => `left in the registry: ${e.message}`) }) });
+  }
   const exitCode = await session.end();
   const rows = targets.map((t) => ({
     host: t.host,
@@ -85,4 +100,39 @@ export async function verify(p: Prepared, o: VerifyOptions): Promise<VerifyResul
     results: (results.get(t.host) ?? []).filter((r) => r.id.startsWith(`${t.runtime}:`)).map((r) => ({ ...r, id: r.id.slice(t.runtime.length + 1) })),
   }));
   return { exitCode, rows };
+}
+
+/** The steps verify makes in its own process are reported for this host name. */
+export const CONTROLLER = 'controller';
+
+function caProbe(path: string): Probe {
+  return {
+    id: 'ca',
+    label: `site CA ${path} (for the controller's push)`,
+    command: `cat ${quote(path)}`,
+    judge: (r) =>
+      r.code === 0 && r.stdout.includes('BEGIN CERTIFICATE')
+        ? { status: 'ok', facts: { ca: r.stdout } }
+        : { status: 'failed', message: `the site's CA ${path} cannot be read: ${r.stderr.trim() || 'not a certificate'} — run \`play site.yaml\` (certs)` },
+  };
+}
+
+/** The canary pushed from this process, TLS verified with the site's CA read on the control plane. */
+async function controllerPush(session: ProbeSession, plan: VerifyPlan, before: Map<string, ProbeResult[]>, t: Target, canary: Canary): Promise<{ ref?: string; endpoint: ControllerEndpoint } | undefined> {
+  const ca = plan.ca ? before.get(plan.ca.host)?.find((r) => r.id === 'ca') : undefined;
+  const endpoint: ControllerEndpoint = { name: t.name, port: t.port, ca: ca?.facts?.ca ?? '', user: t.user, password: t.password };
+  const result = await session.inProcess('canary push from the controller', CONTROLLER, {
+    id: 'push',
+    label: `push canary ${t.name}:${t.port}/${CANARY_REPO}:${canary.tag}`,
+    run: async () => {
+      if (ca?.status !== 'ok') return { status: 'failed', message: `push from the controller: ${plan.ca ? `the site's CA (${plan.ca.host}:${plan.ca.path}) could not be read` : 'no certs role in the playbook, so no site CA to verify the registry with'}` };
+      try {
+        return { status: 'ok', message: 'from the controller (in process, TLS with the site CA)', facts: { ref: await pushCanary(endpoint, canary) } };
+      } catch (e) {
+        if (!(e instanceof ControllerPushError)) throw e;
+        return { status: 'failed', message: `push from the controller: ${e.message}` };
+      }
+    },
+  });
+  return { ...(result.status === 'ok' ? { ref: result.facts!.ref! } : {}), endpoint };
 }

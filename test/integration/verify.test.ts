@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labSupport, labUp, type Lab } from '../lab/index.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
-import { repoRoot, runPlay, type PlayResult, runPlayReported } from '../helpers/play.js';
+import { playCommand, repoRoot, runPlay, type PlayResult, runPlayReported } from '../helpers/play.js';
+import { spawnSync } from 'node:child_process';
 import { registryVars } from '../helpers/lab-vars.js';
 import { fingerprint } from '../helpers/host-state.js';
 
@@ -197,4 +198,27 @@ serial('crictl installed: the containerd pull goes through it and the report say
   } finally {
     await lab.sh('w1', 'rm -f /usr/local/sbin/crictl /var/log/fake-crictl.log');
   }
+});
+
+serial('--canary-from controller: the canary is pushed from the controller (this machine, in process, TLS verified with the site CA read on cp1); w1 pulls it; it is deleted after', async (t) => {
+  const cp1 = lab.hosts.cp1!.address;
+  // the controller reaches the registry at cp1's address, the Service's externalIP (the stand-in's
+  // kube-proxy routes it), and resolves the name there through a private /etc/hosts (its own mount namespace)
+  const extra = ['-e', `registry_external_ips=${cp1}`];
+  t.is((await site(extra)).code, 0);
+  const hosts = join(work, 'controller-hosts');
+  writeFileSync(hosts, `${readFileSync('/etc/hosts', 'utf8')}\n${cp1} ${NAME}\n`);
+  const json = join(work, 'controller.json');
+  const [cmd, argv] = playCommand(['verify', join(repoRoot, 'playbooks', 'site.yaml'), '-i', join(work, 'inventory.yaml'), '--limit', 'w1', '--canary-from', 'controller', '--json', json, ...extra]);
+  const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount --bind "$0" /etc/hosts && exec "$@"', hosts, cmd, ...argv], { cwd: work, env: { ...process.env, ...env, NO_COLOR: '1' }, encoding: 'utf8' });
+  t.is(r.status, 0, `${r.stdout}\n${r.stderr}`);
+  const events = (JSON.parse(readFileSync(json, 'utf8')) as Run['report']).events;
+  const push = events.find((e) => e.type === 'step' && e.host === 'controller' && /^push canary /.test(e.step ?? ''));
+  t.is(push?.status, 'ok', JSON.stringify(push));
+  t.is(push?.why, 'from the controller (in process, TLS with the site CA)');
+  t.false(events.some((e) => e.type === 'step' && e.host === 'b1' && /^push canary/.test(e.step ?? '')), 'b1 pushed nothing');
+  t.true(events.some((e) => e.type === 'step' && e.host === 'w1' && /pull canary \(containerd\)$/.test(e.step ?? '') && e.status === 'ok'), 'w1 pulled the controller\'s canary');
+  t.true(events.some((e) => e.type === 'step' && e.host === 'controller' && /^delete canary/.test(e.step ?? '') && e.why === 'removed from the registry'));
+  t.false(`${r.stdout}${r.stderr}${readFileSync(json, 'utf8')}`.includes(PASSWORD));
+  t.is((await site()).code, 0);
 });

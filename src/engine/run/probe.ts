@@ -85,22 +85,37 @@ export class ProbeSession {
           return results;
         }
       }
-      results.push({ ...verdict, id: p.id, label: p.label });
-      const r = this.recap[host]!;
-      r[verdict.status === 'ok' ? 'ok' : verdict.status === 'failed' ? 'failed' : 'skipped']++;
-      this.emit({
-        type: 'step',
-        play,
-        role: this.o.role,
-        host,
-        step: p.label,
-        status: verdict.status,
-        actions: [],
-        durationMs: Date.now() - t0,
-        ...(verdict.status === 'failed' ? { error: verdict.message ?? 'failed' } : verdict.message ? { why: verdict.message } : {}),
-      });
+      results.push(this.record(play, host, p, verdict, t0));
     }
     return results;
+  }
+
+  /** A check made in this process (no connection: on the controller), reported as a step of `host`. */
+  async inProcess(play: string, host: string, check: { id: string; label: string; run(): Promise<Verdict> }): Promise<ProbeResult> {
+    this.recap[host] ??= { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, blocked: 0, roundTrips: 0, durationMs: 0 };
+    this.emit({ type: 'play-start', play, hosts: [host], readOnlyHosts: [] });
+    this.emit({ type: 'role-start', play, role: this.o.role, host });
+    const t0 = Date.now();
+    const result = this.record(play, host, check, await check.run(), t0);
+    this.emit({ type: 'play-end', play });
+    return result;
+  }
+
+  private record(play: string, host: string, p: { id: string; label: string }, verdict: Verdict, t0: number): ProbeResult {
+    const r = this.recap[host]!;
+    r[verdict.status === 'ok' ? 'ok' : verdict.status === 'failed' ? 'failed' : 'skipped']++;
+    this.emit({
+      type: 'step',
+      play,
+      role: this.o.role,
+      host,
+      step: p.label,
+      status: verdict.status,
+      actions: [],
+      durationMs: Date.now() - t0,
+      ...(verdict.status === 'failed' ? { error: verdict.message ?? 'failed' } : verdict.message ? { why: verdict.message } : {}),
+    });
+    return { ...verdict, id: p.id, label: p.label };
   }
 
   private async transport(play: string, host: string): Promise<Transport | undefined> {
