@@ -10,7 +10,7 @@ import { RegistryClient } from '../registry/client.js';
 import { ls, parseReference, rm, rmNeedsYes, tags, type Io } from '../registry/commands.js';
 import { redact } from '../secret.js';
 import { verifyPlan } from '../verify/targets.js';
-import { RegistryKubectl, registryDeployment, type RegistryDeployment } from '../registry/cluster.js';
+import { FILE_STORAGE, RegistryKubectl, registryDeployment, type RegistryDeployment } from '../registry/cluster.js';
 import { RegistryGc } from '../registry/gc.js';
 import { LocalTransport } from '../transports/local.js';
 import type { Transport } from '../transports/types.js';
@@ -37,6 +37,9 @@ export async function registryCommand(opts: RegistryCliOptions, io: CliIO, deps:
   if (!user) throw new InputError(`--user ${opts.user}: not one of registry_users (${via.users.map((u) => u.name).join(', ')})`);
   const deployment = opts.action === 'gc' ? registryDeployment(prepared) : undefined;
   if (opts.action === 'gc' && !deployment) throw new InputError('play registry gc: the playbook runs k8s-apply on no inventory host, so there is no registry Deployment to collect in', undefined, 'gc runs where k8s-apply runs kubectl (the first control_plane host, or the controller)');
+  if (deployment && !FILE_STORAGE.includes(deployment.storageKind)) {
+    throw new InputError(`play registry gc: registry_storage_kind ${deployment.storageKind} is object storage: gc sees uploads in flight and the bytes freed as files in the registry's volume (${FILE_STORAGE.join(', ')})`, undefined, "run the registry's own garbage-collect in a read-only window yourself (storage.maintenance.readonly), see the README");
+  }
 
   const transport = (deps.connect ?? defaultDeps.connect)(prepared.connections.get(via.host)!);
   await transport.connect();

@@ -21,7 +21,12 @@ export interface RegistryDeployment {
   dataDir: string;
   /** registry_rollout_timeout: how long a rollout may take. */
   rolloutTimeout: number;
+  /** registry_storage_kind: gc reads the storage as files (pvc, hostpath, nfs), not object storage. */
+  storageKind: string;
 }
+
+/** The storage kinds whose blobs gc can see as files in the container (sizes, uploads in flight). */
+export const FILE_STORAGE = ['pvc', 'hostpath', 'nfs'];
 
 /** Where the registry Deployment is, from the first play that runs k8s-apply; undefined without one. */
 export function registryDeployment(p: Prepared): RegistryDeployment | undefined {
@@ -40,6 +45,7 @@ export function registryDeployment(p: Prepared): RegistryDeployment | undefined 
       configPath: configLocation(v.registry_image as string, v.registry_config_path as string | null).path,
       dataDir: mounts.data,
       rolloutTimeout: v.registry_rollout_timeout as number,
+      storageKind: v.registry_storage_kind as string,
     };
   }
   return undefined;

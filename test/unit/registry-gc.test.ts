@@ -35,7 +35,7 @@ test('parseBlobSizes, parseUploads, formatBytes', (t) => {
   t.is(formatBytes(3 * 1024 * 1024), '3.0 MiB (3145728 bytes)');
 });
 
-const deployment: RegistryDeployment = { kubectl: 'kubectl', kubeconfig: null, namespace: 'registry', name: 'registry', container: 'registry', configPath: '/etc/docker/registry/config.yml', dataDir: '/var/lib/registry', rolloutTimeout: 5 };
+const deployment: RegistryDeployment = { kubectl: 'kubectl', kubeconfig: null, namespace: 'registry', name: 'registry', container: 'registry', configPath: '/etc/docker/registry/config.yml', dataDir: '/var/lib/registry', rolloutTimeout: 5, storageKind: 'hostpath' };
 
 interface Fake {
   readOnly: boolean;
