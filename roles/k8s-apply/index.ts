@@ -5,6 +5,7 @@
 import type { RoleContext, Vars } from '../../src/resources/role.js';
 import type { K8sState, Resource } from '../../src/resources/types.js';
 import { PendingFactError } from '../../src/errors.js';
+import { randomBytes } from 'node:crypto';
 import { Secret } from '../../src/secret.js';
 import { factOf } from '../_shared/facts.js';
 import { K8S_GROUP, k8sHost, REGISTRY_K8S_FACT } from '../_shared/k8s.js';
@@ -36,7 +37,7 @@ export function registryInputs(ctx: RoleContext): RegistryInputs {
   if (!file.exists || file.content === null || file.content === undefined) {
     throw new PendingFactError(`the htpasswd file ${file.path} does not exist on ${host} yet`, 'run the htpasswd role without --check first', host);
   }
-  return { tls: registryTls(ctx), htpasswd: file.content };
+  return { tls: registryTls(ctx), htpasswd: file.content, httpSecret: new Secret(randomBytes(32).toString('hex'), 'http-secret') };
 }
 
 export function k8sResource(v: K8sApplyVars, objects: K8sState['objects']): K8sState {
@@ -52,14 +53,18 @@ export function k8sResource(v: K8sApplyVars, objects: K8sState['objects']): K8sS
     // A claim bound to our own PV (class "") can never be resized: the PersistentVolumeClaimResize
     // admission refuses it ("only dynamically provisioned pvc can be resized"). The PV's capacity
     // follows registry_storage_size; the claim keeps the size it was created with.
-    ...(v.registry_storage_kind !== 'hostpath' && v.registry_storage_kind !== 'nfs' ? {} : { createOnly: [{ kind: 'PersistentVolumeClaim', namespace: v.registry_namespace, name: v.registry_storage_pvc, path: ['spec', 'resources', 'requests', 'storage'] }] }),
+    createOnly: [
+      ...(v.registry_storage_kind !== 'hostpath' && v.registry_storage_kind !== 'nfs' ? [] : [{ kind: 'PersistentVolumeClaim', namespace: v.registry_namespace, name: v.registry_storage_pvc, path: ['spec', 'resources', 'requests', 'storage'] }]),
+      // generated once: the live Secret's value is kept and read back, the same from a fresh clone
+      { kind: 'Secret', namespace: v.registry_namespace, name: v.registry_http_secret, path: ['data'] },
+    ],
     immutable: [
       {
         kind: 'PersistentVolumeClaim',
         namespace: v.registry_namespace,
         name: v.registry_storage_pvc,
         fields: ['spec.storageClassName', 'spec.volumeName', 'spec.accessModes'],
-        message: "registry_storage_kind or registry_storage_class changed, and an existing claim's class and volume cannot change (the API server refuses it: its spec is immutable)",
+        message: "registry_storage_kind, registry_storage_class or registry_storage_access_mode changed, and an existing claim's class, volume and access modes cannot change (the API server refuses it: its spec is immutable)",
         hint: `to move the images to the new storage: with the old settings still in place copy them out (e.g. skopeo sync to another registry), then run with the new storage under a new registry_storage_pvc (and registry_storage_pv) name and -e registry_allow_data_delete=true, and copy them back; to drop them, the same without the copy`,
       },
       {
@@ -119,7 +124,7 @@ const k8sApply = defineRole({
   // from the certs and htpasswd roles can stand in blank until they are registered.
   expectedReads(v, ctx): Resource[] {
     if (ctx.host.groups.includes(K8S_GROUP) && ctx.host.name !== k8sHost(ctx)) return [];
-    const blank: RegistryInputs = { tls: { crt: '', key: new Secret('', 'tls.key') }, htpasswd: '' };
+    const blank: RegistryInputs = { tls: { crt: '', key: new Secret('', 'tls.key') }, htpasswd: '', httpSecret: new Secret('', 'http-secret') };
     return [...hostPathOwner(v), k8sResource(v, registryObjects(ctx.template, v, blank))];
   },
   runsOn: (v) => (v.k8s_apply_from === 'controller' ? 'controller' : 'host'),

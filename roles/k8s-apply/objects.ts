@@ -13,6 +13,8 @@ import { configLocation, imageMajor } from './image.js';
 import { withStorageConfig } from './storage-config.js';
 import { isObjectStorage, storageCredentials, GCS_KEY_DIR, type Credential } from './object-storage.js';
 import { redisCredentials, redisName, REDIS_PORT } from './redis.js';
+import { withConfigExtra } from './config-extra.js';
+import { storageSharing } from './replicas.js';
 import type { K8sApplyVars } from './vars.js';
 
 export type Render = (name: string, data: object) => string;
@@ -21,6 +23,11 @@ export interface RegistryInputs {
   tls: { crt: string; key: Secret };
   /** The htpasswd file (bcrypt entries), as the htpasswd role wrote it. */
   htpasswd: string | Secret;
+  /**
+   * distribution's http.secret for a Secret that does not exist yet (random, made by the caller); an
+   * existing Secret keeps its value (the Secret's data is create-only: see k8sResource).
+   */
+  httpSecret: Secret;
 }
 
 export const mounts = { tls: '/certs', auth: '/auth', data: '/var/lib/registry' } as const;
@@ -32,14 +39,17 @@ export function registryObjects(render: Render, v: K8sApplyVars, inputs: Registr
   const tpl = (name: string, data: object): K8sObject => parse(render(`k8s/${name}.yaml.hbs`, quoted(data))) as K8sObject;
   const config = configLocation(v.registry_image, v.registry_config_path);
   const major = v.registry_config_path ? undefined : imageMajor(v.registry_image);
-  const configText = withStorageConfig(render('k8s/registry-config.yml.hbs', quoted({
+  const shared = storageSharing(v).shared;
+  const metricsPort = v.registry_metrics ? v.registry_metrics_port : undefined;
+  const configText = withConfigExtra(withStorageConfig(render('k8s/registry-config.yml.hbs', quoted({
     dataDir: mounts.data,
     addr: `:${v.registry_port}`,
     tlsCert: `${mounts.tls}/tls.crt`,
     tlsKey: `${mounts.tls}/tls.key`,
     htpasswdPath: `${mounts.auth}/htpasswd`,
     realm: v.registry_auth_realm,
-  })), v, major);
+    debugAddr: metricsPort === undefined ? undefined : `:${metricsPort}`,
+  })), v, major), v.registry_config_extra);
   const htpasswd = reveal(inputs.htpasswd);
 
   const namespaces = unique([namespace, ...v.registry_pull_namespaces]).map((ns) => tpl('namespace', { namespace: ns, app: ns === namespace ? app : undefined }));
@@ -48,6 +58,11 @@ export function registryObjects(render: Render, v: K8sApplyVars, inputs: Registr
   tlsSecret.data = { 'tls.crt': base64(inputs.tls.crt), 'tls.key': new Secret(base64(inputs.tls.key.reveal()), 'tls.key') };
   const authSecret = tpl('secret-htpasswd', { name: v.registry_auth_secret, namespace, app, placeholder });
   authSecret.data = { htpasswd: new Secret(base64(htpasswd), 'htpasswd') };
+
+  // shared storage only: one replica on a ReadWriteOnce volume needs none (and keeps its exact objects)
+  const httpSecret = shared ? [tpl('secret-http', { name: v.registry_http_secret, namespace, app, placeholder })] : [];
+  for (const secret of httpSecret) secret.data = { 'http-secret': new Secret(base64(inputs.httpSecret.reveal()), 'http-secret') };
+  const sharedEnv = shared ? [{ name: 'REGISTRY_HTTP_SECRET', secret: v.registry_http_secret, key: 'http-secret' }] : [];
 
   const configMap = tpl('configmap', { name: v.registry_config_map, namespace, app, configKey: basename(config.path), config: configText });
 
@@ -64,12 +79,15 @@ export function registryObjects(render: Render, v: K8sApplyVars, inputs: Registr
     image: v.registry_image,
     args: config.args,
     port: v.registry_port,
+    metricsPort,
+    replicas: v.registry_replicas,
+    shared,
     probe: v.registry_probe,
     requests: entries(v.registry_resources.requests),
     limits: entries(v.registry_resources.limits ?? {}),
     nodeSelector: entries(v.registry_node_selector ?? {}).map(({ name, value }) => ({ key: name, value })),
     configHash: configHash([configText, inputs.tls.crt, inputs.tls.key.reveal(), htpasswd, ...credentials.map((c) => `${c.key}=${c.value.reveal()}`)]),
-    env: credentials.flatMap((c) => ('env' in c ? [{ name: c.env, secret: v.registry_storage_secret, key: c.key }] : [])),
+    env: [...sharedEnv, ...credentials.flatMap((c) => ('env' in c ? [{ name: c.env, secret: v.registry_storage_secret, key: c.key }] : []))],
     credentialFiles: credentialFiles.length ? { dir: GCS_KEY_DIR, secret: v.registry_storage_secret, items: credentialFiles.map((c) => c.key) } : undefined,
     configDir: dirname(config.path),
     tlsDir: mounts.tls,
@@ -84,7 +102,7 @@ export function registryObjects(render: Render, v: K8sApplyVars, inputs: Registr
   });
 
   const annotations = ingressAnnotations(v);
-  const service = tpl('service', { name: app, namespace, app, port: v.registry_port, nodePort: v.registry_node_port ?? undefined, externalIPs: v.registry_external_ips, annotations: entries(annotations.service) });
+  const service = tpl('service', { name: app, namespace, app, port: v.registry_port, metricsPort, nodePort: v.registry_node_port ?? undefined, externalIPs: v.registry_external_ips, annotations: entries(annotations.service) });
 
   const host = ingressHost(v);
   const ingress = host
@@ -99,9 +117,10 @@ export function registryObjects(render: Render, v: K8sApplyVars, inputs: Registr
   });
 
   const redis = v.registry_redis === 'managed' ? managedRedis(tpl, v) : [];
+  const disruption = v.registry_replicas > 1 ? [tpl('pdb', { name: app, namespace, app })] : [];
 
   // the managed Redis before the registry: its Service exists (and resolves) when the registry's pods start
-  return [...namespaces, ...storage, tlsSecret, authSecret, ...credentialSecret, configMap, ...redis, deployment, service, ...ingress, ...pull];
+  return [...namespaces, ...storage, tlsSecret, authSecret, ...httpSecret, ...credentialSecret, configMap, ...redis, deployment, ...disruption, service, ...ingress, ...pull];
 }
 
 /**
@@ -123,7 +142,7 @@ export function sharedNamespaces(v: K8sApplyVars): Array<{ kind: string; name: s
 type Tpl = (name: string, data: object) => K8sObject;
 
 function storageObjects(tpl: Tpl, v: K8sApplyVars): K8sObject[] {
-  const common = { namespace: v.registry_namespace, app: v.registry_app_name, size: v.registry_storage_size };
+  const common = { namespace: v.registry_namespace, app: v.registry_app_name, size: v.registry_storage_size, accessMode: v.registry_storage_access_mode };
   const claim = (volumeName?: string) => tpl('pvc', { ...common, name: v.registry_storage_pvc, storageClass: volumeName ? undefined : (v.registry_storage_class ?? undefined), volumeName });
   const claimRef = { claimNamespace: v.registry_namespace, claimName: v.registry_storage_pvc };
   switch (v.registry_storage_kind) {

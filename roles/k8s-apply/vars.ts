@@ -1,11 +1,13 @@
 // The variables of k8s-apply (documented in defaults.yaml), checked before any host is touched.
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { absolutePath, dnsLabel, dnsName, flag, listOf, registryCore, secret, wholeNumber } from '../_shared/vars.js';
+import { absolutePath, dnsLabel, dnsName, flag, listOf, port, registryCore, secret, wholeNumber } from '../_shared/vars.js';
 import { canonicalQuantity, quantityNumber } from './quantity.js';
 import { imageVersion } from './image.js';
 import { azureVars, gcsVars, objectStorageProblems, s3Vars } from './object-storage.js';
 import { redisProblems } from './redis.js';
+import { replicasRefusal } from './replicas.js';
+import { clashMessage, configExtraClash } from './config-extra.js';
 
 const quantity = z
   .union([z.string(), z.number()])
@@ -71,6 +73,12 @@ export const k8sApplyVars = registryCore
     registry_redis_password: secret.nullish(),
     registry_redis_db: wholeNumber.min(0, 'must be a Redis database number >= 0'),
     registry_redis_image: imageRef,
+    registry_storage_access_mode: z.enum(['ReadWriteOnce', 'ReadWriteMany']),
+    registry_replicas: wholeNumber.min(1, 'must be a whole number >= 1').max(100, 'must be at most 100'),
+    registry_http_secret: dnsName,
+    registry_config_extra: z.record(z.unknown(), { invalid_type_error: 'must be a mapping (merged into config.yml)' }).nullish(),
+    registry_metrics: flag,
+    registry_metrics_port: port,
     registry_resources: z
       .object({
         requests: z.record(quantity),
@@ -119,6 +127,14 @@ export const k8sApplyVars = registryCore
     const host = v.registry_ingress_host ?? v.registry_name;
     if (v.registry_ingress && isIP(host))
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: [v.registry_ingress_host ? 'registry_ingress_host' : 'registry_name'], message: 'is an IP address, and an Ingress host must be a DNS name: set registry_ingress_host' });
+    if (v.registry_storage_kind === 'hostpath' && v.registry_storage_access_mode === 'ReadWriteMany')
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['registry_storage_access_mode'], message: "cannot be ReadWriteMany with registry_storage_kind hostpath: a hostPath volume is one node's directory" });
+    const replicas = replicasRefusal(v);
+    if (replicas) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['registry_replicas'], message: replicas });
+    if (v.registry_metrics && v.registry_metrics_port === v.registry_port)
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['registry_metrics_port'], message: 'must differ from registry_port: the metrics endpoint is a listener of its own' });
+    const clash = configExtraClash(v.registry_config_extra ?? {});
+    if (clash) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['registry_config_extra', ...clash.at.split('.')], message: clashMessage(clash) });
     const pullUser = v.registry_pull_user ?? v.registry_users[0]?.name;
     if (pullUser && !v.registry_users.some((u) => u.name === pullUser)) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['registry_pull_user'], message: 'must be one of the names in registry_users' });

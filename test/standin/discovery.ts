@@ -54,7 +54,7 @@ export function resourceList(groupName: string, version: string) {
       ...(k.shortNames ? { shortNames: k.shortNames } : {}),
       ...(['Pod', 'Service', 'Deployment'].includes(k.kind) ? { categories: ['all'] } : {}),
     });
-    if (k.kind === 'Deployment' || k.kind === 'Pod' || k.kind === 'Service' || k.kind === 'PersistentVolumeClaim') {
+    if (['Deployment', 'Pod', 'Service', 'PersistentVolumeClaim', 'PodDisruptionBudget'].includes(k.kind)) {
       resources.push({ name: `${k.plural}/status`, singularName: '', namespaced: k.namespaced, kind: k.kind, verbs: ['get', 'patch', 'update'] });
     }
     if (k.kind === 'Pod') {

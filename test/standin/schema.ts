@@ -10,6 +10,7 @@
 // A server-side apply meets typed-patch.ts first: a mistyped value never gets here through it.
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { StorageClass } from 'kubernetes-models/storage.k8s.io/v1/StorageClass';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
@@ -35,6 +36,7 @@ type Validating = { prototype: { validate(this: unknown): void } };
 const MODELS: Record<string, Validating> = {
   'apps/v1/Deployment': Deployment,
   'networking.k8s.io/v1/Ingress': Ingress,
+  'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
   'storage.k8s.io/v1/StorageClass': StorageClass,
   'v1/ConfigMap': ConfigMap,
   'v1/Namespace': Namespace,

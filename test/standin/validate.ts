@@ -7,6 +7,7 @@ import { canonicalizeQuantities, quantityValue, QUANTITY } from './quantity.js';
 import { checkSchema } from './schema.js';
 import { validateAnnotations, validateDataKeys, validateImmutableData, validateLabels, validateObjectMeta } from './validate-meta.js';
 import { validateIngress } from './validate-ingress.js';
+import { validatePodDisruptionBudget } from './validate-policy.js';
 import { defaultPodSpec, validatePodTemplate } from './validate-pod.js';
 import { defaultAndValidateService, type ServiceContext } from './validate-service.js';
 import { defaultAndValidatePV, defaultAndValidatePVC, defaultAndValidateStorageClass } from './validate-storage.js';
@@ -110,6 +111,9 @@ export function defaultAndValidate(o: Obj, live: Obj | undefined, ctx: DefaultCo
       break;
     case 'StorageClass':
       defaultAndValidateStorageClass(o, live, f);
+      break;
+    case 'PodDisruptionBudget':
+      validatePodDisruptionBudget(o, f);
       break;
     case 'Ingress':
       validateIngress(o, f);

@@ -19,6 +19,7 @@ export const password = 'Tr0ub4dor-alice-pw';
 export const keyPem = fakePem('PRIVATE KEY', 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC-fake-key-material');
 export const crtPem = '-----BEGIN CERTIFICATE-----\nMIIDfake-certificate\n-----END CERTIFICATE-----\n';
 export const htpasswdAlice = 'alice:$2y$10$0123456789012345678901uQ3yYkq1w1m8KJx0ZkZ9c0Zt1c9qv2u\n';
+export const httpSecretValue = '5f3c0e8a9d1b2c4e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6';
 export const htpasswdAliceBob = `${htpasswdAlice}bob:$2y$10$abcdefghijklmnopqrstuu5Lq0yR3yQqQ3tTt8m0d3o0b2o9o1b2K\n`;
 
 export function vars(overrides: Vars = {}): Vars {
@@ -26,7 +27,7 @@ export function vars(overrides: Vars = {}): Vars {
 }
 
 export function inputs(overrides: Partial<RegistryInputs> = {}): RegistryInputs {
-  return { tls: { crt: crtPem, key: new Secret(keyPem) }, htpasswd: new Secret(htpasswdAlice), ...overrides };
+  return { tls: { crt: crtPem, key: new Secret(keyPem) }, htpasswd: new Secret(htpasswdAlice), httpSecret: new Secret(httpSecretValue), ...overrides };
 }
 
 export function objects(overrides: Vars = {}, input: Partial<RegistryInputs> = {}): K8sObject[] {
