@@ -134,7 +134,8 @@ export const k8sApplyVars = registryCore
     if (v.registry_metrics && v.registry_metrics_port === v.registry_port)
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['registry_metrics_port'], message: 'must differ from registry_port: the metrics endpoint is a listener of its own' });
     const clash = configExtraClash(v.registry_config_extra ?? {});
-    if (clash) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['registry_config_extra', ...clash.at.split('.')], message: clashMessage(clash) });
+    // named at the mapping that holds the key: the value itself (an http.secret, say) is never shown
+    if (clash) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['registry_config_extra', ...clash.at.split('.').slice(0, -1)], message: clashMessage(clash) });
     const pullUser = v.registry_pull_user ?? v.registry_users[0]?.name;
     if (pullUser && !v.registry_users.some((u) => u.name === pullUser)) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['registry_pull_user'], message: 'must be one of the names in registry_users' });

@@ -78,6 +78,8 @@ export const cases: BadInputCase[] = [
   { what: 'secret given as plain text on the command line', exit: 3, args: ['-e', 'http_proxy=http://ci:hunter2@proxy.lab:3128'], message: /http_proxy is a proxy URL with credentials, given as plain text/ },
   { what: 'variable of the wrong type (no coercion)', exit: 3, project: { allVars: 'bcrypt_cost: "12"' }, message: /variable bcrypt_cost = "12": must be a whole number/ },
   { what: 'variable with an invalid value', exit: 3, args: ['-e', 'registry_name=Registry_Lab'], message: /variable registry_name = "Registry_Lab": must be a lower-case RFC 1123 DNS name/ },
+  { what: '`registry_config_extra` setting a key regplay writes', exit: 3, project: { allVars: 'registry_config_extra:\n  proxy: {remoteurl: "https://mirror.lab"}\n  http: {tls: {key: /etc/other.key}}' }, message: /inventory\.yaml:8:\d+: .*variable registry_config_extra\.http = \(a mapping\): sets http\.tls: regplay writes http\.tls itself/ },
+  { what: 'several replicas without shared storage', exit: 3, project: { allVars: 'registry_replicas: 2' }, message: /inventory\.yaml:8:\d+: .*variable registry_replicas = 2: needs storage shared by every replica, and the pvc claim is ReadWriteOnce/ },
   { what: 'required variable not set', exit: 3, inventory: siteInventory().replace('    registry_port: 5000\n', ''), message: /variable registry_port is not set/ },
   { what: '`play verify`: unknown flag', exit: 3, command: ['verify'], args: ['--keep-canray'], message: /unknown option '--keep-canray'/ },
   { what: '`play verify`: `--limit` matching no host', exit: 3, command: ['verify'], args: ['--limit', 'w9'], message: /--limit 'w9': the inventory has no group or host 'w9'/ },

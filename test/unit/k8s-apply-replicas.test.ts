@@ -22,11 +22,11 @@ const refused: Array<[string, Record<string, unknown>, RegExp]> = [
   ['hostpath declared ReadWriteMany', { registry_storage_kind: 'hostpath', registry_storage_access_mode: 'ReadWriteMany' }, /registry_storage_access_mode = "ReadWriteMany": cannot be ReadWriteMany with registry_storage_kind hostpath/],
   ['zero replicas', { registry_replicas: 0 }, /registry_replicas = 0: must be a whole number >= 1/],
   ['metrics on the registry port', { registry_metrics: true, registry_metrics_port: 5000 }, /registry_metrics_port = 5000: must differ from registry_port/],
-  ['config_extra setting http.secret', { registry_config_extra: { http: { secret: 'x' } } }, /registry_config_extra\.http\.secret = "x": sets http\.secret: regplay writes http\.secret itself \(from the shared Secret registry_http_secret/],
-  ['config_extra setting the TLS key', { registry_config_extra: { http: { tls: { key: '/k' } } } }, /registry_config_extra\.http\.tls = \(a mapping\): sets http\.tls: regplay writes http\.tls itself/],
-  ['config_extra replacing http whole', { registry_config_extra: { http: null } }, /registry_config_extra\.http = null: replaces http, which holds http\.addr/],
-  ['config_extra storage', { registry_config_extra: { storage: { s3: {} } } }, /registry_config_extra\.storage = \(a mapping\): sets storage: regplay writes storage itself/],
-  ['config_extra auth under a deeper key', { registry_config_extra: { auth: { token: { realm: 'x' } } } }, /registry_config_extra\.auth = \(a mapping\): sets auth:/],
+  ['config_extra setting http.secret (its value never shown)', { registry_config_extra: { http: { secret: 'sekrit-value' } } }, /registry_config_extra\.http = \(a mapping\): sets http\.secret: regplay writes http\.secret itself \(from the shared Secret registry_http_secret/],
+  ['config_extra setting the TLS key', { registry_config_extra: { http: { tls: { key: '/k' } } } }, /registry_config_extra\.http = \(a mapping\): sets http\.tls: regplay writes http\.tls itself/],
+  ['config_extra replacing http whole', { registry_config_extra: { http: null } }, /registry_config_extra = \(a mapping\): replaces http, which holds http\.addr/],
+  ['config_extra storage', { registry_config_extra: { storage: { s3: {} } } }, /registry_config_extra = \(a mapping\): sets storage: regplay writes storage itself/],
+  ['config_extra auth under a deeper key', { registry_config_extra: { auth: { token: { realm: 'x' } } } }, /registry_config_extra = \(a mapping\): sets auth:/],
   ['config_extra that is not a mapping', { registry_config_extra: ['proxy'] }, /registry_config_extra = \(a list\): must be a mapping/],
 ];
 for (const [label, overrides, message] of refused) {
@@ -34,6 +34,7 @@ for (const [label, overrides, message] of refused) {
     const e = t.throws(() => k8sApply.validate!(vars(overrides)));
     t.regex(e?.message ?? '', message);
     t.is(e?.name, 'InputError');
+    t.false(e?.message.includes('sekrit-value'));
   });
 }
 

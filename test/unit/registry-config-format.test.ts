@@ -164,3 +164,11 @@ test('the check can fail: keys 3.0 removed, a second driver, auth without a real
   t.true(problems(v3, { ...base, health: { storagedriver: { enabled: true, interval: 10, threshold: 3 } } }).some((p) => p.startsWith('health.storagedriver')));
   t.true(problems(v3, { ...base, http: { ...base.http, headers: { 'X-Content-Type-Options': 'nosniff' } } }).some((p) => p.endsWith('must be a list of strings')));
 });
+
+test('with registry_metrics the config (http.debug with Prometheus) still fits both references', (t) => {
+  for (const ref of references) {
+    const doc = parse((find(objects({ registry_metrics: true }), 'ConfigMap').data as Record<string, string>)['config.yml']!) as Record<string, any>;
+    t.deepEqual(problems(ref, doc), [], ref.tag);
+    t.deepEqual(doc.http.debug, { addr: ':5001', prometheus: { enabled: true, path: '/metrics' } });
+  }
+});
