@@ -176,7 +176,6 @@ serial('the ApplySet: a parent ConfigMap as kubectl defines it, every registry o
       'Secret apps/regcred',
       'Secret default/regcred',
       'Secret registry/registry-auth',
-      'Secret registry/registry-http-secret',
       'Secret registry/registry-tls',
       'Service registry/registry',
     ],

@@ -92,7 +92,6 @@ const expectedObjects = [
   'PersistentVolumeClaim registry/registry-data',
   'Secret registry/registry-tls',
   'Secret registry/registry-auth',
-  'Secret registry/registry-http-secret',
   'ConfigMap registry/registry-config',
   'Deployment registry/registry',
   'Service registry/registry',

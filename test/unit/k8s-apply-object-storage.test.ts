@@ -27,6 +27,8 @@ test('s3: the driver in config.yml without credentials; the keys in a Secret, gi
   t.deepEqual(Object.fromEntries(Object.entries(secret.data as Record<string, string>).map(([k, x]) => [k, Buffer.from(x, 'base64').toString()])), { 's3-accesskey': 'AKIA-EXAMPLE', 's3-secretkey': 's3-secret-key-value' });
   t.true(Object.values(find(list, 'Secret', 'registry-storage').data as object).every((x) => x instanceof Secret), 'the data are Secrets (masked in every report)');
   t.deepEqual(container(list).env, [
+    // object storage is shared: the http.secret every replica shares comes first (k8s-apply-replicas.test.ts)
+    { name: 'REGISTRY_HTTP_SECRET', valueFrom: { secretKeyRef: { name: 'registry-http-secret', key: 'http-secret' } } },
     { name: 'REGISTRY_STORAGE_S3_ACCESSKEY', valueFrom: { secretKeyRef: { name: 'registry-storage', key: 's3-accesskey' } } },
     { name: 'REGISTRY_STORAGE_S3_SECRETKEY', valueFrom: { secretKeyRef: { name: 'registry-storage', key: 's3-secretkey' } } },
   ]);
@@ -54,12 +56,12 @@ test('gcs: the key file is a Secret mounted where keyfile points; azure: the acc
   t.deepEqual(config(gcs).storage.gcs, { bucket: 'images', keyfile: '/etc/registry-gcs/gcs-keyfile.json' });
   t.like(podSpec(gcs).volumes.find((v: any) => v.name === 'storage-credentials'), { secret: { secretName: 'registry-storage', items: [{ key: 'gcs-keyfile.json', path: 'gcs-keyfile.json' }] } });
   t.deepEqual(container(gcs).volumeMounts.find((m: any) => m.name === 'storage-credentials'), { name: 'storage-credentials', mountPath: '/etc/registry-gcs', readOnly: true });
-  t.is(container(gcs).env, undefined);
+  t.deepEqual(container(gcs).env.map((e: any) => e.name), ['REGISTRY_HTTP_SECRET'], 'no credential as env, only the shared http.secret');
 
   const azure = { accountname: 'acct', accountkey: new Secret('YWNjb3VudGtleQ=='), container: 'images' };
   t.deepEqual(config(objects({ registry_storage_kind: 'azure', registry_storage_azure: azure })).storage.azure, { accountname: 'acct', container: 'images' });
   t.deepEqual(config(objects({ registry_image: 'registry:3.1.1', registry_storage_kind: 'azure', registry_storage_azure: azure })).storage.azure, { accountname: 'acct', container: 'images', credentials: { type: 'shared_key' } });
-  t.deepEqual(container(objects({ registry_storage_kind: 'azure', registry_storage_azure: azure })).env, [{ name: 'REGISTRY_STORAGE_AZURE_ACCOUNTKEY', valueFrom: { secretKeyRef: { name: 'registry-storage', key: 'azure-accountkey' } } }]);
+  t.deepEqual(container(objects({ registry_storage_kind: 'azure', registry_storage_azure: azure })).env.slice(1), [{ name: 'REGISTRY_STORAGE_AZURE_ACCOUNTKEY', valueFrom: { secretKeyRef: { name: 'registry-storage', key: 'azure-accountkey' } } }]);
 });
 
 test('filesystem kinds keep their exact config text and get no credentials Secret', (t) => {

@@ -38,24 +38,22 @@ for (const [label, overrides, message] of refused) {
   });
 }
 
-test('storageSharing: shared only for ReadWriteMany on nfs or pvc', (t) => {
+test('storageSharing: shared for object storage and for ReadWriteMany on nfs or pvc', (t) => {
+  for (const kind of ['s3', 'gcs', 'azure'] as const) t.true(storageSharing({ registry_storage_kind: kind, registry_storage_access_mode: 'ReadWriteOnce' }).shared, kind);
   t.true(storageSharing({ registry_storage_kind: 'nfs', registry_storage_access_mode: 'ReadWriteMany' }).shared);
   t.true(storageSharing({ registry_storage_kind: 'pvc', registry_storage_access_mode: 'ReadWriteMany' }).shared);
   t.false(storageSharing({ registry_storage_kind: 'pvc', registry_storage_access_mode: 'ReadWriteOnce' }).shared);
   t.false(storageSharing({ registry_storage_kind: 'hostpath', registry_storage_access_mode: 'ReadWriteOnce' }).shared);
 });
 
-test('one replica on ReadWriteOnce storage: Recreate, no spread, no budget; the http secret from its Secret all the same', (t) => {
+test('one replica on ReadWriteOnce storage: Recreate, no spread, no budget, no http secret (its objects as before)', (t) => {
   const list = objects();
   const d = spec(find(list, 'Deployment'));
   t.is(d.replicas, 1);
   t.deepEqual(d.strategy, { type: 'Recreate' });
   t.is(d.template.spec.topologySpreadConstraints, undefined);
-  t.false(list.some((o) => o.kind === 'PodDisruptionBudget'));
-  t.deepEqual(d.template.spec.containers[0].env, [{ name: 'REGISTRY_HTTP_SECRET', valueFrom: { secretKeyRef: { name: 'registry-http-secret', key: 'http-secret' } } }]);
-  const secret = find(list, 'Secret', 'registry-http-secret', 'registry');
-  t.is(Buffer.from(revealed(secret.data as Record<string, string>)['http-secret']!, 'base64').toString().length, 64);
-  t.false(JSON.stringify(find(list, 'ConfigMap')).includes('secret'), 'the http secret is not in the ConfigMap');
+  t.is(d.template.spec.containers[0].env, undefined);
+  t.false(list.some((o) => o.kind === 'PodDisruptionBudget' || o.metadata.name === 'registry-http-secret'));
   t.is(spec(find(list, 'PersistentVolumeClaim')).accessModes[0], 'ReadWriteOnce');
 });
 
@@ -67,6 +65,10 @@ test('shared storage: RollingUpdate with maxUnavailable 0, spread across nodes; 
   t.deepEqual(spec(find(list, 'PersistentVolume')).accessModes, ['ReadWriteMany']);
   t.deepEqual(spec(find(list, 'PersistentVolumeClaim')).accessModes, ['ReadWriteMany']);
   t.false(list.some((o) => o.kind === 'PodDisruptionBudget'), 'one replica: no budget');
+  t.deepEqual(d.template.spec.containers[0].env, [{ name: 'REGISTRY_HTTP_SECRET', valueFrom: { secretKeyRef: { name: 'registry-http-secret', key: 'http-secret' } } }]);
+  const secret = find(list, 'Secret', 'registry-http-secret', 'registry');
+  t.is(Buffer.from(revealed(secret.data as Record<string, string>)['http-secret']!, 'base64').toString().length, 64);
+  t.false(JSON.stringify(revealed(find(list, 'ConfigMap'))).includes(revealed(secret.data as Record<string, string>)['http-secret']!), 'the http secret is not in the ConfigMap');
 });
 
 test('scale-out 1 → 3 on shared storage changes only spec.replicas and adds a PodDisruptionBudget (no new pod template: no rollout)', (t) => {
@@ -84,7 +86,7 @@ test('scale-out 1 → 3 on shared storage changes only spec.replicas and adds a 
 });
 
 test('the http secret Secret is create-only: a live Secret keeps its value (a fresh clone with another random value plans no change)', (t) => {
-  const k8s = k8sApply.plan(ctxFor('cp1', vars()))[0] as K8sState;
+  const k8s = k8sApply.plan(ctxFor('cp1', vars(SHARED)))[0] as K8sState;
   t.deepEqual(k8s.createOnly?.find((c) => c.kind === 'Secret'), { kind: 'Secret', namespace: 'registry', name: 'registry-http-secret', path: ['data'] });
   const desired = k8s.objects.find((o) => o.kind === 'Secret' && o.metadata.name === 'registry-http-secret')!;
   const live = { ...revealed(desired), data: { 'http-secret': Buffer.from('the-value-generated-by-an-earlier-run').toString('base64') } };
@@ -92,7 +94,7 @@ test('the http secret Secret is create-only: a live Secret keeps its value (a fr
   t.deepEqual(p!.fields, []);
   const [fresh] = compareK8s([desired], [], k8s.createOnly);
   t.is(fresh!.live, undefined, 'no live Secret: created with the generated value');
-  const again = k8sApply.plan(ctxFor('cp1', vars()))[0] as K8sState;
+  const again = k8sApply.plan(ctxFor('cp1', vars(SHARED)))[0] as K8sState;
   const value = (s: K8sState) => revealed(s.objects.find((o) => o.metadata.name === 'registry-http-secret')!.data as Record<string, string>)['http-secret'];
   t.not(value(again), value(k8s), 'each plan makes a new candidate: only create-only keeps runs stable');
   const configMap = (s: K8sState) => JSON.stringify(s.objects.find((o) => o.kind === 'ConfigMap'));

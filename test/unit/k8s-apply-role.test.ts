@@ -18,7 +18,7 @@ test('plan is one k8s resource: kubectl path/kubeconfig, field manager, rollout 
   t.is(k8s.register, 'registry_k8s');
   t.like(k8s.immutable?.[0], { kind: 'PersistentVolumeClaim', namespace: 'registry', name: 'registry-data', fields: ['spec.storageClassName', 'spec.volumeName', 'spec.accessModes'] });
   t.regex(k8s.immutable?.[0]?.hint ?? '', /skopeo sync.*registry_storage_pvc.*registry_allow_data_delete=true/);
-  t.deepEqual(k8s.objects.map((o) => o.kind), ['Namespace', 'Namespace', 'PersistentVolumeClaim', 'Secret', 'Secret', 'Secret', 'ConfigMap', 'Deployment', 'Service', 'Secret']);
+  t.deepEqual(k8s.objects.map((o) => o.kind), ['Namespace', 'Namespace', 'PersistentVolumeClaim', 'Secret', 'Secret', 'ConfigMap', 'Deployment', 'Service', 'Secret']);
   t.like(k8s.applySet, { parent: { name: 'regplay-registry', namespace: 'default' }, shared: [{ kind: 'Namespace', name: 'default' }], protect: { allowed: false, kinds: ['PersistentVolumeClaim', 'PersistentVolume', 'Namespace'] } });
   t.deepEqual(k8s.listEntries?.map((e) => [e.kind, e.name, e.field, e.entries]), [['ServiceAccount', 'default', 'imagePullSecrets', { default: ['regcred'] }]]);
 });
