@@ -13,7 +13,7 @@ import { registryTls } from '../_shared/pki.js';
 import { parseVars } from '../_shared/vars.js';
 import { configLocation } from './image.js';
 import { redisName } from './redis.js';
-import { pullSecretEntries, registryObjects, sharedNamespaces, type RegistryInputs } from './objects.js';
+import { pullSecretEntries, registryObjects, SERVICE_MONITOR_API, sharedNamespaces, type RegistryInputs } from './objects.js';
 import { k8sApplyVars, type K8sApplyVars } from './vars.js';
 import { defineRole } from '../_shared/role.js';
 
@@ -53,6 +53,9 @@ export function k8sResource(v: K8sApplyVars, objects: K8sState['objects']): K8sS
     // A claim bound to our own PV (class "") can never be resized: the PersistentVolumeClaimResize
     // admission refuses it ("only dynamically provisioned pvc can be resized"). The PV's capacity
     // follows registry_storage_size; the claim keeps the size it was created with.
+    // the ServiceMonitor is applied where the cluster has its CRD; listed always, so that turning
+    // registry_metrics off prunes it
+    optionalApis: [SERVICE_MONITOR_API],
     createOnly: [
       ...(v.registry_storage_kind !== 'hostpath' && v.registry_storage_kind !== 'nfs' ? [] : [{ kind: 'PersistentVolumeClaim', namespace: v.registry_namespace, name: v.registry_storage_pvc, path: ['spec', 'resources', 'requests', 'storage'] }]),
       // generated once: the live Secret's value is kept and read back, the same from a fresh clone

@@ -30,6 +30,9 @@ export interface RegistryInputs {
   httpSecret: Secret;
 }
 
+/** The Prometheus Operator's API: served only where its CRDs are installed. */
+export const SERVICE_MONITOR_API = { apiVersion: 'monitoring.coreos.com/v1', kinds: ['ServiceMonitor'] };
+
 export const mounts = { tls: '/certs', auth: '/auth', data: '/var/lib/registry' } as const;
 const placeholder = 'cGxhY2Vob2xkZXI=';
 
@@ -118,9 +121,11 @@ export function registryObjects(render: Render, v: K8sApplyVars, inputs: Registr
 
   const redis = v.registry_redis === 'managed' ? managedRedis(tpl, v) : [];
   const disruption = v.registry_replicas > 1 ? [tpl('pdb', { name: app, namespace, app })] : [];
+  // applied only where the cluster has the CRD (SERVICE_MONITOR_API is optional: see k8sResource)
+  const monitor = v.registry_metrics ? [tpl('servicemonitor', { name: app, namespace, app, labels: entries(v.registry_service_monitor_labels ?? {}) })] : [];
 
   // the managed Redis before the registry: its Service exists (and resolves) when the registry's pods start
-  return [...namespaces, ...storage, tlsSecret, authSecret, ...httpSecret, ...credentialSecret, configMap, ...redis, deployment, ...disruption, service, ...ingress, ...pull];
+  return [...namespaces, ...storage, tlsSecret, authSecret, ...httpSecret, ...credentialSecret, configMap, ...redis, deployment, ...disruption, service, ...monitor, ...ingress, ...pull];
 }
 
 /**

@@ -79,6 +79,7 @@ export const k8sApplyVars = registryCore
     registry_config_extra: z.record(z.unknown(), { invalid_type_error: 'must be a mapping (merged into config.yml)' }).nullish(),
     registry_metrics: flag,
     registry_metrics_port: port,
+    registry_service_monitor_labels: z.record(labelKey, labelValue).nullish(),
     registry_resources: z
       .object({
         requests: z.record(quantity),
@@ -133,6 +134,8 @@ export const k8sApplyVars = registryCore
     if (replicas) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['registry_replicas'], message: replicas });
     if (v.registry_metrics && v.registry_metrics_port === v.registry_port)
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['registry_metrics_port'], message: 'must differ from registry_port: the metrics endpoint is a listener of its own' });
+    for (const key of ['app.kubernetes.io/name', 'app.kubernetes.io/managed-by'])
+      if (v.registry_service_monitor_labels?.[key] !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['registry_service_monitor_labels', key], message: 'is a label regplay sets itself: leave it out' });
     const clash = configExtraClash(v.registry_config_extra ?? {});
     // named at the mapping that holds the key: the value itself (an http.secret, say) is never shown
     if (clash) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['registry_config_extra', ...clash.at.split('.').slice(0, -1)], message: clashMessage(clash) });

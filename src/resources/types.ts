@@ -104,6 +104,13 @@ export interface K8sState extends Common {
    */
   waitRollout?: Array<{ name: string; namespace: string; timeoutSeconds: number; podSelector?: string }>;
   /**
+   * APIs the cluster may not serve (a CustomResourceDefinition's, e.g. `monitoring.coreos.com/v1`
+   * kind `ServiceMonitor`): objects of these are applied only where `kubectl api-versions` lists
+   * their apiVersion, and left out (not read, not listed as members, not pruned) elsewhere. Keep
+   * an API here also when none of its objects is desired any more, so that a member of it is pruned.
+   */
+  optionalApis?: Array<{ apiVersion: string; kinds: string[] }>;
+  /**
    * Fields set only when their object is created: an existing object keeps its live value there
    * (compared and applied as live has it), for fields the API server refuses to change.
    */

@@ -59,7 +59,63 @@ const kubectl = (args: string) => lab.sh('cp1', `kubectl --kubeconfig /root/.kub
 const getJson = async (args: string) => JSON.parse(await kubectl(`get ${args} -o json`));
 const writeRequests = async (): Promise<string[]> => ((await lab.readFile('cp1', REQUEST_LOG)) ?? '').split('\n').filter(Boolean);
 
-function vars(replicas: number): string {
+/**
+ * The Prometheus Operator's ServiceMonitor CRD, cut down for this test to the fields around what
+ * regplay sets (written here, not copied from the operator): enough for the stand-in to serve the
+ * kind in discovery and check a ServiceMonitor against a structural schema.
+ */
+const SERVICE_MONITOR_CRD = {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: 'servicemonitors.monitoring.coreos.com' },
+  spec: {
+    group: 'monitoring.coreos.com',
+    names: { kind: 'ServiceMonitor', listKind: 'ServiceMonitorList', plural: 'servicemonitors', singular: 'servicemonitor', shortNames: ['smon'] },
+    scope: 'Namespaced',
+    versions: [
+      {
+        name: 'v1',
+        served: true,
+        storage: true,
+        schema: {
+          openAPIV3Schema: {
+            type: 'object',
+            required: ['spec'],
+            properties: {
+              apiVersion: { type: 'string' },
+              kind: { type: 'string' },
+              metadata: { type: 'object' },
+              spec: {
+                type: 'object',
+                required: ['selector'],
+                properties: {
+                  jobLabel: { type: 'string' },
+                  selector: { type: 'object', properties: { matchLabels: { type: 'object', additionalProperties: { type: 'string' } } } },
+                  namespaceSelector: { type: 'object', properties: { any: { type: 'boolean' }, matchNames: { type: 'array', items: { type: 'string' } } } },
+                  endpoints: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      properties: {
+                        port: { type: 'string' },
+                        targetPort: { 'x-kubernetes-int-or-string': true },
+                        path: { type: 'string' },
+                        scheme: { type: 'string', enum: ['http', 'https'] },
+                        interval: { type: 'string' },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    ],
+  },
+};
+
+function vars(replicas: number, metrics = true): string {
   return `registry_name: ${NAME}
 registry_port: ${PORT}
 registry_users:
@@ -74,11 +130,12 @@ registry_storage_access_mode: ReadWriteMany
 registry_storage_size: 2Gi
 registry_pull_namespaces: [default]
 registry_rollout_timeout: 90
-registry_metrics: true
+registry_metrics: ${metrics}
+registry_service_monitor_labels: {release: prometheus}
 registry_replicas: ${replicas}
 `;
 }
-const setReplicas = (n: number) => writeFileSync(join(work, 'group_vars', 'all.yaml'), vars(n));
+const setReplicas = (n: number, metrics = true) => writeFileSync(join(work, 'group_vars', 'all.yaml'), vars(n, metrics));
 
 interface PodInfo {
   name: string;
@@ -132,6 +189,11 @@ serial('one replica on ReadWriteMany nfs: check → apply → apply again change
   t.deepEqual((await getJson('pvc registry-data -n registry')).spec.accessModes, ['ReadWriteMany']);
   t.deepEqual((await getJson('pv registry-data')).spec.accessModes, ['ReadWriteMany']);
   t.is((await lab.exec('cp1', 'kubectl --kubeconfig /root/.kube/config get pdb -n registry -o name')).stdout.trim(), '', 'one replica: no PodDisruptionBudget');
+  // registry_metrics is on, but the cluster has no ServiceMonitor CRD: none is planned, and kubectl
+  // (the real one) does not know the kind
+  t.false(JSON.stringify(check.report.events).includes('ServiceMonitor'));
+  const unknownKind = await lab.exec('cp1', 'kubectl --kubeconfig /root/.kube/config get servicemonitors -A');
+  t.regex(unknownKind.stderr, /the server doesn't have a resource type "servicemonitors"/);
 
   const secret = Buffer.from((await getJson('secret registry-http-secret -n registry')).data['http-secret'], 'base64').toString();
   t.regex(secret, /^[0-9a-f]{64}$/);
@@ -243,29 +305,44 @@ cu https://${NAME}:${PORT}/v2/replicas/hello/blobs/$layer | tar -xzOf - hello.tx
   }
 });
 
-serial('killing one replica during a run of pulls leaves the pulls succeeding', async (t) => {
+serial('killing one replica during a run of pulls leaves the pulls succeeding (a pull caught on the dying replica succeeds on its one retry, as the kubelet retries an image pull)', async (t) => {
   const [a] = await pods();
   const restarts = a!.restarts;
   const image = `${NAME}:${PORT}/replicas/hello:1`;
-  // 30 pulls through the Service (the registry name), one after another, each with its start time
-  const loop = lab.exec('w1', `for i in $(seq 30); do s=$(date +%s.%N); ctr image rm ${image} >/dev/null 2>&1; ctr image pull --hosts-dir /etc/containerd/certs.d --user "$(cat /root/.registry-credential)" ${image} >/dev/null 2>/tmp/pull-err; echo "pull $i $s $?"; if [ -s /tmp/pull-err ]; then sed 's/^/  /' /tmp/pull-err; fi; done`);
-  await new Promise((r) => setTimeout(r, 1500));
-  const killedAt = Number((await lab.sh('cp1', `kill -9 ${await registryPid(a!.name)} && date +%s.%N`)).trim());
+  const pull = `ctr image rm ${image} >/dev/null 2>&1; ctr image pull --hosts-dir /etc/containerd/certs.d --user "$(cat /root/.registry-credential)" ${image} >/dev/null`;
+  // pulls through the Service (the registry name), one after another for 16 s: start and end time,
+  // exit code of the first try, and of a second try only when the first failed
+  const loop = lab.exec('w1', `end=$(($(date +%s) + 16)); i=0; while [ $(date +%s) -lt $end ]; do i=$((i+1)); s=$(date +%s.%N); ${pull} 2>/tmp/pull-err; c=$?; r=-; if [ $c -ne 0 ]; then sed 's/^/  /' /tmp/pull-err; ${pull} 2>&1; r=$?; fi; echo "pull $i $s $(date +%s.%N) $c $r"; done`);
+  await new Promise((r) => setTimeout(r, 2000));
+  // replica a's registry is killed, and killed again whenever its container restarts, for 10 s: it
+  // stays down (never ready) that long, whatever the machine's load
+  const killer = await lab.sh('cp1', `first=$(date +%s.%N); stop=$(($(date +%s) + 10)); n=0
+while [ $(date +%s) -lt $stop ]; do
+  for p in $(grep -lz '^HOSTNAME=${a!.name}$' /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3); do
+    [ "$(cat /proc/$p/comm 2>/dev/null)" = docker-registry ] && kill -9 $p && n=$((n+1))
+  done
+  sleep 0.2
+done
+echo "$first $(date +%s.%N) $n"`);
+  const [killStart, killEnd, kills] = killer.trim().split(' ').map(Number) as [number, number, number];
+  t.true(kills >= 1, 'the replica\'s registry process was killed');
   const r = await loop;
   t.is(r.code, 0, r.stderr);
-  const pulls = [...r.stdout.matchAll(/^pull (\d+) (\S+) (\d+)$/gm)].map((m) => ({ i: Number(m[1]), start: Number(m[2]), code: Number(m[3]) }));
-  t.is(pulls.length, 30, r.stdout);
-  t.deepEqual(pulls.filter((p) => p.code !== 0), [], r.stdout);
-  // the killed container restarts after the kubelet's back-off (2 s): pulls in that window had one replica
-  const inOutage = pulls.filter((p) => p.start > killedAt && p.start < killedAt + 2);
-  t.true(inOutage.length >= 2, `pulls while one replica was down: ${inOutage.length}\n${r.stdout}`);
-  t.true(pulls.some((p) => p.start < killedAt), 'pulls ran before the kill too');
+  const pulls = [...r.stdout.matchAll(/^pull (\d+) (\S+) (\S+) (\d+) (\S+)$/gm)].map((m) => ({ i: Number(m[1]), start: Number(m[2]), end: Number(m[3]), first: Number(m[4]), retry: m[5] }));
+  t.true(pulls.length >= 3, r.stdout);
+  t.deepEqual(pulls.filter((p) => !(p.first === 0 || p.retry === '0')), [], `every pull succeeded, at the latest on its retry\n${r.stdout}`);
+  const retried = pulls.filter((p) => p.first !== 0);
+  t.true(retried.length <= 2, `only a pull caught on the dying replica needs its retry\n${r.stdout}`);
+  t.true(retried.every((p) => p.end > killStart && p.start < killStart + 2), `the retried pulls are those at the kill\n${r.stdout}`);
+  const whileDown = pulls.filter((p) => p.start > killStart + 1 && p.end < killEnd && p.first === 0);
+  t.true(whileDown.length >= 1, `pulls that ran entirely while replica a was down, succeeding at once: ${whileDown.length}\n${r.stdout}`);
+  t.true(pulls.some((p) => p.end < killStart), 'pulls ran before the kill too');
   let after: PodInfo | undefined;
-  for (let i = 0; i < 60 && !(after?.ready && after.restarts > restarts); i++) {
+  for (let i = 0; i < 90 && !(after?.ready && after.restarts > restarts); i++) {
     await new Promise((res) => setTimeout(res, 500));
     after = (await pods()).find((p) => p.name === a!.name);
   }
-  t.true((after?.restarts ?? 0) > restarts, 'the replica was really killed (its container restarted)');
+  t.true((after?.restarts ?? 0) > restarts && after?.ready, `the replica restarted and is ready again: ${JSON.stringify(after)}`);
 });
 
 serial('metrics: distribution\'s Prometheus endpoint answers on its own port, on each pod and through the Service\'s metrics port', async (t) => {
@@ -285,13 +362,40 @@ serial('metrics: distribution\'s Prometheus endpoint answers on its own port, on
   t.not(tls.stdout, '200', 'the registry port itself stays TLS-only');
 });
 
-serial('--check plans the scale back to 1 (replicas; the PodDisruptionBudget deleted); apply; apply again changed=0', async (t) => {
+serial('a ServiceMonitor once the cluster has its CRD: planned, applied, re-run changed=0; the stand-in checks it against the CRD\'s schema', async (t) => {
+  const crd = await lab.exec('cp1', 'kubectl --kubeconfig /root/.kube/config apply --server-side -f -', { stdin: JSON.stringify(SERVICE_MONITOR_CRD) });
+  t.is(crd.code, 0, crd.stderr);
+  t.regex(await kubectl('api-versions'), /^monitoring\.coreos\.com\/v1$/m);
+  const check = await play(['--check']);
+  t.is(check.code, 0, output(check));
+  t.deepEqual(k8sActions(check).filter((a) => !a.startsWith('change ConfigMap default/regplay-registry')), ['create ServiceMonitor registry/registry']);
+  const apply = await play();
+  t.is(apply.code, 0, output(apply));
+  const again = await play();
+  t.is(again.code, 0, output(again));
+  t.is(totalChanged(again), 0, JSON.stringify(again.report.recap));
+  const monitor = await getJson('servicemonitor registry -n registry');
+  t.deepEqual(monitor.spec, { selector: { matchLabels: { 'app.kubernetes.io/name': 'registry' } }, endpoints: [{ port: 'metrics', path: '/metrics', scheme: 'http' }] });
+  t.is(monitor.metadata.labels.release, 'prometheus');
+  t.is(monitor.metadata.labels['applyset.kubernetes.io/part-of'], (await getJson('deployment registry -n registry')).metadata.labels['applyset.kubernetes.io/part-of'], 'a member of the ApplySet');
+  const svc = await getJson('service registry -n registry');
+  t.true(svc.spec.ports.some((p: { name: string }) => p.name === monitor.spec.endpoints[0].port), 'the endpoint names a port of the Service it selects');
+  // the stand-in is strict for custom resources too: a wrong type and an undeclared field are refused
+  const bad = (spec: object) => lab.exec('cp1', 'kubectl --kubeconfig /root/.kube/config apply --server-side -f -', { stdin: JSON.stringify({ apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'bad', namespace: 'registry' }, spec }) });
+  const wrongType = await bad({ selector: {}, endpoints: [{ port: 5001 }] });
+  t.not(wrongType.code, 0);
+  t.regex(wrongType.stderr, /failed to create typed patch object .*\.spec\.endpoints\[0\]\.port: expected string, got &value\.valueUnstructured\{Value:5001\}/);
+  const undeclared = await bad({ selector: {}, endpoints: [{ port: 'metrics' }], sampleLimitt: 5 });
+  t.not(undeclared.code, 0);
+  t.regex(undeclared.stderr, /\.spec\.sampleLimitt: field not declared in schema/);
+});
+
+serial('--check plans the scale back to 1 (replicas; the PodDisruptionBudget deleted); apply; apply again changed=0; then metrics off deletes the ServiceMonitor', async (t) => {
   setReplicas(1);
   const check = await play(['--check']);
   t.is(check.code, 0, output(check));
   const actions = k8sActions(check);
-  t.true(actions.includes('change Deployment registry/registry: spec.replicas'), actions.join('\n'));
-  t.true(actions.includes('delete PodDisruptionBudget registry/registry'), actions.join('\n'));
+  t.deepEqual(actions.filter((a) => !a.startsWith('change ConfigMap default/regplay-registry')), ['change Deployment registry/registry: spec.replicas', 'delete PodDisruptionBudget registry/registry']);
   t.truthy(await getJson('pdb registry -n registry'), 'check deleted nothing');
   const apply = await play();
   t.is(apply.code, 0, output(apply));
@@ -305,4 +409,12 @@ serial('--check plans the scale back to 1 (replicas; the PodDisruptionBudget del
     now = await pods();
   }
   t.is(now.length, 1);
+
+  setReplicas(1, false);
+  const off = await play();
+  t.is(off.code, 0, output(off));
+  t.true(k8sActions(off).includes('delete ServiceMonitor registry/registry'), k8sActions(off).join('\n'));
+  t.is((await lab.exec('cp1', 'kubectl --kubeconfig /root/.kube/config get servicemonitors -n registry -o name')).stdout.trim(), '');
+  const offAgain = await play();
+  t.is(totalChanged(offAgain), 0, JSON.stringify(offAgain.report.recap));
 });

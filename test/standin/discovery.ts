@@ -1,6 +1,6 @@
 // Kubernetes API stand-in: discovery and the minimal OpenAPI v3 documents kubectl reads
 // (kubectl only checks that PATCH supports the `fieldValidation` query parameter).
-import { KINDS, apiVersionOf, groupsServed, type KindInfo } from './kinds.js';
+import { allKinds, apiVersionOf, groupsServed, type KindInfo } from './kinds.js';
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
@@ -41,7 +41,7 @@ export function group(name: string) {
 }
 
 export function resourceList(groupName: string, version: string) {
-  const kinds = KINDS.filter((k) => k.group === groupName && k.version === version);
+  const kinds = allKinds().filter((k) => k.group === groupName && k.version === version);
   if (!kinds.length) return undefined;
   const resources: object[] = [];
   for (const k of kinds) {
@@ -95,7 +95,7 @@ function patchPath(k: KindInfo) {
 }
 
 export function openapiV3Doc(gvPathRequested: string) {
-  const kinds = KINDS.filter((k) => gvPath(k) === gvPathRequested);
+  const kinds = allKinds().filter((k) => gvPath(k) === gvPathRequested);
   if (!kinds.length) return undefined;
   const paths: Record<string, object> = {};
   for (const k of kinds) {

@@ -13,8 +13,10 @@ interface Attribute {
 
 /** The 1.32 model of each kind the stand-in checks. */
 export const ROOT_TYPES: Record<string, string> = {
+  'apiextensions.k8s.io/v1/CustomResourceDefinition': 'V1CustomResourceDefinition',
   'apps/v1/Deployment': 'V1Deployment',
   'networking.k8s.io/v1/Ingress': 'V1Ingress',
+  'policy/v1/PodDisruptionBudget': 'V1PodDisruptionBudget',
   'storage.k8s.io/v1/StorageClass': 'V1StorageClass',
   'v1/ConfigMap': 'V1ConfigMap',
   'v1/Namespace': 'V1Namespace',

@@ -8,6 +8,7 @@
 // Causes follow the API server's field errors (k8s.io/apimachinery/pkg/util/validation/field):
 //   spec.ports[0].protocol: Unsupported value: "tcp": supported values: "SCTP", "TCP", "UDP"
 // A server-side apply meets typed-patch.ts first: a mistyped value never gets here through it.
+import { CustomResourceDefinition } from 'kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
@@ -22,6 +23,8 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { fieldErrors, type Cause } from './field-errors.js';
 import { fieldsNot132 } from './fields-1.32.js';
+import { customSchemaErrors, customUnknownFields, schemaPropsUnknown } from './custom-resources.js';
+import { kindByKind } from './kinds.js';
 
 /**
  * The Kubernetes versions: types, enums, required fields and formats from kubernetes-models 4.5.x
@@ -34,6 +37,7 @@ export const SCHEMA_VERSION = { models: '4.5', kubernetes: '1.33', fields: '1.32
 type Validating = { prototype: { validate(this: unknown): void } };
 
 const MODELS: Record<string, Validating> = {
+  'apiextensions.k8s.io/v1/CustomResourceDefinition': CustomResourceDefinition,
   'apps/v1/Deployment': Deployment,
   'networking.k8s.io/v1/Ingress': Ingress,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
@@ -179,7 +183,15 @@ function toCauses(obj: unknown, errors: AjvError[]): Cause[] {
 /** Checks `obj` against its kind's schema; kinds the stand-in has no schema for pass unchecked. */
 export function checkSchema(obj: Record<string, unknown>): SchemaResult {
   const model = MODELS[`${obj.apiVersion}/${obj.kind}`];
-  if (!model) return { unknown: [], unknownSegments: [], errors: [], causes: [] };
+  if (!model) {
+    // a custom resource: its CRD's structural schema
+    const schema = kindByKind(String(obj.apiVersion), String(obj.kind))?.schema;
+    if (!schema) return { unknown: [], unknownSegments: [], errors: [], causes: [] };
+    const unknownSegments = customUnknownFields(obj, schema);
+    const errors = customSchemaErrors(obj, schema);
+    // no Go type to convert a custom resource to: an int-or-string is the schema's to refuse
+    return { unknown: unknownSegments.map(dotted), unknownSegments, errors: foldAlternatives(errors).filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'oneOf'), causes: toCauses(obj, errors) };
+  }
   const read = new WeakMap<object, Set<PropertyKey>>();
   const proxies = new WeakMap<object, object>();
   const wrap = (v: unknown): unknown => {
@@ -226,9 +238,23 @@ export function checkSchema(obj: Record<string, unknown>): SchemaResult {
   for (const segs of fieldsNot132(obj)) {
     if (known.has(JSON.stringify(segs))) continue;
     unknownSegments.push(segs);
-    unknown.push(segs.reduce((p, seg) => (/^\d+$/.test(seg) ? `${p}[${seg}]` : p ? `${p}.${seg}` : seg), ''));
+    unknown.push(dotted(segs));
+  }
+  if (obj.kind === 'CustomResourceDefinition') {
+    // its schemas are checked key by key: the models' validator does not walk into nested schemas
+    const versions = (obj.spec as { versions?: Array<{ schema?: { openAPIV3Schema?: unknown } }> } | undefined)?.versions ?? [];
+    const inSchema = (segs: string[]) => segs.length > 5 && segs[0] === 'spec' && segs[1] === 'versions' && segs[3] === 'schema' && segs[4] === 'openAPIV3Schema';
+    const kept = unknownSegments.filter((segs) => !inSchema(segs));
+    const nested = versions.flatMap((v, i) => schemaPropsUnknown(v.schema?.openAPIV3Schema, ['spec', 'versions', String(i), 'schema', 'openAPIV3Schema']));
+    const all = [...kept, ...nested];
+    return { unknown: all.map(dotted), unknownSegments: all, errors: foldAlternatives(errors), causes: toCauses(obj, errors) };
   }
   return { unknown, unknownSegments, errors: foldAlternatives(errors), causes: toCauses(obj, errors) };
+}
+
+/** `['spec', 'ports', '0', 'port']` → `spec.ports[0].port`. */
+function dotted(segs: string[]): string {
+  return segs.reduce((p, seg) => (/^\d+$/.test(seg) ? `${p}[${seg}]` : p ? `${p}.${seg}` : seg), '');
 }
 
 export function unknownFields(obj: Record<string, unknown>): string[] {

@@ -8,7 +8,8 @@ import { parse as parseYaml } from 'yaml';
 import { serverSideApply, recordUpdate } from './apply.js';
 import * as discovery from './discovery.js';
 import { deepEqual } from './fieldset.js';
-import { apiVersionOf, kindByKind, kindByPlural, type KindInfo } from './kinds.js';
+import { apiVersionOf, kindByKind, kindByPlural, setCustomKinds, type KindInfo } from './kinds.js';
+import { CRD_API_VERSION, crdKinds } from './custom-resources.js';
 import { decodeProtobufObject } from './protobuf.js';
 import { applyPatch, patchTypeOf, PatchError } from './patch.js';
 import { fieldSelector, labelSelector } from './selectors.js';
@@ -182,6 +183,7 @@ export class Api {
 
   /** Namespace `default` (and its ServiceAccount) exist from the start, as in every cluster. */
   bootstrap(): void {
+    this.refreshCustomKinds();
     if (!this.o.store.get('v1', 'Namespace', undefined, 'default')) this.createNamespace('default');
     for (const ns of this.o.store.list('v1', 'Namespace')) this.ensureDefaultServiceAccount(ns.metadata.name);
     for (const addon of this.o.addons ?? []) {
@@ -204,9 +206,15 @@ export class Api {
     this.store({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace } }, 'ADDED');
   }
 
+  /** The kinds the established CRDs serve, in discovery and the API at once. */
+  private refreshCustomKinds(): void {
+    setCustomKinds(this.o.store.list(CRD_API_VERSION, 'CustomResourceDefinition').flatMap(crdKinds));
+  }
+
   private store(obj: Obj, type: WatchEvent['type']): Obj {
     const stored = this.o.store.put(obj);
     if (stored.kind === 'Namespace' && type === 'ADDED') this.ensureDefaultServiceAccount(stored.metadata.name);
+    if (stored.kind === 'CustomResourceDefinition') this.refreshCustomKinds();
     this.o.onChange?.(stored, type);
     return stored;
   }
@@ -508,8 +516,12 @@ export class Api {
     if (o.kind === 'Namespace') {
       for (const x of this.o.store.all()) if (x.metadata.namespace === o.metadata.name) this.remove(x);
     }
+    if (o.kind === 'CustomResourceDefinition') {
+      for (const x of this.o.store.all()) if (x.apiVersion?.startsWith(`${o.spec?.group}/`) && x.kind === o.spec?.names?.kind) this.remove(x);
+    }
     const gone = this.o.store.delete(o);
     if (!gone) return;
+    if (o.kind === 'CustomResourceDefinition') this.refreshCustomKinds();
     if (o.kind === 'PersistentVolumeClaim' && o.spec?.volumeName) {
       const pv = this.o.store.get('v1', 'PersistentVolume', undefined, o.spec.volumeName);
       if (pv?.spec?.persistentVolumeReclaimPolicy === 'Delete') {

@@ -8,6 +8,7 @@ import { checkSchema } from './schema.js';
 import { validateAnnotations, validateDataKeys, validateImmutableData, validateLabels, validateObjectMeta } from './validate-meta.js';
 import { validateIngress } from './validate-ingress.js';
 import { validatePodDisruptionBudget } from './validate-policy.js';
+import { validateCrd } from './custom-resources.js';
 import { defaultPodSpec, validatePodTemplate } from './validate-pod.js';
 import { defaultAndValidateService, type ServiceContext } from './validate-service.js';
 import { defaultAndValidatePV, defaultAndValidatePVC, defaultAndValidateStorageClass } from './validate-storage.js';
@@ -111,6 +112,9 @@ export function defaultAndValidate(o: Obj, live: Obj | undefined, ctx: DefaultCo
       break;
     case 'StorageClass':
       defaultAndValidateStorageClass(o, live, f);
+      break;
+    case 'CustomResourceDefinition':
+      validateCrd(o, live, f);
       break;
     case 'PodDisruptionBudget':
       validatePodDisruptionBudget(o, f);

@@ -70,9 +70,14 @@ export function parentObject(set: ApplySet, members: K8sObject[], live?: K8sObje
  * Lists the members of the set: the kinds desired now plus those the parent records (read by
  * kubectl itself, so one round trip does it), in every namespace, by the part-of label.
  */
-export function membersReadCommand(base: string, set: ApplySet, kinds: string[]): string {
+export function membersReadCommand(base: string, set: ApplySet, kinds: string[], optional: Array<{ apiVersion: string; groupKinds: string[] }> = []): string {
   const parent = `${base} get configmap ${quote(set.parent.name)} -n ${quote(set.parent.namespace)} --ignore-not-found -o ${quote(`jsonpath={.metadata.annotations.${GROUP_KINDS.replaceAll('.', '\\.')}}`)}`;
-  return `k=$(${parent}) || exit $?; ${base} get "${[...new Set(kinds)].sort().join(',')}\${k:+,$k}" -A -l ${quote(`${PART_OF}=${applySetId(set.parent)}`)} -o json`;
+  // kinds of an API the cluster no longer serves (its CRD removed) cannot be listed: left out
+  const unserved = optional.map(
+    (o) => `; printf '%s\\n' "$v" | grep -qxF ${quote(o.apiVersion)} || k=$(printf '%s' "$k" | tr , '\\n' | grep -vxF ${o.groupKinds.map((g) => `-e ${quote(g)}`).join(' ')} | paste -sd, -)`,
+  );
+  const served = optional.length ? `; v=$(${base} api-versions) || exit $?${unserved.join('')}` : '';
+  return `k=$(${parent}) || exit $?${served}; ${base} get "${[...new Set(kinds)].sort().join(',')}\${k:+,$k}" -A -l ${quote(`${PART_OF}=${applySetId(set.parent)}`)} -o json`;
 }
 
 /** Members found in the cluster that are not desired any more (the parent is never a member). */

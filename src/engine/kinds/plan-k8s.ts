@@ -31,20 +31,35 @@ function healthChecks(r: K8sState) {
   return (r.waitRollout ?? []).filter((w): w is typeof w & { podSelector: string } => w.podSelector !== undefined);
 }
 
+const isOptional = (r: K8sState, o: Pick<K8sObject, 'apiVersion'>) => (r.optionalApis ?? []).some((a) => a.apiVersion === o.apiVersion);
+
+/** The optional APIs, each with its group-kinds (`ServiceMonitor.monitoring.coreos.com`). */
+function optionalApis(r: K8sState): Array<{ apiVersion: string; groupKinds: string[] }> {
+  return (r.optionalApis ?? []).map((a) => ({ apiVersion: a.apiVersion, groupKinds: a.kinds.map((kind) => groupKind({ apiVersion: a.apiVersion, kind })) }));
+}
+
 /**
  * The `kubectl get`s of the read phase, in this order: the desired objects (references only on
  * stdin: no specs, no secret data) and the ApplySet's parent; the set's members; the objects that
- * list entries may touch; the pods of each health-checked Deployment.
+ * list entries may touch; the pods of each health-checked Deployment; with optional APIs,
+ * `kubectl api-versions` and, per optional API, its objects (nothing when it is not served).
  */
 export function k8sReadCommands(r: K8sState): Array<{ command: string; stdin?: string }> {
   const base = kubectlBase(r);
-  const refs = [...r.objects, ...(r.applySet ? [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: r.applySet.parent.name, namespace: r.applySet.parent.namespace } }] : [])];
+  const required = r.objects.filter((o) => !isOptional(r, o));
+  const refs = [...required, ...(r.applySet ? [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: r.applySet.parent.name, namespace: r.applySet.parent.namespace } }] : [])];
   const set = r.applySet;
+  const optional = optionalApis(r);
   return [
     { command: `${base} get -f - -o json --ignore-not-found --show-managed-fields`, stdin: refsJson(refs) },
-    ...(set ? [{ command: membersReadCommand(base, set, r.objects.filter((o) => !isShared(o, set)).map(groupKind)) }] : []),
+    ...(set ? [{ command: membersReadCommand(base, set, required.filter((o) => !isShared(o, set)).map(groupKind), optional) }] : []),
     ...listTargetsReadCommands(base, r.listEntries ?? []).map((command) => ({ command })),
     ...healthChecks(r).map((w) => ({ command: podsReadCommand(base, w) })),
+    ...(optional.length ? [{ command: `${base} api-versions` }] : []),
+    ...optional.map((o) => ({
+      command: `${base} api-versions | grep -qxF ${quote(o.apiVersion)} || exit 0; ${base} get -f - -o json --ignore-not-found --show-managed-fields`,
+      stdin: refsJson(r.objects.filter((x) => x.apiVersion === o.apiVersion)),
+    })),
   ];
 }
 
@@ -152,10 +167,29 @@ function assertAvailable(health: ReturnType<typeof healthChecks>, live: K8sObjec
   });
 }
 
-export function planK8s(r: K8sState, got: CapturedFact[], env: PlanEnv): StepPlan {
+/**
+ * Splits off the optional APIs' reads (the last ones): the desired objects without those of APIs the
+ * cluster does not serve, the live optional objects, and the other reads.
+ */
+function servedOnly(r: K8sState, got: CapturedFact[]): { r: K8sState; got: CapturedFact[]; optionalLive: K8sObject[] } {
+  const optional = optionalApis(r);
+  if (!optional.length) return { r, got, optionalLive: [] };
+  const tail = got.slice(got.length - optional.length - 1);
+  const versions = tail[0];
+  if (!versions || versions.code !== 0) throw new StateError(`kubectl api-versions failed (exit ${versions?.code}): ${versions?.stderr.trim().split('\n').slice(-3).join(' | ')}`, 'check kubectl and its kubeconfig where it runs');
+  const served = new Set(versions.stdout.split('\n').map((l) => l.trim()));
+  return {
+    r: { ...r, objects: r.objects.filter((o) => !isOptional(r, o) || served.has(o.apiVersion)) },
+    got: got.slice(0, got.length - optional.length - 1),
+    optionalLive: tail.slice(1).flatMap(readObjects),
+  };
+}
+
+export function planK8s(whole: K8sState, gotAll: CapturedFact[], env: PlanEnv): StepPlan {
+  const { r, got, optionalLive } = servedOnly(whole, gotAll);
   const label = r.name ?? `k8s ${r.objects.map(objectName).join(', ')}`;
   const reads = got.map(readObjects);
-  const live = reads[0]!;
+  const live = [...reads[0]!, ...optionalLive];
   const found = r.applySet ? reads[1]! : [];
   const health = healthChecks(r);
   const targets = reads.slice(r.applySet ? 2 : 1, reads.length - health.length).flat();
