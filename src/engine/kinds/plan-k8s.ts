@@ -174,15 +174,13 @@ function assertAvailable(health: ReturnType<typeof healthChecks>, live: K8sObjec
 function servedOnly(r: K8sState, got: CapturedFact[]): { r: K8sState; got: CapturedFact[]; optionalLive: K8sObject[] } {
   const optional = optionalApis(r);
   if (!optional.length) return { r, got, optionalLive: [] };
-  const tail = got.slice(got.length - optional.length - 1);
-  const versions = tail[0];
+  const main = got.slice(0, got.length - optional.length - 1);
+  const [versions, ...objects] = got.slice(got.length - optional.length - 1);
+  // the main reads' failure is the clearer message (kubectl missing, the API unreachable)
+  main.forEach(readObjects);
   if (!versions || versions.code !== 0) throw new StateError(`kubectl api-versions failed (exit ${versions?.code}): ${versions?.stderr.trim().split('\n').slice(-3).join(' | ')}`, 'check kubectl and its kubeconfig where it runs');
   const served = new Set(versions.stdout.split('\n').map((l) => l.trim()));
-  return {
-    r: { ...r, objects: r.objects.filter((o) => !isOptional(r, o) || served.has(o.apiVersion)) },
-    got: got.slice(0, got.length - optional.length - 1),
-    optionalLive: tail.slice(1).flatMap(readObjects),
-  };
+  return { r: { ...r, objects: r.objects.filter((o) => !isOptional(r, o) || served.has(o.apiVersion)) }, got: main, optionalLive: objects.flatMap(readObjects) };
 }
 
 export function planK8s(whole: K8sState, gotAll: CapturedFact[], env: PlanEnv): StepPlan {
