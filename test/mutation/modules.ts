@@ -14,5 +14,5 @@ export const modules: MutationModule[] = [
   { name: 'known-hosts', file: 'src/facts/known-hosts.ts', tests: ['test/unit/transport-parsers.test.ts'] },
   { name: 'diff-k8s', file: 'src/engine/kinds/diff-k8s.ts', tests: ['test/unit/k8s-plan.test.ts', 'test/unit/diff-k8s.test.ts'] },
   { name: 'yaml', file: 'src/engine/load/yaml.ts', tests: ['test/unit/yaml-loader.test.ts', 'test/unit/yaml-bounds.test.ts', 'test/unit/inventory.test.ts', 'test/unit/playbook.test.ts'] },
-  { name: 'inventory', file: 'src/engine/load/inventory.ts', tests: ['test/unit/inventory.test.ts'] },
+  { name: 'inventory', file: 'src/engine/load/inventory.ts', tests: ['test/unit/inventory-loader.test.ts', 'test/unit/inventory.test.ts'] },
 ];
