@@ -12,7 +12,11 @@ import { modules, type MutationModule } from './modules.js';
 const AVA = 'node node_modules/ava/entrypoints/cli.mjs --fail-fast --concurrency 1';
 
 const again = process.argv.includes('--again');
-const wanted = process.argv.slice(2).filter((a) => a !== '--again');
+// `--also 122,199` (with --again): lines changed since the report; their mutants, old and new, are
+// run again and replace the report's mutants on those lines.
+const alsoAt = process.argv.indexOf('--also');
+const alsoLines = alsoAt > 0 ? process.argv[alsoAt + 1]!.split(',').map(Number) : [];
+const wanted = process.argv.slice(2).filter((a, i, all) => a !== '--again' && a !== '--also' && all[i - 1] !== '--also');
 const unknown = wanted.filter((w) => !modules.some((m) => m.name === w));
 if (unknown.length) {
   process.stderr.write(`mutate: unknown module ${unknown.join(', ')}; known: ${modules.map((m) => m.name).join(', ')}\n`);
@@ -76,15 +80,18 @@ async function mutate(m: MutationModule): Promise<{ killed: number; total: numbe
       ...new Set(
         old.filter((x) => alive(x.status)).map(({ location: { start, end } }) => `${start.line}:${Math.max(0, start.column - 1)}-${end.line}:${end.column + 1}`),
       ),
+      ...alsoLines.map((l) => `${l}:0-${l}:10000`),
     ];
     if (ranges.length) {
       const rerunPath = `reports/mutation/${m.name}.again.json`;
       await runStryker(m, ranges.map((r) => `${m.file}:${r}`), rerunPath);
       const rerun = (JSON.parse(readFileSync(rerunPath, 'utf8')) as Report).files[m.file]!.mutants;
+      const onChangedLine = (x: ReportMutant) => alsoLines.includes(x.location.start.line);
       for (const x of old) {
         const now = alive(x.status) ? rerun.find((r) => sameMutant(r, x)) : undefined;
         if (now) x.status = now.status;
       }
+      report.files[m.file]!.mutants = [...old.filter((x) => !onChangedLine(x)), ...rerun.filter(onChangedLine)];
       report.files[m.file]!.source = readFileSync(m.file, 'utf8');
       writeFileSync(reportPath(m), JSON.stringify(report));
     }
