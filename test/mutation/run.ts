@@ -16,7 +16,11 @@ const again = process.argv.includes('--again');
 // run again and replace the report's mutants on those lines.
 const alsoAt = process.argv.indexOf('--also');
 const alsoLines = alsoAt > 0 ? process.argv[alsoAt + 1]!.split(',').map(Number) : [];
-const wanted = process.argv.slice(2).filter((a, i, all) => a !== '--again' && a !== '--also' && all[i - 1] !== '--also');
+// `--lines 56-70`: only the mutants of those lines (a check of a few survivors without a full report);
+// written to reports/mutation/<module>.lines.json, the full report untouched.
+const linesAt = process.argv.indexOf('--lines');
+const onlyLines = linesAt > 0 ? process.argv[linesAt + 1]!.split('-').map(Number) : undefined;
+const wanted = process.argv.slice(2).filter((a, i, all) => !['--again', '--also', '--lines'].includes(a) && !['--also', '--lines'].includes(all[i - 1]!));
 const unknown = wanted.filter((w) => !modules.some((m) => m.name === w));
 if (unknown.length) {
   process.stderr.write(`mutate: unknown module ${unknown.join(', ')}; known: ${modules.map((m) => m.name).join(', ')}\n`);
@@ -70,7 +74,9 @@ async function runStryker(m: MutationModule, mutate: string[], jsonFile: string)
 }
 
 async function mutate(m: MutationModule): Promise<{ killed: number; total: number; score: number }> {
-  if (!again) await runStryker(m, [m.file], reportPath(m));
+  const path = onlyLines ? `reports/mutation/${m.name}.lines.json` : reportPath(m);
+  if (onlyLines) await runStryker(m, [`${m.file}:${onlyLines[0]}:0-${onlyLines[1]}:10000`], path);
+  else if (!again) await runStryker(m, [m.file], path);
   else {
     if (!existsSync(reportPath(m))) throw new Error(`mutate --again: no ${reportPath(m)} yet: run without --again first`);
     const report = JSON.parse(readFileSync(reportPath(m), 'utf8')) as Report;
@@ -96,7 +102,7 @@ async function mutate(m: MutationModule): Promise<{ killed: number; total: numbe
       writeFileSync(reportPath(m), JSON.stringify(report));
     }
   }
-  const mutants = (JSON.parse(readFileSync(reportPath(m), 'utf8')) as Report).files[m.file]!.mutants;
+  const mutants = (JSON.parse(readFileSync(path, 'utf8')) as Report).files[m.file]!.mutants;
   const s = scoreOf(mutants);
   process.stdout.write(`\n== ${m.name} (${m.file}): ${s.score.toFixed(1)}% (${s.killed}/${s.total} killed)\n`);
   const source = readFileSync(m.file, 'utf8').split('\n');

@@ -42,6 +42,7 @@ test('keys: an empty key is "null", a list as key is its items joined', (t) => {
   t.deepEqual(load('? \n: x\n'), { null: 'x' });
   t.deepEqual(load('? [a, b]\n: 1\n'), { 'a,b': 1 });
   t.deepEqual(originOf(load('? [a, b]\n: 1\n'), 'a,b'), { file: 'f.yaml', line: 1, col: 3 });
+  t.deepEqual(load('? !plain k\n: 1\n'), { k: 1 }, 'a tagged key is its text, never a Secret');
 });
 
 test('merge keys: the mapping written wins over a merged one, merged keys keep where they were written, a scalar or null merges nothing', (t) => {
