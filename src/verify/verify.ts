@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ConnectionParams } from '../engine/load/inventory.js';
 import type { TimedEvent } from '../engine/events.js';
-import { ProbeSession, type Probe, type ProbeResult } from '../engine/run/probe.js';
+import { ProbeSession, type Probe, type ProbeResult, type Verdict } from '../engine/run/probe.js';
 import type { Prepared } from '../engine/load/prepare.js';
 import type { Transport } from '../transports/types.js';
 import { makeCanary } from './canary.js';
@@ -64,13 +64,13 @@ export async function verify(p: Prepared, o: VerifyOptions): Promise<VerifyResul
   const service = plan.service ? before.get(plan.service.host)?.find((r) => r.id === 'service') : undefined;
   const push = pusher ? before.get(pusher.host)?.find((r) => r.id === 'push') : undefined;
   const registry = plan.targets[0] ?? plan.detect[0]?.candidates[0];
-  const controller = fromController && registry ? await controllerPush(session, plan, before, registry, canary) : undefined;
+  const controller = fromController && registry ? await controllerPush(session, plan, before, registry, canary, o.canaryFrom === 'controller') : undefined;
   const pushedRef = controller ? controller.ref : push?.status === 'ok' ? push.facts?.ref : undefined;
 
   const canaryFor = (): CheckOptions['canary'] =>
     pushedRef
       ? { ref: pushedRef }
-      : { missing: fromController ? `the canary push from the controller failed` : pusher ? `the canary push from ${pusher.host} failed` : 'no build host (docker-trust) to push the canary from' };
+      : { missing: controller?.why ?? (pusher ? `the canary push from ${pusher.host} failed` : 'no build host (docker-trust) to push the canary from') };
   const expected = (t: Target): string | null => {
     if (t.registryIp) return t.registryIp;
     if (service?.status !== 'ok') return null;
@@ -117,22 +117,37 @@ function caProbe(path: string): Probe {
   };
 }
 
-/** The canary pushed from this process, TLS verified with the site's CA read on the control plane. */
-async function controllerPush(session: ProbeSession, plan: VerifyPlan, before: Map<string, ProbeResult[]>, t: Target, canary: Canary): Promise<{ ref?: string; endpoint: ControllerEndpoint } | undefined> {
+/**
+ * The canary pushed from this process, TLS verified with the site's CA read on the control plane.
+ * Asked for (--canary-from controller), a failure is a failed check; as the fallback for a site
+ * without a build host it is a skip with the reason (a controller outside the cluster's network is
+ * no fault of the nodes), and the pulls are skipped saying so.
+ */
+async function controllerPush(
+  session: ProbeSession,
+  plan: VerifyPlan,
+  before: Map<string, ProbeResult[]>,
+  t: Target,
+  canary: Canary,
+  required: boolean,
+): Promise<{ ref?: string; why?: string; endpoint: ControllerEndpoint }> {
   const ca = plan.ca ? before.get(plan.ca.host)?.find((r) => r.id === 'ca') : undefined;
   const endpoint: ControllerEndpoint = { name: t.name, port: t.port, ca: ca?.facts?.ca ?? '', user: t.user, password: t.password };
+  const notPushed = (why: string): Verdict =>
+    required ? { status: 'failed', message: `push from the controller: ${why}` } : { status: 'skipped', message: `no build host, and not pushed from the controller: ${why} (--canary-from controller makes this a failure)` };
   const result = await session.inProcess('canary push from the controller', CONTROLLER, {
     id: 'push',
     label: `push canary ${t.name}:${t.port}/${CANARY_REPO}:${canary.tag}`,
     run: async () => {
-      if (ca?.status !== 'ok') return { status: 'failed', message: `push from the controller: ${plan.ca ? `the site's CA (${plan.ca.host}:${plan.ca.path}) could not be read` : 'no certs role in the playbook, so no site CA to verify the registry with'}` };
+      if (ca?.status !== 'ok') return notPushed(plan.ca ? `the site's CA (${plan.ca.host}:${plan.ca.path}) could not be read` : 'no certs role in the playbook, so no site CA to verify the registry with');
       try {
         return { status: 'ok', message: 'from the controller (in process, TLS with the site CA)', facts: { ref: await pushCanary(endpoint, canary) } };
       } catch (e) {
         if (!(e instanceof ControllerPushError)) throw e;
-        return { status: 'failed', message: `push from the controller: ${e.message}` };
+        return notPushed(e.message);
       }
     },
   });
-  return { ...(result.status === 'ok' ? { ref: result.facts!.ref! } : {}), endpoint };
+  if (result.status === 'ok') return { ref: result.facts!.ref!, endpoint };
+  return { why: required ? 'the canary push from the controller failed' : (result.message ?? 'the canary was not pushed'), endpoint };
 }
