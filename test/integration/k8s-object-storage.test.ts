@@ -7,7 +7,8 @@
 // every containerd host pulls; the layer is then an object in the stand-in's bucket on st1, no
 // volume exists, no credential is in the ConfigMap, and Redis holds the blob-descriptor cache keys.
 // --check first plans and writes nothing; a re-run is changed=0. Then the same lab with a managed
-// Redis (run by the stand-in).
+// Redis (run by the stand-in), and with registry_replicas: 2 on the bucket: a tag pushed through one
+// replica is served by the other.
 import test from 'ava';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -163,5 +164,33 @@ serial('managed Redis: the stand-in runs regplay\'s Redis Deployment (Debian\'s 
   const ip = (await kubectl('get service registry-redis -n registry -o jsonpath={.spec.clusterIP}')).trim();
   const keys = (await lab.sh('cp1', `REDISCLI_AUTH=${q(REDIS_PW)} redis-cli -h ${ip} --scan`)).split('\n');
   t.true(keys.includes(`blobs::${layer}`), keys.join(', '));
-  t.not((await lab.exec('cp1', `redis-cli -h ${ip} --scan`)).stdout.includes('blobs::'), true, 'without the password Redis answers nothing');
+  t.false((await lab.exec('cp1', `redis-cli -h ${ip} --scan`)).stdout.includes('blobs::'), 'without the password Redis answers nothing');
+});
+
+serial('s3 with registry_replicas: 2 (sharing the managed Redis): a tag pushed through one replica is served by the other to every worker; containerd pulls it through the Service', async (t) => {
+  const file = join(work, 'group_vars', 'all.yaml');
+  writeFileSync(file, `${readFileSync(file, 'utf8')}registry_replicas: 2\n`);
+  const r = await play();
+  t.is(r.code, 0, output(r));
+  const pods = JSON.parse(await kubectl('get pods -n registry -l app.kubernetes.io/name=registry -o json')).items.map((p: any) => ({ name: p.metadata.name as string, ip: p.status.podIP as string, ready: !!p.status.containerStatuses?.[0]?.ready }));
+  t.is(pods.length, 2, JSON.stringify(pods));
+  t.true(pods.every((p: { ready: boolean }) => p.ready), JSON.stringify(pods));
+  const [a, b] = pods as Array<{ name: string; ip: string }>;
+
+  const image = makeTestImage(join(lab.dir, 'image-replicas'), { content: 'pushed to one replica, served by the other\n' });
+  const layer = JSON.parse(readFileSync(join(image.dir, 'blobs', 'sha256', image.manifestDigest.slice(7)), 'utf8')).layers[0].digest as string;
+  // straight to replica a's pod address (b1's trust and login name the Service's name, not this address)
+  const push = await lab.exec('b1', `skopeo copy --retry-times 0 --dest-tls-verify=false --dest-creds alice:"$(cat)" ${image.ref} docker://${a!.ip}:5000/s3/replicas:1`, { stdin: PASSWORD });
+  t.is(push.code, 0, push.stderr);
+  t.regex((await lab.readFile('cp1', `/var/lib/standin/pods/${a!.name}.log`))!, /"PUT \/v2\/s3\/replicas\/manifests\/1 HTTP\/1\.1" 201/, 'the push went to replica a');
+
+  for (const host of ['w1', 'w2']) {
+    const got = await lab.exec(host, `cfg() { printf 'user = "alice:%s"\\n' "$(cut -d: -f2- /root/.registry-credential)"; }
+cfg | curl -sf -K - --cacert /etc/containerd/certs.d/${ADDRESS}/ca.crt --resolve ${ADDRESS}:${b!.ip} https://${ADDRESS}/v2/s3/replicas/blobs/${layer} | sha256sum`);
+    t.is(got.stdout.split(' ')[0], layer.slice(7), `${host}: the layer served by replica b (${got.stderr})`);
+    const pull = await lab.exec(host, `ctr image pull --hosts-dir /etc/containerd/certs.d --user "$(cat /root/.registry-credential)" ${ADDRESS}/s3/replicas:1`);
+    t.is(pull.code, 0, `${host}: ${pull.stderr}`);
+  }
+  t.regex((await lab.readFile('cp1', `/var/lib/standin/pods/${b!.name}.log`))!, new RegExp(`"GET /v2/s3/replicas/blobs/${layer} HTTP/[0-9.]+" 200 [0-9]+ "" "curl/`), 'replica b served the layer');
+  t.is((await lab.exec('st1', `sha256sum /srv/s3/buckets/images/docker/registry/v2/blobs/sha256/${layer.slice(7, 9)}/${layer.slice(7)}/data.object`)).stdout.split(' ')[0], layer.slice(7), 'one copy, in the bucket');
 });
