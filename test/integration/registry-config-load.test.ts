@@ -43,10 +43,9 @@ function rendered(overrides: Record<string, unknown>): Rendered {
   const list = objects({ registry_users: [{ name: USER, password: new Secret(PASSWORD) }], ...overrides });
   const config = Object.values(find(list, 'ConfigMap').data as Record<string, string>)[0]!;
   const deployment = revealed(find(list, 'Deployment', 'registry')) as any;
-  const secret = list.find((o) => o.kind === 'Secret' && o.metadata.name === 'registry-storage');
-  const data = secret ? (revealed(secret).data as Record<string, string>) : {};
+  const secretData = (name: string) => revealed(find(list, 'Secret', name)).data as Record<string, string>;
   const env: Record<string, string> = {};
-  for (const e of deployment.spec.template.spec.containers[0].env ?? []) env[e.name] = Buffer.from(data[e.valueFrom.secretKeyRef.key]!, 'base64').toString();
+  for (const e of deployment.spec.template.spec.containers[0].env ?? []) env[e.name] = Buffer.from(secretData(e.valueFrom.secretKeyRef.name)[e.valueFrom.secretKeyRef.key]!, 'base64').toString();
   return { config, env };
 }
 
@@ -116,7 +115,7 @@ serial('pvc, hostpath and nfs write one filesystem config; the real registry ser
 serial('s3: the real registry stores and serves blobs through its S3 driver against the S3 stand-in; credentials only from the env', (t) => {
   const r = rendered({ registry_storage_kind: 's3', registry_storage_s3: s3Vars });
   t.false(r.config.includes(S3_SECRET) || r.config.includes(S3_ACCESS), 'no credential in config.yml');
-  t.deepEqual(Object.keys(r.env).sort(), ['REGISTRY_STORAGE_S3_ACCESSKEY', 'REGISTRY_STORAGE_S3_SECRETKEY']);
+  t.deepEqual(Object.keys(r.env).sort(), ['REGISTRY_HTTP_SECRET', 'REGISTRY_STORAGE_S3_ACCESSKEY', 'REGISTRY_STORAGE_S3_SECRETKEY']);
   const o = load(r, { s3: true });
   try {
     t.is(o.code, 0, o.log);
