@@ -1,4 +1,4 @@
-// `node --import tsx bench/profile.ts [--hosts 8] [--runs 3]`: what bounds a no-op `play` run.
+// `node --import tsx bench/profile.ts [--hosts 8] [--runs 3] [--quiet-load X]`: what bounds a no-op `play` run.
 // Brings up its own lab (`benchprof`), converges the node roles, then profiles no-op runs
 // (node --cpu-prof) and times the parts: Node start-up, loading the CLI, SSH connection set-up.
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -50,7 +50,7 @@ async function connectAll(inventoryPath: string, noDelay: boolean): Promise<{ co
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { hosts: { type: 'string', default: '8' }, runs: { type: 'string', default: '3' } } });
+  const { values } = parseArgs({ options: { hosts: { type: 'string', default: '8' }, runs: { type: 'string', default: '3' }, 'quiet-load': { type: 'string', default: '1' } } });
   const hosts = Number(values.hosts);
   const runs = Number(values.runs);
   const { labUp, labSupport } = await loadLab();
@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     const bench = join(repoRoot, 'bench/playbook.yaml');
     await runPlay(tools, bench, 'converge', ['-e', `@${varsFile}`]);
     const notes: string[] = [];
-    await waitQuiet(1, notes, (m) => process.stderr.write(`profile: ${m}\n`));
+    await waitQuiet(Number(values['quiet-load']), notes, (m) => process.stderr.write(`profile: ${m}\n`));
     for (const n of notes) say(`note: ${n}`);
     say(`load average (1 min) at the start: ${loadavg()[0]!.toFixed(2)}`);
 

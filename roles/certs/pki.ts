@@ -4,7 +4,7 @@ import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { StateError } from '../../src/errors.js';
 import type { Content } from '../../src/resources/types.js';
 import { Secret } from '../../src/secret.js';
-import { generateKey, ipToBuffer, issueCertificate, keyTypeOf, publicKeyDer, subjectKeyId, type KeyType } from './x509.js';
+import { generateKey, ipToBuffer, issueCertificate, keyTypeOf, publicKeyDer, subjectKeyId, type KeyType, type NewKey } from './x509.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 /** New certificates start a little in the past so hosts with a slightly slow clock accept them. */
@@ -39,7 +39,7 @@ type Read = { state: 'absent' } | { state: 'broken'; problem: string } | ({ stat
 
 const RECOVER = 'rerun with -e certs_force_renew=true to issue new ones (or restore the files from a backup)';
 
-export function decidePki(spec: PkiSpec, current: Record<string, string | null>, now: Date): { content: Record<string, Content>; why?: string } {
+export async function decidePki(spec: PkiSpec, current: Record<string, string | null>, now: Date): Promise<{ content: Record<string, Content>; why?: string }> {
   const p = pkiPaths(spec.dir);
   const at = (path: string) => current[path] ?? null;
 
@@ -59,12 +59,13 @@ export function decidePki(spec: PkiSpec, current: Record<string, string | null>,
     if (left <= spec.renewDays) reasons.push(`${expiryWords('CA', left)} (cert_renew_days=${spec.renewDays}): new CA`);
   }
   const keepCa = ca.state === 'ok' && reasons.length === 0;
-  const caPair = keepCa ? (ca as Pair) : newCa(spec, now);
-
-  const leafWhy = keepCa ? leafReason(spec, p, current, caPair, now) : 'signed by the new CA';
-  if (keepCa && !leafWhy) return { content: contents(p, caPair, (readPair(p.tlsCrt, at(p.tlsCrt), p.tlsKey, at(p.tlsKey)) as Pair)) };
+  const leafWhy = keepCa ? leafReason(spec, p, current, ca as Pair, now) : 'signed by the new CA';
+  if (keepCa && !leafWhy) return { content: contents(p, ca as Pair, readPair(p.tlsCrt, at(p.tlsCrt), p.tlsKey, at(p.tlsKey)) as Pair) };
   reasons.push(`registry certificate: ${leafWhy}`);
-  return { content: contents(p, caPair, newLeaf(spec, caPair, now)), why: reasons.join('; ') };
+  // Both keys at once: each takes a thread of the pool.
+  const [caKey, leafKey] = await Promise.all([keepCa ? undefined : generateKey(spec.keyType), generateKey(spec.keyType)]);
+  const caPair = caKey ? newCa(spec, now, caKey) : (ca as Pair);
+  return { content: contents(p, caPair, newLeaf(spec, caPair, now, leafKey)), why: reasons.join('; ') };
 }
 
 /** Why the registry certificate must be re-issued under a kept CA, or undefined to keep it. */
@@ -121,8 +122,7 @@ function caProblem(ca: Pair): string | undefined {
   return undefined;
 }
 
-function newCa(spec: PkiSpec, now: Date): Pair {
-  const k = generateKey(spec.keyType);
+function newCa(spec: PkiSpec, now: Date, k: NewKey): Pair {
   const crtPem = issueCertificate({
     commonName: CA_COMMON_NAME,
     subjectKey: k.key,
@@ -134,8 +134,7 @@ function newCa(spec: PkiSpec, now: Date): Pair {
   return { crtPem, keyPem: k.pem, cert: new X509Certificate(crtPem), key: k.key };
 }
 
-function newLeaf(spec: PkiSpec, ca: Pair, now: Date): Pair {
-  const k = generateKey(spec.keyType);
+function newLeaf(spec: PkiSpec, ca: Pair, now: Date, k: NewKey): Pair {
   const caEnd = new Date(ca.cert.validTo).getTime();
   const crtPem = issueCertificate({
     commonName: spec.registryName,

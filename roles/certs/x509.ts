@@ -1,6 +1,7 @@
 // Issuing X.509 certificates. node-forge encodes the DER; Node's crypto generates the keys and
 // signs, so RSA and ECDSA P-256 take the same path (forge alone cannot sign with EC keys).
-import { createHash, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPair, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 import { isIP } from 'node:net';
 import forge from 'node-forge';
 
@@ -17,9 +18,11 @@ export interface NewKey {
   key: KeyObject;
 }
 
-export function generateKey(type: KeyType): NewKey {
-  const { privateKey } =
-    type === 'rsa4096' ? generateKeyPairSync('rsa', { modulusLength: 4096 }) : generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+const newKeyPair = promisify(generateKeyPair);
+
+/** In libuv's thread pool: an RSA-4096 key takes seconds of CPU, which must not stop the other hosts' work. */
+export async function generateKey(type: KeyType): Promise<NewKey> {
+  const { privateKey } = type === 'rsa4096' ? await newKeyPair('rsa', { modulusLength: 4096 }) : await newKeyPair('ec', { namedCurve: 'prime256v1' });
   return { pem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, key: privateKey };
 }
 

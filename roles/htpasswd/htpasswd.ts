@@ -1,7 +1,7 @@
 // The pure edit of the htpasswd file. bcrypt is salted, so hashing again would change the file on
 // every run: an entry whose stored hash still verifies the desired password is kept byte-for-byte.
-import bcrypt from 'bcryptjs';
 import { Secret } from '../../src/secret.js';
+import { bcryptCompare, bcryptHash } from './bcrypt.js';
 
 export interface User {
   name: string;
@@ -9,7 +9,7 @@ export interface User {
 }
 
 /** The new file content: kept lines in their place, changed ones replaced, new users appended. */
-export function editHtpasswd(current: string | null, users: User[], cost: number): Secret {
+export async function editHtpasswd(current: string | null, users: User[], cost: number): Promise<Secret> {
   const wanted = new Map(users.map((u) => [u.name, u]));
   const done = new Set<string>();
   const lines: string[] = [];
@@ -20,19 +20,19 @@ export function editHtpasswd(current: string | null, users: User[], cost: number
     const user = wanted.get(name);
     if (!user || done.has(name)) continue;
     done.add(name);
-    lines.push(matches(user, line.slice(colon + 1)) ? line : entry(user, cost));
+    lines.push((await matches(user, line.slice(colon + 1))) ? line : await entry(user, cost));
   }
-  for (const user of users) if (!done.has(user.name)) lines.push(entry(user, cost));
+  for (const user of users) if (!done.has(user.name)) lines.push(await entry(user, cost));
   return new Secret(lines.map((l) => `${l}\n`).join(''), 'htpasswd');
 }
 
-function matches(user: User, hash: string): boolean {
+async function matches(user: User, hash: string): Promise<boolean> {
   if (!/^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/.test(hash)) return false;
-  return bcrypt.compareSync(user.password.reveal(), hash);
+  return bcryptCompare(user.password.reveal(), hash);
 }
 
 /** `$2y$`: what htpasswd -B writes; same algorithm as bcryptjs's `$2b$`. */
-function entry(user: User, cost: number): string {
-  const hash = bcrypt.hashSync(user.password.reveal(), cost);
+async function entry(user: User, cost: number): Promise<string> {
+  const hash = await bcryptHash(user.password.reveal(), cost);
   return `${user.name}:$2y$${hash.slice(4)}`;
 }

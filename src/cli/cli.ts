@@ -1,27 +1,20 @@
 // The CLI: parse flags, load and validate everything, run, report. The one top-level catch
-// maps error classes to messages and exit codes.
+// maps error classes to messages and exit codes. The engine and what it pulls in (ssh2, zx, yaml)
+// are imported when a command needs them: `play --help` and `--version` start without them.
 import { existsSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { CommanderError } from 'commander';
 import { CommandError, InputError, StateError, UnreachableError } from '../errors.js';
-import { defaultDeps } from '../engine/run/defaults.js';
 import type { EngineDeps } from '../engine/run/deps.js';
-import { listPlays } from '../engine/list.js';
-import { findPlaybook } from '../engine/load/playbook.js';
-import { prepare } from '../engine/load/prepare.js';
 import { repoRoot } from '../engine/load/repo.js';
-import { k8sRenderer } from '../engine/load/render.js';
 import type { RoleCatalog } from '../engine/load/roles.js';
-import { EXIT, runPrepared } from '../engine/run/run.js';
+import { EXIT } from '../engine/exit-codes.js';
 import type { RunAbort } from '../engine/events.js';
 import { plantedLink } from '../local-file.js';
 import { redact } from '../secret.js';
 import { formatListing } from './listing.js';
 import { buildProgram, buildRegistryProgram, buildVerifyProgram, readOptions, readRegistryOptions, readVerifyOptions, type CliOptions, type VerifyCliOptions } from './program.js';
-import { verify } from '../verify/verify.js';
-import { registryCommand } from './registry.js';
-import { formatTable } from '../verify/table.js';
 import { reportFlags, Reports } from './reports.js';
 
 export interface Output {
@@ -66,6 +59,7 @@ export async function runCli(argv: string[], io: CliIO, deps: CliDeps = {}): Pro
     if (registry) {
       const opts = readRegistryOptions(program);
       verbose = opts.verbose;
+      const { registryCommand } = await import('./registry.js');
       return await registryCommand(opts, io, deps);
     }
     if (verifying) {
@@ -132,6 +126,14 @@ async function play(opts: CliOptions, io: CliIO, deps: CliDeps, reports: Reports
   if (opts.detailedExitcode && !opts.check) throw new InputError('--detailed-exitcode needs --check', undefined, 'add --check (e.g. `play site.yaml --check --detailed-exitcode`: exit 8 when changes are pending)');
   const renderRefused = opts.render ? plantedLink(resolve(io.cwd, join(opts.render, 'x.yaml'))) : undefined;
   if (renderRefused) throw new InputError(`--render: ${renderRefused}`);
+  const [{ findPlaybook }, { prepare }, { listPlays }, { k8sRenderer }, { runPrepared }, { defaultDeps }] = await Promise.all([
+    import('../engine/load/playbook.js'),
+    import('../engine/load/prepare.js'),
+    import('../engine/list.js'),
+    import('../engine/load/render.js'),
+    import('../engine/run/run.js'),
+    import('../engine/run/defaults.js'),
+  ]);
   const playbook = findPlaybook(opts.playbook, io.cwd, repoRoot());
   const prepared = await prepare({
     playbook,
@@ -179,6 +181,13 @@ async function play(opts: CliOptions, io: CliIO, deps: CliDeps, reports: Reports
 
 /** `play verify`: the same loading as a run (nothing contacted on bad input), then read-only checks. */
 async function verifyHosts(opts: VerifyCliOptions, io: CliIO, deps: CliDeps, reports: Reports): Promise<number> {
+  const [{ findPlaybook }, { prepare }, { verify }, { formatTable }, { defaultDeps }] = await Promise.all([
+    import('../engine/load/playbook.js'),
+    import('../engine/load/prepare.js'),
+    import('../verify/verify.js'),
+    import('../verify/table.js'),
+    import('../engine/run/defaults.js'),
+  ]);
   const playbook = findPlaybook(opts.playbook, io.cwd, repoRoot());
   const prepared = await prepare({
     playbook,

@@ -33,8 +33,9 @@ export interface FileState extends Common {
    * ...or a pure edit of the current content (null when the file does not exist).
    * Must return the full new content; returning `current` unchanged means no change.
    * May throw StateError to refuse the host's state (the host fails, nothing is written).
+   * Slow work (bcrypt, key generation) returns a promise and runs off the event loop.
    */
-  edit?: (current: string | null, facts: FactValues) => Content;
+  edit?: (current: string | null, facts: FactValues) => Content | Promise<Content>;
   /** Octal string, e.g. '0644'. When unset, an existing file keeps its mode; a new one gets 0644. */
   mode?: string;
   owner?: string;
@@ -55,6 +56,11 @@ export interface DirectoryState extends Common {
   group?: string;
 }
 
+export interface FileSetContent {
+  content: Record<string, Content>;
+  why?: string;
+}
+
 /** Several files computed together from all their current contents (a key and its certificate). */
 export interface FileSetState extends Common {
   kind: 'fileset';
@@ -63,7 +69,7 @@ export interface FileSetState extends Common {
    * Pure: from the current contents (null = absent) compute the desired contents of every file,
    * plus a human reason when anything differs ("leaf expires in 12 days: renew").
    */
-  edit: (current: Record<string, string | null>, facts: FactValues) => { content: Record<string, Content>; why?: string };
+  edit: (current: Record<string, string | null>, facts: FactValues) => FileSetContent | Promise<FileSetContent>;
 }
 
 /** A command with a guard. Without any guard it runs on every apply (and always reports changed). */

@@ -2,7 +2,7 @@
 // use /bin/sh with POSIX quoting (its default is bash with $'...' quoting and `set -euo pipefail;`),
 // never to throw on a non-zero exit and never to print: the engine reads the result.
 import { userInfo } from 'node:os';
-import { $, type ProcessOutput } from 'zx/core';
+import type { ProcessOutput, Shell } from 'zx/core';
 import type { Secret } from '../secret.js';
 import { becomeRoot, quote, withStdinPrefix } from './shell.js';
 import type { ExecOptions, ExecResult, Transport } from './types.js';
@@ -14,7 +14,9 @@ export interface LocalTransportOptions {
   becomePassword?: Secret;
 }
 
-const sh = $({ shell: '/bin/sh', prefix: '', postfix: '', quote, nothrow: true, quiet: true, verbose: false, preferLocal: false });
+// zx loads on first use (~45 ms of start-up that a run over SSH alone never needs).
+let shell: Promise<Shell> | undefined;
+const sh = () => (shell ??= import('zx/core').then(({ $ }) => $({ shell: '/bin/sh', prefix: '', postfix: '', quote, nothrow: true, quiet: true, verbose: false, preferLocal: false })));
 
 export class LocalTransport implements Transport {
   readonly host: string;
@@ -42,7 +44,7 @@ export class LocalTransport implements Transport {
     const input = withStdinPrefix(stdinPrefix, opts.stdin);
     let out: ProcessOutput;
     try {
-      out = await sh({ input })`sh -c ${line}`;
+      out = await (await sh())({ input })`sh -c ${line}`;
     } catch (e) {
       return { code: 127, stdout: '', stderr: (e as Error).message };
     }

@@ -148,7 +148,7 @@ serial('a certificate expiring within cert_renew_days is renewed under the same 
   const before = await pki();
   const ca = new X509Certificate(before['ca.crt']!);
   const caKey = createPrivateKey(before['ca.key']!);
-  const leaf = generateKey('rsa4096');
+  const leaf = await generateKey('rsa4096');
   const now = Date.now();
   const short = issueCertificate({
     commonName: 'registry.lab',

@@ -3,6 +3,7 @@
 // host one exec for the whole run, also the hosts that need the control plane's facts (the CA, the
 // Service IP: they read while they wait); the `--json` report's roundTrips say the same. And a host whose
 // plays read nothing of another host does not wait for it: with cp1 slow, the workers finish first.
+// The first converge restarts containerd on the hosts at the same time.
 import test from 'ava';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +30,8 @@ interface Event {
   step?: string;
   status?: string;
   error?: string;
+  handler?: string;
+  durationMs?: number;
 }
 interface Run extends PlayResult {
   report: { recap: Record<string, { changed: number; failed: number; roundTrips: number }>; events: Event[] };
@@ -67,6 +70,14 @@ serial('site.yaml no-op on a converged lab: one exec per host for the whole run 
   const site = join(repoRoot, 'playbooks', 'site.yaml');
   const first = await play([site]);
   t.is(first.code, 0, output(first));
+  // The first converge restarts containerd on every containerd host: at once, not one after another.
+  const restart = (host: string) => {
+    const e = first.report.events.find((x) => x.type === 'handler' && x.host === host && x.handler === 'restart containerd');
+    const end = e ? Date.parse(e.time) : NaN;
+    return { start: end - (e?.durationMs ?? NaN), end };
+  };
+  const [w1, w2] = [restart('w1'), restart('w2')];
+  t.true(w1.start < w2.end && w2.start < w1.end, `the workers' containerd restarts overlap: ${JSON.stringify({ w1, w2, cp1: restart('cp1') })}`);
   const before = await Promise.all(HOSTS.map(sessions));
   const noop = await play([site]);
   t.is(noop.code, 0, output(noop));

@@ -150,7 +150,15 @@ test('the results section states ratios against the 8-host targets, and misses i
   t.regex(md, /Node roles, first converge \| 0\.50 s \(0\.50–0\.50\) \| 10\.0 s \(10\.0–10\.0\) \| 20× \| ≥ 10× \| yes/);
   t.regex(md, /Node roles, no-op re-run \| .* \| 30× \| ≥ 20× \| yes/);
   t.regex(md, /site\.yaml.*\| ≤ 1\.0 s \| yes/);
-  t.regex(md, /round trips.*\| ≤ 2 \| \*\*no\*\*/);
+  t.regex(md, /round trips.*\| 4 \(1 per play\) \/ 6 \(3 per play\) \| — \| — \| ≤ 1 \/ ≤ 2 \| \*\*no\*\*/);
+  t.regex(md, /Start-up.*\| — \| — \| ≤ 0\.15 s \(`play --help`\) \| — \|/, 'no play --help figure: not judged');
+});
+
+test('one exec per host for the whole node-role no-op and at most two in site.yaml meet the round-trip target; a fast start-up meets its own', (t) => {
+  const md = renderSection({ ...result, roundTrips: { nodeNoop: { maxPerHost: 1, maxPerHostPerPlay: 0.3 }, siteNoop: { maxPerHost: 2, maxPerHostPerPlay: 0.5 } }, baseline: { nodeStart: s(40), playHelp: s(140) } });
+  t.regex(md, /round trips.*\| 1 \(0\.3 per play\) \/ 2 \(0\.5 per play\) \| — \| — \| ≤ 1 \/ ≤ 2 \| yes \|/);
+  t.regex(md, /Start-up.*\| ≤ 0\.15 s \(`play --help`\) \| yes \|/);
+  t.regex(renderSection({ ...result, baseline: { nodeStart: s(40), playHelp: s(190) } }), /Start-up.*\| \*\*no\*\* \|/);
 });
 
 test('a re-run replaces its own host-count section and keeps the others and hand-written text', (t) => {

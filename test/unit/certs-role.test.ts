@@ -92,9 +92,9 @@ test('plan: a 0700 directory, then one fileset registered as registry_pki with 0
   ]);
 });
 
-test('private keys never appear in JSON, String() or inspect() of the plan output, and are redacted', (t) => {
+test('private keys never appear in JSON, String() or inspect() of the plan output, and are redacted', async (t) => {
   const [, set] = certs.plan(ctx()) as [DirectoryState, FileSetState];
-  const result = set.edit({}, {});
+  const result = await set.edit({}, {});
   const keys = [result.content['/registry/certs/ca.key'], result.content['/registry/certs/tls.key']];
   for (const shown of [JSON.stringify(result), String(keys[0]), `${keys[1]}`, inspect(result, { depth: 5 })]) {
     t.notRegex(shown, /PRIVATE KEY/);

@@ -37,9 +37,9 @@ function reveal(content: Record<string, Content>): Files {
 }
 
 const EMPTY: Files = { [P.caCrt]: null, [P.caKey]: null, [P.tlsCrt]: null, [P.tlsKey]: null };
-const first = decidePki(SPEC, EMPTY, NOW);
+const first = await decidePki(SPEC, EMPTY, NOW);
 const HOST: Files = reveal(first.content);
-const other = reveal(decidePki(SPEC, EMPTY, NOW).content);
+const other = reveal((await decidePki(SPEC, EMPTY, NOW)).content);
 
 function openssl(files: Files, ...args: string[]): string {
   const dir = mkdtempSync(join(tmpdir(), 'certs-test-'));
@@ -85,8 +85,8 @@ test('openssl accepts the private keys and they match their certificates', (t) =
   t.is(pub(['pkey', '-in', 'ca.key', '-pubout']), pub(['x509', '-in', 'ca.crt', '-noout', '-pubkey']));
 });
 
-test('rsa4096 keys give an RSA 4096 CA and certificate signed with SHA-256 that openssl verifies', (t) => {
-  const files = reveal(decidePki({ ...SPEC, keyType: 'rsa4096' }, EMPTY, NOW).content);
+test('rsa4096 keys give an RSA 4096 CA and certificate signed with SHA-256 that openssl verifies', async (t) => {
+  const files = reveal((await decidePki({ ...SPEC, keyType: 'rsa4096' }, EMPTY, NOW)).content);
   t.is(openssl(files, 'verify', '-attime', AT, '-purpose', 'sslserver', '-CAfile', 'ca.crt', 'tls.crt').trim(), 'tls.crt: OK');
   const text = openssl(files, 'x509', '-in', 'tls.crt', '-noout', '-text');
   t.regex(text, /Public-Key: \(4096 bit\)/);
@@ -129,17 +129,17 @@ const cases: Case[] = [
 ];
 
 for (const c of cases) {
-  test(`edit: ${c.title}`, (t) => {
+  test(`edit: ${c.title}`, async (t) => {
     const current = c.files ? c.files(HOST) : HOST;
     const run = () => decidePki({ ...SPEC, ...c.spec }, current, c.now ?? NOW);
     if ('error' in c.expect) {
-      const err = t.throws(run, { instanceOf: StateError });
+      const err = await t.throwsAsync(run, { instanceOf: StateError });
       t.regex(err!.message, c.expect.error);
       if (c.expect.hint) t.regex((err as StateError).hint ?? '', c.expect.hint);
       t.notRegex(`${err!.message} ${(err as StateError).hint}`, /PRIVATE KEY|MII/);
       return;
     }
-    const result = run();
+    const result = await run();
     const got = reveal(result.content);
     const same = (path: string) => got[path] === current[path];
     t.is(same(P.caCrt) && same(P.caKey), c.expect.ca === 'kept', 'CA');
@@ -151,21 +151,21 @@ for (const c of cases) {
       const at = String(Math.floor((c.now ?? NOW).getTime() / 1000));
       t.is(openssl(got, 'verify', '-attime', at, '-CAfile', 'ca.crt', 'tls.crt').trim(), 'tls.crt: OK');
       // The renewed certificate is kept on the next run.
-      t.is(decidePki({ ...SPEC, ...c.spec, forceRenew: false }, got, c.now ?? NOW).why, undefined);
+      t.is((await decidePki({ ...SPEC, ...c.spec, forceRenew: false }, got, c.now ?? NOW)).why, undefined);
     }
   });
 }
 
-test('a certificate never outlives its CA', (t) => {
-  const files = reveal(decidePki({ ...SPEC, caDays: 100, certDays: 365 }, EMPTY, NOW).content);
+test('a certificate never outlives its CA', async (t) => {
+  const files = reveal((await decidePki({ ...SPEC, caDays: 100, certDays: 365 }, EMPTY, NOW)).content);
   const end = (f: string) => openssl(files, 'x509', '-in', f, '-noout', '-enddate').trim();
   t.is(end('tls.crt'), end('ca.crt'));
 });
 
-test('a leaf signed with a hand-made short lifetime by the same CA is renewed, and the CA bytes stay', (t) => {
-  const ca = generateKey('ecdsa-p256');
+test('a leaf signed with a hand-made short lifetime by the same CA is renewed, and the CA bytes stay', async (t) => {
+  const ca = await generateKey('ecdsa-p256');
   const caPem = issueCertificate({ commonName: 'CA', subjectKey: ca.key, issuer: 'self', notBefore: NOW, notAfter: new Date(NOW.getTime() + 1000 * DAY), ca: true });
-  const leaf = generateKey('ecdsa-p256');
+  const leaf = await generateKey('ecdsa-p256');
   const leafPem = issueCertificate({
     commonName: 'registry.local',
     subjectKey: leaf.key,
@@ -177,7 +177,7 @@ test('a leaf signed with a hand-made short lifetime by the same CA is renewed, a
     ips: SPEC.ips,
   });
   const current = { [P.caCrt]: caPem, [P.caKey]: ca.pem, [P.tlsCrt]: leafPem, [P.tlsKey]: leaf.pem };
-  const result = decidePki(SPEC, current, NOW);
+  const result = await decidePki(SPEC, current, NOW);
   const got = reveal(result.content);
   t.is(got[P.caCrt], caPem);
   t.is(got[P.caKey], ca.pem);
@@ -185,11 +185,11 @@ test('a leaf signed with a hand-made short lifetime by the same CA is renewed, a
   t.regex(result.why ?? '', /expires in 5 days/);
 });
 
-test('an IPv6 SAN written another way is the same SAN: the certificate is kept', (t) => {
+test('an IPv6 SAN written another way is the same SAN: the certificate is kept', async (t) => {
   const spec = { ...SPEC, ips: ['fd00::1', '10.0.0.1'] };
-  const files = reveal(decidePki(spec, EMPTY, NOW).content);
-  t.is(decidePki({ ...spec, ips: ['10.0.0.1', 'FD00:0:0::0001'] }, files, NOW).why, undefined);
-  t.regex(decidePki({ ...spec, ips: ['fd00::2', '10.0.0.1'] }, files, NOW).why ?? '', /\+IP:fd00:0:0:0:0:0:0:2, -IP:fd00:0:0:0:0:0:0:1/);
+  const files = reveal((await decidePki(spec, EMPTY, NOW)).content);
+  t.is((await decidePki({ ...spec, ips: ['10.0.0.1', 'FD00:0:0::0001'] }, files, NOW)).why, undefined);
+  t.regex((await decidePki({ ...spec, ips: ['fd00::2', '10.0.0.1'] }, files, NOW)).why ?? '', /\+IP:fd00:0:0:0:0:0:0:2, -IP:fd00:0:0:0:0:0:0:1/);
 });
 
 test('PEM files use LF line endings and end with a newline, like openssl writes them', (t) => {

@@ -15,7 +15,7 @@ import { editHtpasswd, type User } from '../../roles/htpasswd/htpasswd.js';
 
 const COST = 4;
 const users = (pairs: Record<string, string>): User[] => Object.entries(pairs).map(([name, pw]) => ({ name, password: new Secret(pw) }));
-const edit = (current: string | null, pairs: Record<string, string>) => editHtpasswd(current, users(pairs), COST).reveal();
+const edit = async (current: string | null, pairs: Record<string, string>) => (await editHtpasswd(current, users(pairs), COST)).reveal();
 const lines = (text: string) => text.split('\n').filter(Boolean);
 
 /**
@@ -36,7 +36,7 @@ function htpasswdVerifies(file: string, user: string, password: string): boolean
   }
 }
 
-const FIRST = edit(null, { alice: 'wonderland', bob: 'builder' });
+const FIRST = await edit(null, { alice: 'wonderland', bob: 'builder' });
 
 test('a new file has one $2y$ bcrypt entry per user with the configured cost', (t) => {
   t.deepEqual(lines(FIRST).map((l) => l.slice(0, l.indexOf(':') + 8)), ['alice:$2y$04$', 'bob:$2y$04$']);
@@ -51,16 +51,16 @@ test('apache htpasswd -vb verifies every entry, and refuses a wrong password', (
   t.throws(() => htpasswdVerifies(FIRST, 'mallory', 'wonderland'), { message: /exit 6 User mallory not found/ });
 });
 
-test('unchanged passwords keep the file byte-identical (no re-salting)', (t) => {
-  t.is(edit(FIRST, { alice: 'wonderland', bob: 'builder' }), FIRST);
+test('unchanged passwords keep the file byte-identical (no re-salting)', async (t) => {
+  t.is(await edit(FIRST, { alice: 'wonderland', bob: 'builder' }), FIRST);
 });
 
-test('users listed in another order keep the file byte-identical', (t) => {
-  t.is(edit(FIRST, { bob: 'builder', alice: 'wonderland' }), FIRST);
+test('users listed in another order keep the file byte-identical', async (t) => {
+  t.is(await edit(FIRST, { bob: 'builder', alice: 'wonderland' }), FIRST);
 });
 
-test('changing one password rewrites only that line, in place', (t) => {
-  const next = edit(FIRST, { alice: 'looking-glass', bob: 'builder' });
+test('changing one password rewrites only that line, in place', async (t) => {
+  const next = await edit(FIRST, { alice: 'looking-glass', bob: 'builder' });
   const [a0, b0] = lines(FIRST);
   const [a1, b1] = lines(next);
   t.not(a1, a0);
@@ -69,52 +69,52 @@ test('changing one password rewrites only that line, in place', (t) => {
   t.false(htpasswdVerifies(next, 'alice', 'wonderland'));
 });
 
-test('a removed user is removed, the others kept byte-for-byte', (t) => {
-  t.deepEqual(lines(edit(FIRST, { bob: 'builder' })), [lines(FIRST)[1]]);
+test('a removed user is removed, the others kept byte-for-byte', async (t) => {
+  t.deepEqual(lines(await edit(FIRST, { bob: 'builder' })), [lines(FIRST)[1]]);
 });
 
-test('an added user is appended, the others kept byte-for-byte', (t) => {
-  const next = lines(edit(FIRST, { alice: 'wonderland', bob: 'builder', carol: 'singer' }));
+test('an added user is appended, the others kept byte-for-byte', async (t) => {
+  const next = lines(await edit(FIRST, { alice: 'wonderland', bob: 'builder', carol: 'singer' }));
   t.deepEqual(next.slice(0, 2), lines(FIRST));
   t.true(htpasswdVerifies(next.join('\n') + '\n', 'carol', 'singer'));
 });
 
-test('a hash written by apache htpasswd -B is kept when the password matches', (t) => {
+test('a hash written by apache htpasswd -B is kept when the password matches', async (t) => {
   const apache = execFileSync('htpasswd', ['-nbB', '-C', '4', 'alice', 'wonderland'], { encoding: 'utf8' }).trim() + '\n';
-  t.is(edit(apache, { alice: 'wonderland' }), apache);
+  t.is(await edit(apache, { alice: 'wonderland' }), apache);
 });
 
-test('entries the registry cannot use (MD5, plain) are replaced by bcrypt ones', (t) => {
+test('entries the registry cannot use (MD5, plain) are replaced by bcrypt ones', async (t) => {
   const apr1 = execFileSync('htpasswd', ['-nbm', 'alice', 'wonderland'], { encoding: 'utf8' }).trim();
-  const next = edit(`${apr1}\nbob:builder\n`, { alice: 'wonderland', bob: 'builder' });
+  const next = await edit(`${apr1}\nbob:builder\n`, { alice: 'wonderland', bob: 'builder' });
   t.deepEqual(lines(next).map((l) => l.slice(0, l.indexOf(':') + 5)), ['alice:$2y$', 'bob:$2y$']);
 });
 
-test('duplicate entries, blank lines and junk are dropped', (t) => {
+test('duplicate entries, blank lines and junk are dropped', async (t) => {
   const [a] = lines(FIRST);
-  t.is(edit(`\n${a}\n${a}\ngarbage\n:x\n`, { alice: 'wonderland' }), `${a}\n`);
+  t.is(await edit(`\n${a}\n${a}\ngarbage\n:x\n`, { alice: 'wonderland' }), `${a}\n`);
 });
 
-test('a line without a colon never stands for a user, even one whose name it starts with', (t) => {
+test('a line without a colon never stands for a user, even one whose name it starts with', async (t) => {
   const [a] = lines(FIRST);
-  t.is(edit(`alicex\n${a}\n`, { alice: 'wonderland' }), `${a}\n`);
+  t.is(await edit(`alicex\n${a}\n`, { alice: 'wonderland' }), `${a}\n`);
 });
 
-test('a 60-character value that is not a bcrypt hash is replaced, not handed to bcrypt', (t) => {
+test('a 60-character value that is not a bcrypt hash is replaced, not handed to bcrypt', async (t) => {
   for (const junk of ['$2x$05$' + 'a'.repeat(53), 'p'.repeat(60)]) {
-    const next = lines(edit(`alice:${junk}\n`, { alice: 'wonderland' }));
+    const next = lines(await edit(`alice:${junk}\n`, { alice: 'wonderland' }));
     t.is(next.length, 1);
     t.regex(next[0]!, /^alice:\$2y\$04\$/);
     t.true(htpasswdVerifies(`${next[0]}\n`, 'alice', 'wonderland'));
   }
 });
 
-test('the file content is a Secret labelled htpasswd (what inspect() shows)', (t) => {
-  t.is(inspect(editHtpasswd(null, users({ alice: 'wonderland' }), COST)), 'Secret(htpasswd: ***)');
+test('the file content is a Secret labelled htpasswd (what inspect() shows)', async (t) => {
+  t.is(inspect(await editHtpasswd(null, users({ alice: 'wonderland' }), COST)), 'Secret(htpasswd: ***)');
 });
 
-test('a changed bcrypt cost leaves matching entries alone (only new hashes use it)', (t) => {
-  t.is(editHtpasswd(FIRST, users({ alice: 'wonderland', bob: 'builder' }), 5).reveal(), FIRST);
+test('a changed bcrypt cost leaves matching entries alone (only new hashes use it)', async (t) => {
+  t.is((await editHtpasswd(FIRST, users({ alice: 'wonderland', bob: 'builder' }), 5)).reveal(), FIRST);
 });
 
 const defaults = { registry_auth_dir: '/registry/auth', bcrypt_cost: 10 };

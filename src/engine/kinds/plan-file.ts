@@ -103,7 +103,7 @@ export function registeredContent(text: string | null, sensitive: boolean): stri
   return text !== null && sensitive ? new Secret(text, 'file content') : text;
 }
 
-export function planFile(r: FileState, env: PlanEnv): StepPlan {
+export async function planFile(r: FileState, env: PlanEnv): Promise<StepPlan> {
   const label = r.name ?? `file ${r.path}`;
   const cur = currentFile(env.model, r.path);
   const readValue = { path: r.path, exists: cur.exists === true, content: registeredContent(cur.content, !!r.sensitive || isSecret(r.content)) };
@@ -122,7 +122,7 @@ export function planFile(r: FileState, env: PlanEnv): StepPlan {
   }
 
   if (r.content === undefined && r.edit && cur.tooBig) throw new StateError(`${r.path} is larger than 4 MiB: too big to edit`);
-  const desired = r.content ?? (r.edit ? r.edit(cur.exists === true ? cur.content : null, env.facts) : undefined);
+  const desired = r.content ?? (r.edit ? await r.edit(cur.exists === true ? cur.content : null, env.facts) : undefined);
   const sensitive = !!r.sensitive || isSecret(desired) || isSecret(r.content);
   const text = desired === undefined ? undefined : reveal(desired);
   const change = planFileChange({ path: r.path, mode: r.mode, owner: r.owner, group: r.group, sensitive, validate: r.validate, backup: r.backup }, text, env);

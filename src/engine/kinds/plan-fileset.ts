@@ -5,7 +5,7 @@ import { isSecret, reveal } from '../../secret.js';
 import { currentFile, planFileChange, registeredContent } from './plan-file.js';
 import type { PlanEnv, StepPlan } from './plan-types.js';
 
-export function planFileSet(r: FileSetState, env: PlanEnv): StepPlan {
+export async function planFileSet(r: FileSetState, env: PlanEnv): Promise<StepPlan> {
   const label = r.name ?? `fileset ${r.files.map((f) => f.path).join(', ')}`;
   const current: Record<string, string | null> = {};
   for (const f of r.files) {
@@ -13,7 +13,7 @@ export function planFileSet(r: FileSetState, env: PlanEnv): StepPlan {
     if (cur.tooBig) throw new StateError(`${f.path} is larger than 4 MiB: too big to edit`);
     current[f.path] = cur.exists === true ? cur.content : null;
   }
-  const { content, why } = r.edit(current, env.facts);
+  const { content, why } = await r.edit(current, env.facts);
   const actions: string[] = [];
   const diffs: StepPlan['diffs'] = [];
   const scripts: string[] = [];

@@ -75,7 +75,7 @@ export async function converge(transport: Transport, resources: Resource[], quer
   for (const [i, resource] of resources.entries()) {
     const t0 = Date.now();
     try {
-      const plan = planResource(resource, i, read, env);
+      const plan = await planResource(resource, i, read, env);
       const status: StepStatus = plan.actions.length ? 'changed' : plan.skipped ? 'skipped' : 'ok';
       planned.push({ resource, label: plan.label, status, plan, durationMs: Date.now() - t0 });
     } catch (e) {

@@ -25,7 +25,7 @@ export function resourceLabel(r: Resource): string {
   }
 }
 
-export function planResource(r: Resource, index: number, read: HostRead, env: PlanEnv): StepPlan {
+export async function planResource(r: Resource, index: number, read: HostRead, env: PlanEnv): Promise<StepPlan> {
   if (r.when && !r.when(env.facts)) return skippedByWhen(r);
   switch (r.kind) {
     case 'file':

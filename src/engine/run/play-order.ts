@@ -70,6 +70,11 @@ export class PlayOrder {
     return new Promise((wake) => this.#waiting.set(host, [...(this.#waiting.get(host) ?? []), { play, wake }]));
   }
 
+  /** Whether every host is done with `play`. */
+  allPast(play: number): boolean {
+    return this.least(this.#finished) >= play;
+  }
+
   /** Whether `host` is done with `play`. */
   isPast(host: string, play: number): boolean {
     return (this.#finished.get(host) ?? Infinity) >= play;

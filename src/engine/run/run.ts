@@ -8,6 +8,7 @@ import { InputError, StateError, UnreachableError } from '../../errors.js';
 import type { RoleContext, Vars } from '../../resources/role.js';
 import type { Resource } from '../../resources/types.js';
 import type { Transport } from '../../transports/types.js';
+import { EXIT } from '../exit-codes.js';
 import { ConnectionPool } from './connection-pool.js';
 import type { EngineDeps, RoleOutcome } from './deps.js';
 import type { Blocked, Blocker } from './executor.js';
@@ -49,7 +50,7 @@ export interface RunResult {
   exitCode: number;
 }
 
-export const EXIT = { ok: 0, internal: 1, failed: 2, input: 3, unreachable: 4, both: 6, drift: 8, interrupted: 130 } as const;
+export { EXIT };
 
 export async function runPrepared(p: Prepared, o: RunOptions, deps: EngineDeps): Promise<RunResult> {
   const started = Date.now();
@@ -231,6 +232,7 @@ class RunState {
    */
   private async producers(index: number, pp: PreparedPlay, host: string, role: PreparedRole, beforeWait?: () => Promise<void>): Promise<void> {
     for (;;) {
+      if (this.order.allPast(index - 1)) return; // nobody is behind: no need to know whom the role reads
       const behind = this.readsFrom(pp, host, role).find((h) => h !== host && !this.order.isPast(h, index - 1));
       if (behind === undefined) return;
       await beforeWait?.();
