@@ -68,7 +68,7 @@ test('docker-trust: certs.d/<ingress host>/ca.crt and one login entry per addres
   t.is((config.edit!(first, {}) as Secret).reveal(), first, 'unchanged on the next run');
 });
 
-test('certs: the Ingress host is a SAN; turning the Ingress on re-issues the certificate (CA kept), off again drops it', (t) => {
+test('certs: the Ingress host is a SAN; turning the Ingress on re-issues the certificate (CA kept), off again drops it', async (t) => {
   const certsVars = (extra: Vars) => ({ ...defaults('certs'), registry_name: 'registry.lab', registry_port: 5000, registry_key_type: 'ecdsa-p256', ...extra });
   const now = new Date('2026-01-10T00:00:00Z');
   const off = pkiSpec(certsVars({}));
@@ -77,14 +77,14 @@ test('certs: the Ingress host is a SAN; turning the Ingress on re-issues the cer
   const p = pkiPaths(off.dir);
   const empty = { [p.caCrt]: null, [p.caKey]: null, [p.tlsCrt]: null, [p.tlsKey]: null };
   const reveal = (c: Record<string, unknown>) => Object.fromEntries(Object.entries(c).map(([k, v]) => [k, isSecret(v) ? v.reveal() : (v as string)]));
-  const files = reveal(decidePki(off, empty, now).content);
-  const turnedOn = decidePki(on, files, now);
+  const files = reveal((await decidePki(off, empty, now)).content);
+  const turnedOn = await decidePki(on, files, now);
   t.regex(turnedOn.why ?? '', /subjectAltName changes \(\+DNS:cr\.example\.test\): re-issue/);
   const onFiles = reveal(turnedOn.content);
   t.is(onFiles[p.caCrt], files[p.caCrt], 'the CA is kept: nodes need not re-trust');
   t.is(new X509Certificate(onFiles[p.tlsCrt]!).subjectAltName, 'DNS:registry.lab, DNS:cr.example.test');
-  t.is(decidePki(on, onFiles, now).why, undefined, 'and the next run keeps it');
-  t.regex(decidePki(off, onFiles, now).why ?? '', /-DNS:cr\.example\.test/);
+  t.is((await decidePki(on, onFiles, now)).why, undefined, 'and the next run keeps it');
+  t.regex((await decidePki(off, onFiles, now)).why ?? '', /-DNS:cr\.example\.test/);
 });
 
 test('pull Secret: .dockerconfigjson names name:port and the Ingress host, with the same credentials', (t) => {
