@@ -50,17 +50,22 @@ export function k8sResource(v: K8sApplyVars, objects: K8sState['objects']): K8sS
       ...(v.registry_redis === 'managed' ? [{ name: redisName(v), namespace: v.registry_namespace, timeoutSeconds: v.registry_rollout_timeout, podSelector: `app.kubernetes.io/name=${redisName(v)}` }] : []),
       { name: v.registry_app_name, namespace: v.registry_namespace, timeoutSeconds: v.registry_rollout_timeout, podSelector: `app.kubernetes.io/name=${v.registry_app_name}` },
     ],
-    // A claim bound to our own PV (class "") can never be resized: the PersistentVolumeClaimResize
-    // admission refuses it ("only dynamically provisioned pvc can be resized"). The PV's capacity
-    // follows registry_storage_size; the claim keeps the size it was created with.
     // the ServiceMonitor is applied where the cluster has its CRD; listed always, so that turning
     // registry_metrics off prunes it
     optionalApis: [SERVICE_MONITOR_API],
     createOnly: [
-      ...(v.registry_storage_kind !== 'hostpath' && v.registry_storage_kind !== 'nfs' ? [] : [{ kind: 'PersistentVolumeClaim', namespace: v.registry_namespace, name: v.registry_storage_pvc, path: ['spec', 'resources', 'requests', 'storage'] }]),
       // generated once: the live Secret's value is kept and read back, the same from a fresh clone
       { kind: 'Secret', namespace: v.registry_namespace, name: v.registry_http_secret, path: ['data'] },
     ],
+    // PersistentVolumeClaimResize admission: a claim grows only when its StorageClass allows
+    // expansion; a class-"" claim on our own PV (hostpath, nfs) never does. Refused before any change.
+    claimResize: {
+      message: 'registry_storage_size changed, and the claim cannot take that size',
+      hint:
+        v.registry_storage_kind !== 'hostpath' && v.registry_storage_kind !== 'nfs'
+          ? "set registry_storage_size back to the claim's size; to grow it, the StorageClass must set allowVolumeExpansion: true (and its provisioner support expansion): ask the cluster's admin, then run again. A claim never shrinks: for a smaller one, copy the images out (e.g. skopeo sync), run with a new registry_storage_pvc name and -e registry_allow_data_delete=true, and copy them back"
+          : `set registry_storage_size back to the claim's size: a ${v.registry_storage_kind === 'nfs' ? 'NFS' : 'hostPath'} volume is not limited by it (the ${v.registry_storage_kind === 'nfs' ? 'export' : "node's disk"} is), so there is nothing to grow. For a claim that grows, move to registry_storage_kind: pvc with a StorageClass that sets allowVolumeExpansion: true (copy the images out first: see registry_storage_kind in the README)`,
+    },
     immutable: [
       {
         kind: 'PersistentVolumeClaim',

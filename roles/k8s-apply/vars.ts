@@ -2,7 +2,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { absolutePath, dnsLabel, dnsName, flag, listOf, port, registryCore, secret, wholeNumber } from '../_shared/vars.js';
-import { canonicalQuantity, quantityNumber } from './quantity.js';
+import { canonicalQuantity, quantityNumber } from '../../src/resources/quantity.js';
 import { imageVersion } from './image.js';
 import { azureVars, gcsVars, objectStorageProblems, s3Vars } from './object-storage.js';
 import { redisProblems } from './redis.js';

@@ -127,6 +127,13 @@ export interface K8sState extends Common {
    */
   immutable?: Array<{ kind: string; name: string; namespace?: string; fields: string[]; message: string; hint: string }>;
   /**
+   * A PersistentVolumeClaim among `objects` whose live size differs is checked as the API server's
+   * PersistentVolumeClaimResize admission would (bound, and its StorageClass allows expansion; never
+   * below its capacity): where it would refuse, the plan fails before any change with `message`,
+   * the reason and `hint`. The StorageClasses are read for it.
+   */
+  claimResize?: { message: string; hint: string };
+  /**
    * kubectl's ApplySet (KEP-3659): every object above, except `shared`, is labelled as a member of
    * the set whose parent is this ConfigMap; members of an earlier run that are no longer desired are
    * deleted (pruned) in the same run.

@@ -3,7 +3,7 @@ import { markCliStrings } from '../../src/cli-strings.js';
 import { InputError } from '../../src/errors.js';
 import { Secret } from '../../src/secret.js';
 import k8sApply from '../../roles/k8s-apply/index.js';
-import { canonicalQuantity } from '../../roles/k8s-apply/quantity.js';
+import { canonicalQuantity } from '../../src/resources/quantity.js';
 import { vars } from './k8s-apply.fixture.js';
 
 test('the role defaults plus one user are valid', (t) => {

@@ -12,6 +12,7 @@ import { describeFieldPath, removedFields, withRemoved } from './owned-fields.js
 import { groupKind, isShared, membersReadCommand, parentObject, prunable, withMembership } from './k8s-applyset.js';
 import { listEntryObjects, listTargetsReadCommands } from './k8s-list-entries.js';
 import { deploymentAvailable, podReasonsScript, podsReadCommand, unavailableReason } from './k8s-health.js';
+import { resizeRefusal, sizeChange, storageClassesReadCommand } from './k8s-claim-resize.js';
 import type { PlanEnv, StepPlan } from './plan-types.js';
 
 export function objectName(o: K8sObject): string {
@@ -38,10 +39,15 @@ function optionalApis(r: K8sState): Array<{ apiVersion: string; groupKinds: stri
   return (r.optionalApis ?? []).map((a) => ({ apiVersion: a.apiVersion, groupKinds: a.kinds.map((kind) => groupKind({ apiVersion: a.apiVersion, kind })) }));
 }
 
+/** Whether the StorageClasses are read: a claim's resize is checked against its class. */
+function readsClasses(r: K8sState): boolean {
+  return r.claimResize !== undefined && r.objects.some((o) => o.kind === 'PersistentVolumeClaim');
+}
+
 /**
  * The `kubectl get`s of the read phase, in this order: the desired objects (references only on
  * stdin: no specs, no secret data) and the ApplySet's parent; the set's members; the objects that
- * list entries may touch; the pods of each health-checked Deployment; with optional APIs,
+ * list entries may touch; the pods of each health-checked Deployment; the StorageClasses (when a claim's resize is checked); with optional APIs,
  * `kubectl api-versions` and, per optional API, its objects (nothing when it is not served).
  */
 export function k8sReadCommands(r: K8sState): Array<{ command: string; stdin?: string }> {
@@ -55,6 +61,7 @@ export function k8sReadCommands(r: K8sState): Array<{ command: string; stdin?: s
     ...(set ? [{ command: membersReadCommand(base, set, required.filter((o) => !isShared(o, set)).map(groupKind), optional) }] : []),
     ...listTargetsReadCommands(base, r.listEntries ?? []).map((command) => ({ command })),
     ...healthChecks(r).map((w) => ({ command: podsReadCommand(base, w) })),
+    ...(readsClasses(r) ? [{ command: storageClassesReadCommand(base) }] : []),
     ...(optional.length ? [{ command: `${base} api-versions` }] : []),
     ...optional.map((o) => ({
       command: `${base} api-versions | grep -qxF ${quote(o.apiVersion)} || exit 0; ${base} get -f - -o json --ignore-not-found --show-managed-fields`,
@@ -155,6 +162,16 @@ function refuseImmutable(rules: NonNullable<K8sState['immutable']>, plans: K8sOb
   }
 }
 
+/** A claim's new size the API server would refuse fails the plan, before any change. */
+function refuseResize(rule: NonNullable<K8sState['claimResize']>, plans: K8sObjectPlan[], classes: K8sObject[]): void {
+  for (const p of plans) {
+    if (!p.live || p.object.kind !== 'PersistentVolumeClaim') continue;
+    const change = sizeChange(p.object, p.live);
+    const why = change && resizeRefusal(p.object, p.live, classes);
+    if (why) throw new StateError(`${rule.message} (${objectName(p.object)}: ${change}: ${why}; the API server refuses it); nothing was changed`, rule.hint);
+  }
+}
+
 /** Nothing to apply, so nothing to wait for: the Deployments must already be serving. */
 function assertAvailable(health: ReturnType<typeof healthChecks>, live: K8sObject[], pods: K8sObject[][]): void {
   health.forEach((w, i) => {
@@ -190,12 +207,14 @@ export function planK8s(whole: K8sState, gotAll: CapturedFact[], env: PlanEnv): 
   const live = [...reads[0]!, ...optionalLive];
   const found = r.applySet ? reads[1]! : [];
   const health = healthChecks(r);
+  const classes = readsClasses(r) ? reads.pop()! : [];
   const targets = reads.slice(r.applySet ? 2 : 1, reads.length - health.length).flat();
   const pods = reads.slice(reads.length - health.length);
   const desired = desiredK8s(r, live, found, targets);
   const fieldManager = r.kubectl.fieldManager ?? 'regplay';
   const plans = compareK8s(desired.objects, [...live, ...targets], r.createOnly, fieldManager);
   refuseImmutable(r.immutable ?? [], plans);
+  if (r.claimResize) refuseResize(r.claimResize, plans, classes);
   const actions: string[] = [];
   const diffs: Diff[] = [];
   const changed: K8sObject[] = [];
