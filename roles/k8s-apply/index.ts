@@ -93,6 +93,7 @@ export function k8sResource(v: K8sApplyVars, objects: K8sState['objects']): K8sS
         hint: 'to keep the images, copy them to the new registry first (e.g. skopeo sync from the old one, or copy the volume\'s directory) with the old settings still in place; to drop the old registry and its data, run once with -e registry_allow_data_delete=true',
       },
     },
+    rebindReleased: true,
     listEntries: pullSecretEntries(v),
     register: REGISTRY_K8S_FACT,
   };

@@ -134,6 +134,13 @@ export interface K8sState extends Common {
    */
   claimResize?: { message: string; hint: string };
   /**
+   * A PersistentVolume among `objects` pre-bound (claimRef) to a claim among `objects`, whose live
+   * claimRef still carries the uid of a claim that no longer exists (the namespace was deleted and
+   * made again: the PV controller's Released, which reclaim policy Retain keeps), gets that stale uid
+   * taken out first, so the new claim binds it again with its data.
+   */
+  rebindReleased?: boolean;
+  /**
    * kubectl's ApplySet (KEP-3659): every object above, except `shared`, is labelled as a member of
    * the set whose parent is this ConfigMap; members of an earlier run that are no longer desired are
    * deleted (pruned) in the same run.

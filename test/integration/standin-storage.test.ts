@@ -136,3 +136,53 @@ test('a claim of a class that allows expansion grows: the claim capacity and its
     t.is((await get(api, 'pv', before!.spec.volumeName, false))?.spec?.capacity?.storage, '3Gi');
   });
 });
+
+// The PV controller (pkg/controller/volume/persistentvolume/pv_controller.go): binding a pre-bound
+// volume completes its claimRef with the claim's uid (bind → getBindVolumeToClaim); when that claim
+// is deleted, syncVolume finds no claim with that uid — a new claim of the same name has another
+// uid — and the volume is Released, which reclaim policy Retain keeps (the new claim: "volume ...
+// already bound to a different claim."); once the stale uid is taken out of claimRef the volume is
+// pre-bound again, Available, and the new claim binds it (the docs' "Retain": an administrator
+// reclaims the volume manually, https://kubernetes.io/docs/concepts/storage/persistent-volumes/#retain).
+test('a Retained PV whose claim is deleted is Released and does not bind the new claim of that name until its stale claimRef uid is cleared', async (t) => {
+  await withApi(async (api) => {
+    const prebound = volume('pv1', { persistentVolumeReclaimPolicy: 'Retain', claimRef: { namespace: 'default', name: 'data' } });
+    await applied(t, api, [prebound, claim('data', { storageClassName: '', volumeName: 'pv1' })]);
+    const first = await claimIn(api, 'data', 'Bound');
+    const pv = await get(api, 'pv', 'pv1', false);
+    t.like(pv?.spec?.claimRef, { kind: 'PersistentVolumeClaim', namespace: 'default', name: 'data', uid: first!.metadata.uid });
+    t.is(pv?.status?.phase, 'Bound');
+    t.is(pv?.metadata?.annotations?.['pv.kubernetes.io/bound-by-controller'], undefined, 'pre-bound by the user, not chosen by the controller');
+
+    t.is((await api.kubectl(['delete', 'pvc', 'data', '-n', 'default'])).code, 0);
+    const released = await get(api, 'pv', 'pv1', false);
+    t.is(released?.status?.phase, 'Released');
+    t.is(released?.spec?.claimRef?.uid, first!.metadata.uid, 'the claimRef still names the deleted claim');
+
+    // the claim created again (the PV, unchanged, is not re-sent): it stays Pending
+    await applied(t, api, [claim('data', { storageClassName: '', volumeName: 'pv1' })]);
+    const second = await claimIn(api, 'data', 'Pending');
+    t.is(second?.status?.phase, 'Pending');
+    t.not(second?.metadata?.uid, first!.metadata.uid);
+    t.is((await get(api, 'pv', 'pv1', false))?.status?.phase, 'Released');
+
+    const cleared = await api.kubectl(['patch', 'pv', 'pv1', '--type=json', '-p', JSON.stringify([{ op: 'test', path: '/spec/claimRef/uid', value: first!.metadata.uid }, { op: 'remove', path: '/spec/claimRef/uid' }])]);
+    t.is(cleared.code, 0, cleared.stderr);
+    const bound = await claimIn(api, 'data', 'Bound');
+    t.is(bound?.spec?.volumeName, 'pv1');
+    const after = await get(api, 'pv', 'pv1', false);
+    t.is(after?.spec?.claimRef?.uid, second!.metadata.uid);
+    t.is(after?.status?.phase, 'Bound');
+  });
+});
+
+test('deleting a Pending claim that names a volume bound to another claim does not release that volume', async (t) => {
+  await withApi(async (api) => {
+    await applied(t, api, [volume('pv1', { persistentVolumeReclaimPolicy: 'Retain' }), claim('owner', { storageClassName: '', volumeName: 'pv1' })]);
+    await claimIn(api, 'owner', 'Bound');
+    await applied(t, api, [claim('intruder', { storageClassName: '', volumeName: 'pv1' })]);
+    t.is((await claimIn(api, 'intruder', 'Pending'))?.status?.phase, 'Pending');
+    t.is((await api.kubectl(['delete', 'pvc', 'intruder', '-n', 'default'])).code, 0);
+    t.is((await get(api, 'pv', 'pv1', false))?.status?.phase, 'Bound');
+  });
+});

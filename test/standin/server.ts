@@ -19,7 +19,7 @@ import { firstFree, inCidr, parseCidr, type Cidr } from './cidr.js';
 import { unknownFields } from './schema.js';
 import { applyDecodeError } from './typed-patch.js';
 import { defaultAndValidate, InvalidError, quantityValue, type DefaultContext } from './validate.js';
-import { bindingFor, defaultClass, provisionPV, pvHostDir, resizeRefusal } from './volumes.js';
+import { bindingFor, boundTo, claimReference, defaultClass, provisionPV, pvHostDir, resizeRefusal, volumePhase } from './volumes.js';
 
 export interface ApiOptions {
   store: Store;
@@ -523,7 +523,9 @@ export class Api {
     if (!gone) return;
     if (o.kind === 'CustomResourceDefinition') this.refreshCustomKinds();
     if (o.kind === 'PersistentVolumeClaim' && o.spec?.volumeName) {
-      const pv = this.o.store.get('v1', 'PersistentVolume', undefined, o.spec.volumeName);
+      // only the volume bound to this very claim (its uid in claimRef) is released by its deletion
+      const found = this.o.store.get('v1', 'PersistentVolume', undefined, o.spec.volumeName);
+      const pv = found?.spec?.claimRef?.uid === o.metadata.uid ? found : undefined;
       if (pv?.spec?.persistentVolumeReclaimPolicy === 'Delete') {
         this.remove(pv);
         if (pv.metadata.annotations?.['pv.kubernetes.io/provisioned-by']?.startsWith('standin'))
@@ -551,7 +553,7 @@ export class Api {
    */
   private bindOnWrite(o: Obj, dryRun: boolean) {
     if (o.kind === 'PersistentVolume') {
-      o.status = { phase: o.spec?.claimRef ? (o.status?.phase === 'Released' ? 'Released' : 'Bound') : 'Available' };
+      o.status = { phase: volumePhase(o, this.o.store.list('v1', 'PersistentVolumeClaim')) };
       if (!dryRun) queueMicrotask(() => this.bindPending());
       return;
     }
@@ -580,9 +582,11 @@ export class Api {
     } else pv = decision.pv;
     o.spec.volumeName = pv.metadata.name;
     o.status = { phase: 'Bound', accessModes: pv.spec.accessModes, capacity: { storage: pv.spec.capacity.storage } };
-    if (!dryRun && !pv.spec.claimRef) {
-      const claimRef = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: o.metadata.namespace, name: o.metadata.name, uid: o.metadata.uid };
-      this.store({ ...pv, spec: { ...pv.spec, claimRef }, status: { phase: 'Bound' } }, 'MODIFIED');
+    // ctrl.bind: the claimRef gets the claim's uid (a pre-bound ref has none yet); the volume is
+    // marked bound-by-controller only when the controller chose it (no claimRef naming this claim)
+    if (!dryRun && pv.spec.claimRef?.uid !== o.metadata.uid) {
+      const annotations = boundTo(pv, o) ? pv.metadata.annotations : { ...pv.metadata.annotations, 'pv.kubernetes.io/bound-by-controller': 'yes' };
+      this.store({ ...pv, metadata: { ...pv.metadata, ...(annotations ? { annotations } : {}) }, spec: { ...pv.spec, claimRef: claimReference(o) }, status: { phase: 'Bound' } }, 'MODIFIED');
     }
   }
 

@@ -31,9 +31,26 @@ export function volumeMismatch(pv: Obj, pvc: Obj): string | undefined {
 }
 
 /** IsVolumeBoundToClaim: a claimRef naming this claim (and its uid, when the ref has one). */
-function boundTo(pv: Obj, pvc: Obj): boolean {
+export function boundTo(pv: Obj, pvc: Obj): boolean {
   const ref = pv.spec?.claimRef;
   return !!ref && ref.name === pvc.metadata.name && ref.namespace === pvc.metadata.namespace && (!ref.uid || ref.uid === pvc.metadata.uid);
+}
+
+/**
+ * The PV controller's syncVolume: no claimRef, or a claimRef without uid (pre-bound, the claim not
+ * bound yet), is Available; a claimRef whose claim (by namespace, name and uid) exists is Bound;
+ * otherwise the claim was deleted (a new claim of the same name has another uid) and the volume is
+ * Released — with reclaim policy Retain it stays so until an admin clears claimRef (or its uid).
+ */
+export function volumePhase(pv: Obj, claims: Obj[]): 'Available' | 'Bound' | 'Released' {
+  const ref = pv.spec?.claimRef;
+  if (!ref || !ref.uid) return 'Available';
+  return claims.some((c) => c.metadata.namespace === ref.namespace && c.metadata.name === ref.name && c.metadata.uid === ref.uid) ? 'Bound' : 'Released';
+}
+
+/** ctrl.bind's claimRef: reference.GetReference of the claim (with its uid and resourceVersion). */
+export function claimReference(pvc: Obj): Obj {
+  return { kind: 'PersistentVolumeClaim', namespace: pvc.metadata.namespace, name: pvc.metadata.name, uid: pvc.metadata.uid, apiVersion: 'v1', resourceVersion: pvc.metadata.resourceVersion };
 }
 
 export function bindingFor(pvc: Obj, pvs: Obj[], classes: Obj[]): Binding {

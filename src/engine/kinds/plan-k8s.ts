@@ -13,6 +13,7 @@ import { groupKind, isShared, membersReadCommand, parentObject, prunable, withMe
 import { listEntryObjects, listTargetsReadCommands } from './k8s-list-entries.js';
 import { deploymentAvailable, podReasonsScript, podsReadCommand, unavailableReason } from './k8s-health.js';
 import { resizeRefusal, sizeChange, storageClassesReadCommand } from './k8s-claim-resize.js';
+import { rebindAction, rebindCommand, rebound, staleClaimRefs } from './k8s-rebind.js';
 import type { PlanEnv, StepPlan } from './plan-types.js';
 
 export function objectName(o: K8sObject): string {
@@ -218,6 +219,11 @@ export function planK8s(whole: K8sState, gotAll: CapturedFact[], env: PlanEnv): 
   const actions: string[] = [];
   const diffs: Diff[] = [];
   const changed: K8sObject[] = [];
+  const rebinds = r.rebindReleased ? staleClaimRefs(r.objects, live) : [];
+  for (const b of rebinds) {
+    actions.push(rebindAction(b));
+    diffs.push({ header: `k8s PersistentVolume ${b.pv}`, before: yamlOf({ spec: { claimRef: b.claimRef } }), after: yamlOf({ spec: { claimRef: rebound(b) } }) });
+  }
   for (const p of plans) {
     if (!p.live) actions.push(`create ${objectName(p.object)}`);
     else if (p.fields!.length) actions.push(`change ${objectName(p.object)}: ${p.fields!.map((f) => f || '(object)').join(', ')}`);
@@ -239,6 +245,8 @@ export function planK8s(whole: K8sState, gotAll: CapturedFact[], env: PlanEnv): 
   });
   const manifest = changed.map(revealedJson).join('\n') + '\n';
   const commands = [
+    // first: the new claim, applied next, binds the volume at once
+    ...rebinds.map((b) => rebindCommand(kubectlBase(r), b)),
     ...(changed.length ? [withStdin(apply, manifest, env.marker).trimEnd()] : []),
     ...(desired.prune.length ? [withStdin(remove, refsJson(desired.prune), env.marker).trimEnd()] : []),
   ];
@@ -250,7 +258,7 @@ export function planK8s(whole: K8sState, gotAll: CapturedFact[], env: PlanEnv): 
     actions,
     diffs,
     script,
-    command: [...(changed.length ? [apply] : []), ...(desired.prune.length ? [remove.replace(/ >&2$/, '')] : []), ...(waits.length ? ['kubectl rollout status'] : [])].join(' && '),
+    command: [...(rebinds.length ? [`${kubectlBase(r)} patch persistentvolume`] : []), ...(changed.length ? [apply] : []), ...(desired.prune.length ? [remove.replace(/ >&2$/, '')] : []), ...(waits.length ? ['kubectl rollout status'] : [])].join(' && '),
     registered: (applied) => {
       if (!applied) return allFound ? { objects: plans.map((p) => liveAsFact(p.live!)) } : null;
       const after = applied.stdout.trim() ? parseKubectlObjects(applied.stdout) : [];

@@ -1,0 +1,41 @@
+// A Retained PV left Released by a deleted claim (claimRef still carrying that claim's uid) is made
+// bindable again for the new claim of the same name: the plan lists it and patches out the stale
+// uid before the apply; a PV bound to the live claim, or one whose claimRef names another claim, is
+// left alone.
+import test from 'ava';
+import { planK8s } from '../../src/engine/kinds/plan-k8s.js';
+import { staleClaimRefs } from '../../src/engine/kinds/k8s-rebind.js';
+import type { K8sObject, K8sState } from '../../src/resources/types.js';
+
+const pv = (claimRef: object): K8sObject => ({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'registry-data' }, spec: { capacity: { storage: '2Gi' }, claimRef } });
+const claim = (uid?: string): K8sObject => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'registry-data', namespace: 'registry', ...(uid ? { uid } : {}) }, spec: { storageClassName: '', volumeName: 'registry-data' } });
+const desired = [pv({ namespace: 'registry', name: 'registry-data' }), claim()];
+const stale = pv({ kind: 'PersistentVolumeClaim', namespace: 'registry', name: 'registry-data', uid: 'old-uid', apiVersion: 'v1', resourceVersion: '41' });
+const env = () => ({ facts: {}, model: { files: new Map(), dirs: new Map() }, marker: '@@t', backupSuffix: '.bak~' });
+const list = (...items: object[]) => [{ code: 0, stdout: JSON.stringify({ kind: 'List', items }), stderr: '' }];
+const state: K8sState = { kind: 'k8s', kubectl: { path: 'kubectl' }, objects: desired, rebindReleased: true };
+
+test('the claim gone (namespace rebuilt): the stale uid is patched out first, then the claim is created', (t) => {
+  const plan = planK8s(state, list(stale), env());
+  t.deepEqual(plan.actions, [
+    'rebind PersistentVolume registry-data: Released (its claimRef names a deleted claim registry/registry-data, uid old-uid): clear that uid so the new claim binds it, with its data',
+    'create PersistentVolumeClaim registry/registry-data',
+  ]);
+  const lines = plan.script.split('\n');
+  t.is(lines[0], `kubectl patch persistentvolume registry-data --type=json -p '[{"op":"test","path":"/spec/claimRef/uid","value":"old-uid"},{"op":"remove","path":"/spec/claimRef/uid"},{"op":"remove","path":"/spec/claimRef/resourceVersion"}]' >&2`);
+  t.true(plan.script.indexOf('apply --server-side') > plan.script.indexOf('patch persistentvolume'));
+  t.regex(plan.diffs[0]!.before, /uid: old-uid/);
+  t.notRegex(plan.diffs[0]!.after, /uid|resourceVersion/);
+});
+
+test('a new claim of that name already there (Pending, another uid): rebound too', (t) => {
+  t.deepEqual(staleClaimRefs(desired, [stale, claim('new-uid')]).map((r) => r.claimRef.uid), ['old-uid']);
+});
+
+test('left alone: bound to the live claim, pre-bound without uid, a claimRef naming another claim, or not asked for', (t) => {
+  t.deepEqual(staleClaimRefs(desired, [stale, claim('old-uid')]), []);
+  t.deepEqual(staleClaimRefs(desired, [pv({ namespace: 'registry', name: 'registry-data' })]), []);
+  t.deepEqual(staleClaimRefs(desired, [pv({ namespace: 'other', name: 'theirs', uid: 'x' })]), []);
+  t.deepEqual(staleClaimRefs([desired[0]!], [stale]), [], 'the claim is not among the objects: not ours to make');
+  t.false(planK8s({ ...state, rebindReleased: false }, list(stale), env()).script.includes('patch'));
+});
