@@ -1,8 +1,11 @@
 // Pod Security admission, as the API server's PodSecurity plugin enforces it on pods
 // (k8s.io/pod-security-admission, policy checks of the Pod Security Standards,
-// https://kubernetes.io/docs/concepts/security/pod-security-standards/). Only `enforce` is modelled,
-// for the checks the registry's pod can meet; messages as the plugin words them:
+// https://kubernetes.io/docs/concepts/security/pod-security-standards/), for the checks the
+// registry's pod can meet; messages as the plugin words them. `enforce` refuses a pod:
 // `pods "x" is forbidden: violates PodSecurity "restricted:latest": <check> (<detail>), ...`.
+// `warn` answers a pod or a workload's pod template that violates it with a warning (the HTTP
+// `Warning: 299 - "..."` header kubectl prints as `Warning: would violate PodSecurity ...`); enforce
+// is not applied to workloads (admission.go ValidatePodController evaluates warn and audit only).
 import type { Obj } from './store.js';
 
 const RESTRICTED_VOLUMES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
@@ -18,7 +21,7 @@ function baseline(spec: Obj): string[] {
   const hostNs = ['hostNetwork', 'hostPID', 'hostIPC'].filter((k) => spec[k] === true);
   if (hostNs.length) out.push(`host namespaces (${hostNs.map((k) => `${k}=true`).join(', ')})`);
   const hostPath = ((spec.volumes ?? []) as Obj[]).filter((v) => v.hostPath);
-  if (hostPath.length) out.push(`hostPath volume${s(hostPath)} (volume${s(hostPath)} ${named(hostPath)})`);
+  if (hostPath.length) out.push(`hostPath volumes (volume${s(hostPath)} ${named(hostPath)})`);
   const ports = containers.flatMap((c) => ((c.ports ?? []) as Obj[]).filter((p) => p.hostPort).map((p) => p.hostPort));
   if (ports.length) out.push(`hostPort (container${s(containers)} ${named(containers)} use${containers.length === 1 ? 's' : ''} hostPort ${ports.join(', ')})`);
   return out;
@@ -54,11 +57,22 @@ function restricted(spec: Obj): string[] {
   return out;
 }
 
+/** `level:version` and its violations under the namespace's label for `mode`, or undefined. */
+function evaluate(namespace: Obj | undefined, mode: 'enforce' | 'warn', podSpec: Obj): { policy: string; violations: string[] } | undefined {
+  const level = namespace?.metadata?.labels?.[`pod-security.kubernetes.io/${mode}`];
+  if (level !== 'restricted' && level !== 'baseline') return undefined;
+  const version = namespace?.metadata?.labels?.[`pod-security.kubernetes.io/${mode}-version`] ?? 'latest';
+  return { policy: `${level}:${version}`, violations: level === 'restricted' ? restricted(podSpec) : baseline(podSpec) };
+}
+
 /** The refusal of a new pod in a namespace, or undefined when its enforce level admits it. */
 export function podSecurityRefusal(namespace: Obj | undefined, podName: string, podSpec: Obj): string | undefined {
-  const level = namespace?.metadata?.labels?.['pod-security.kubernetes.io/enforce'];
-  if (level !== 'restricted' && level !== 'baseline') return undefined;
-  const version = namespace?.metadata?.labels?.['pod-security.kubernetes.io/enforce-version'] ?? 'latest';
-  const violations = level === 'restricted' ? restricted(podSpec) : baseline(podSpec);
-  return violations.length ? `pods "${podName}" is forbidden: violates PodSecurity "${level}:${version}": ${violations.join(', ')}` : undefined;
+  const e = evaluate(namespace, 'enforce', podSpec);
+  return e?.violations.length ? `pods "${podName}" is forbidden: violates PodSecurity "${e.policy}": ${e.violations.join(', ')}` : undefined;
+}
+
+/** The warning for a pod spec (a pod's, or a workload's template) under the namespace's warn level. */
+export function podSecurityWarning(namespace: Obj | undefined, podSpec: Obj): string | undefined {
+  const e = evaluate(namespace, 'warn', podSpec);
+  return e?.violations.length ? `would violate PodSecurity "${e.policy}": ${e.violations.join(', ')}` : undefined;
 }

@@ -19,6 +19,7 @@ import { firstFree, inCidr, parseCidr, type Cidr } from './cidr.js';
 import { unknownFields } from './schema.js';
 import { applyDecodeError } from './typed-patch.js';
 import { defaultAndValidate, InvalidError, quantityValue, type DefaultContext } from './validate.js';
+import { podSecurityWarning } from './pod-security.js';
 import { bindingFor, boundTo, claimReference, defaultClass, provisionPV, pvHostDir, resizeRefusal, volumePhase } from './volumes.js';
 
 export interface ApiOptions {
@@ -254,6 +255,16 @@ export class Api {
     if (target.kind.namespaced && target.name !== undefined && !target.namespace)
       throw new HttpError(404, 'NotFound', 'the server could not find the requested resource');
 
+    if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
+      // validating admission's warnings go out as the HTTP Warning header (RFC 7234 warn-code 299)
+      this.lastWarning = undefined;
+      const written = res.writeHead.bind(res);
+      res.writeHead = ((code: number, ...rest: unknown[]) => {
+        if (code < 300 && this.lastWarning) res.setHeader('Warning', `299 - "${this.lastWarning.replace(/[\\"]/g, (c) => `\\${c}`)}"`);
+        this.lastWarning = undefined;
+        return (written as (...a: unknown[]) => ServerResponse)(code, ...rest);
+      }) as typeof res.writeHead;
+    }
     switch (method) {
       case 'GET':
         if (q.get('watch') === 'true' || q.get('watch') === '1') return this.watch(req, res, target, q);
@@ -388,6 +399,9 @@ export class Api {
     } else delete o.metadata.namespace;
   }
 
+  /** The Pod Security warning of the write being answered (commit is synchronous, per request). */
+  private lastWarning?: string;
+
   /** Defaults, validates, bumps generation, detects no-ops, and stores unless dry-run. */
   private commit(t: Target, live: Obj | undefined, next: Obj, dryRun: boolean): Obj {
     // Mutating admission, validation, validating admission: the API server's order.
@@ -405,6 +419,9 @@ export class Api {
         });
       throw e;
     }
+    // PodSecurity admission (validating, after validation): warn mode for a workload's pod template
+    if (t.kind.kind === 'Deployment')
+      this.lastWarning = podSecurityWarning(this.o.store.get('v1', 'Namespace', undefined, next.metadata.namespace), next.spec?.template?.spec ?? {});
     if (t.kind.kind === 'PersistentVolumeClaim' && live) {
       const refusal = resizeRefusal(next, live, this.o.store.list('storage.k8s.io/v1', 'StorageClass'));
       // plugin/pkg/admission/storage/persistentvolume/resize: admission.NewForbidden, 403.

@@ -13,12 +13,12 @@ const plain = { containers: [{ name: 'registry', image: 'registry:2.8.3' }], vol
 test('restricted: a pod without securityContext is refused with every violated check, as the PodSecurity plugin words it', (t) => {
   t.is(
     podSecurityRefusal(ns('restricted'), 'registry-abc-12345', plain),
-    'pods "registry-abc-12345" is forbidden: violates PodSecurity "restricted:latest": hostPath volume (volume "data"), restricted volume types (volume "data" uses restricted volume type "hostPath"), allowPrivilegeEscalation != false (container "registry" must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container "registry" must set securityContext.capabilities.drop=["ALL"]), runAsNonRoot != true (pod or container "registry" must set securityContext.runAsNonRoot=true), seccompProfile (pod or container "registry" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")',
+    'pods "registry-abc-12345" is forbidden: violates PodSecurity "restricted:latest": hostPath volumes (volume "data"), restricted volume types (volume "data" uses restricted volume type "hostPath"), allowPrivilegeEscalation != false (container "registry" must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container "registry" must set securityContext.capabilities.drop=["ALL"]), runAsNonRoot != true (pod or container "registry" must set securityContext.runAsNonRoot=true), seccompProfile (pod or container "registry" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")',
   );
 });
 
 test('baseline refuses only hostPath, host namespaces, privileged; no label or privileged admits anything', (t) => {
-  t.regex(podSecurityRefusal(ns('baseline'), 'p', plain) ?? '', /violates PodSecurity "baseline:latest": hostPath volume \(volume "data"\)$/);
+  t.regex(podSecurityRefusal(ns('baseline'), 'p', plain) ?? '', /violates PodSecurity "baseline:latest": hostPath volumes \(volume "data"\)$/);
   t.is(podSecurityRefusal(ns('baseline'), 'p', { containers: plain.containers }), undefined);
   t.is(podSecurityRefusal(ns(), 'p', plain), undefined);
   t.is(podSecurityRefusal(ns('privileged'), 'p', plain), undefined);
