@@ -13,7 +13,7 @@ import { registryTls } from '../_shared/pki.js';
 import { parseVars } from '../_shared/vars.js';
 import { configLocation } from './image.js';
 import { redisName } from './redis.js';
-import { pullSecretEntries, registryObjects, SERVICE_MONITOR_API, sharedNamespaces, type RegistryInputs } from './objects.js';
+import { HOSTNAME_LABEL, pullSecretEntries, registryObjects, SERVICE_MONITOR_API, sharedNamespaces, type RegistryInputs } from './objects.js';
 import { k8sApplyVars, type K8sApplyVars } from './vars.js';
 import { defineRole } from '../_shared/role.js';
 
@@ -30,14 +30,22 @@ function vars(all: Vars): K8sApplyVars {
   return v;
 }
 
+/**
+ * The node a hostpath volume lives on: registry_storage_node, else the node registry_node_selector
+ * pins the pod to, else the first control-plane host (where this role makes the directory).
+ */
+export function storageNode(v: K8sApplyVars, ctx: RoleContext): string {
+  return v.registry_storage_node ?? v.registry_node_selector?.[HOSTNAME_LABEL] ?? k8sHost(ctx);
+}
+
 /** The certificate (certs role) and htpasswd file (htpasswd role) registered on the control plane. */
-export function registryInputs(ctx: RoleContext): RegistryInputs {
+export function registryInputs(ctx: RoleContext, v: K8sApplyVars): RegistryInputs {
   const host = k8sHost(ctx);
   const file = factOf<{ path: string; exists: boolean; content: string | Secret | null }>(ctx, host, 'registry_htpasswd', 'htpasswd');
   if (!file.exists || file.content === null || file.content === undefined) {
     throw new PendingFactError(`the htpasswd file ${file.path} does not exist on ${host} yet`, 'run the htpasswd role without --check first', host);
   }
-  return { tls: registryTls(ctx), htpasswd: file.content, httpSecret: new Secret(randomBytes(32).toString('hex'), 'http-secret') };
+  return { tls: registryTls(ctx), htpasswd: file.content, httpSecret: new Secret(randomBytes(32).toString('hex'), 'http-secret'), storageNode: storageNode(v, ctx) };
 }
 
 export function k8sResource(v: K8sApplyVars, objects: K8sState['objects']): K8sState {
@@ -78,6 +86,14 @@ export function k8sResource(v: K8sApplyVars, objects: K8sState['objects']): K8sS
       {
         kind: 'PersistentVolume',
         name: v.registry_storage_pv,
+        fields: ['spec.nodeAffinity'],
+        onceSet: true,
+        message: "registry_storage_node changed (or the registry_node_selector hostname it defaults to), and an existing PersistentVolume's node affinity cannot change (the API server refuses it: immutable); the images are on the old node's disk",
+        hint: `set it back to the node the volume lives on; to move the registry to another node: with the old settings still in place copy the images out (e.g. skopeo sync to another registry), then run with the new node under a new registry_storage_pvc and registry_storage_pv name and -e registry_allow_data_delete=true, and copy them back`,
+      },
+      {
+        kind: 'PersistentVolume',
+        name: v.registry_storage_pv,
         fields: ['spec.hostPath', 'spec.nfs'],
         message: "registry_storage_kind, the host path or the NFS export changed, and an existing PersistentVolume's source cannot change (the API server refuses it: immutable)",
         hint: `to move the images to the new storage: with the old settings still in place copy them out (e.g. skopeo sync to another registry), then run with the new storage under a new registry_storage_pvc (and registry_storage_pv) name and -e registry_allow_data_delete=true, and copy them back; to drop them, the same without the copy`,
@@ -104,8 +120,8 @@ export function k8sResource(v: K8sApplyVars, objects: K8sState['objects']): K8sS
  * hostpath directory is made the registry's (registry_uid:registry_gid, also what an older root-run
  * registry left there) on the host kubectl runs on, before the pod starts.
  */
-function hostPathOwner(v: K8sApplyVars): Resource[] {
-  if (v.registry_storage_kind !== 'hostpath' || v.k8s_apply_from === 'controller') return [];
+function hostPathOwner(v: K8sApplyVars, ctx: RoleContext): Resource[] {
+  if (v.registry_storage_kind !== 'hostpath' || v.k8s_apply_from === 'controller' || storageNode(v, ctx) !== ctx.host.name) return [];
   const path = v.registry_storage_host_path;
   const owner = `${v.registry_uid}:${v.registry_gid}`;
   return [
@@ -127,14 +143,14 @@ const k8sApply = defineRole({
   plan(v, ctx): Resource[] {
     // one kubectl client is enough: other control-plane hosts have nothing to do
     if (ctx.host.groups.includes(K8S_GROUP) && ctx.host.name !== k8sHost(ctx)) return [];
-    return [...hostPathOwner(v), k8sResource(v, registryObjects(ctx.template, v, registryInputs(ctx)))];
+    return [...hostPathOwner(v, ctx), k8sResource(v, registryObjects(ctx.template, v, registryInputs(ctx, v)))];
   },
   // The objects' names, not their data, decide what is read: the certificate and htpasswd file
   // from the certs and htpasswd roles can stand in blank until they are registered.
   expectedReads(v, ctx): Resource[] {
     if (ctx.host.groups.includes(K8S_GROUP) && ctx.host.name !== k8sHost(ctx)) return [];
-    const blank: RegistryInputs = { tls: { crt: '', key: new Secret('', 'tls.key') }, htpasswd: '', httpSecret: new Secret('', 'http-secret') };
-    return [...hostPathOwner(v), k8sResource(v, registryObjects(ctx.template, v, blank))];
+    const blank: RegistryInputs = { tls: { crt: '', key: new Secret('', 'tls.key') }, htpasswd: '', httpSecret: new Secret('', 'http-secret'), storageNode: storageNode(v, ctx) };
+    return [...hostPathOwner(v, ctx), k8sResource(v, registryObjects(ctx.template, v, blank))];
   },
   runsOn: (v) => (v.k8s_apply_from === 'controller' ? 'controller' : 'host'),
 });

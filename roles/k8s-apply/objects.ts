@@ -28,6 +28,8 @@ export interface RegistryInputs {
    * existing Secret keeps its value (the Secret's data is create-only: see k8sResource).
    */
   httpSecret: Secret;
+  /** The node a hostpath volume lives on (its kubernetes.io/hostname). */
+  storageNode: string;
 }
 
 /** The Prometheus Operator's API: served only where its CRDs are installed. */
@@ -69,7 +71,7 @@ export function registryObjects(render: Render, v: K8sApplyVars, inputs: Registr
 
   const configMap = tpl('configmap', { name: v.registry_config_map, namespace, app, configKey: basename(config.path), config: configText });
 
-  const storage = storageObjects(tpl, v);
+  const storage = storageObjects(tpl, v, inputs.storageNode);
   const credentials: Credential[] = [...storageCredentials(v), ...redisCredentials(v)];
   const credentialSecret = credentials.length ? [tpl('secret-storage', { name: v.registry_storage_secret, namespace, app, keys: credentials.map((c) => c.key), placeholder })] : [];
   for (const secret of credentialSecret) secret.data = Object.fromEntries(credentials.map((c) => [c.key, new Secret(base64(c.value.reveal()), c.key)]));
@@ -88,7 +90,7 @@ export function registryObjects(render: Render, v: K8sApplyVars, inputs: Registr
     probe: v.registry_probe,
     requests: entries(v.registry_resources.requests),
     limits: entries(v.registry_resources.limits ?? {}),
-    nodeSelector: entries(v.registry_node_selector ?? {}).map(({ name, value }) => ({ key: name, value })),
+    nodeSelector: entries(podNodeSelector(v, inputs.storageNode)).map(({ name, value }) => ({ key: name, value })),
     configHash: configHash([configText, inputs.tls.crt, inputs.tls.key.reveal(), htpasswd, ...credentials.map((c) => `${c.key}=${c.value.reveal()}`)]),
     env: [...sharedEnv, ...credentials.flatMap((c) => ('env' in c ? [{ name: c.env, secret: v.registry_storage_secret, key: c.key }] : []))],
     credentialFiles: credentialFiles.length ? { dir: GCS_KEY_DIR, secret: v.registry_storage_secret, items: credentialFiles.map((c) => c.key) } : undefined,
@@ -146,7 +148,14 @@ export function sharedNamespaces(v: K8sApplyVars): Array<{ kind: string; name: s
 
 type Tpl = (name: string, data: object) => K8sObject;
 
-function storageObjects(tpl: Tpl, v: K8sApplyVars): K8sObject[] {
+export const HOSTNAME_LABEL = 'kubernetes.io/hostname';
+
+/** registry_node_selector, and with hostpath storage the node the volume lives on. */
+function podNodeSelector(v: K8sApplyVars, storageNode: string): Record<string, string> {
+  return { ...(v.registry_node_selector ?? {}), ...(v.registry_storage_kind === 'hostpath' ? { [HOSTNAME_LABEL]: storageNode } : {}) };
+}
+
+function storageObjects(tpl: Tpl, v: K8sApplyVars, node: string): K8sObject[] {
   const common = { namespace: v.registry_namespace, app: v.registry_app_name, size: v.registry_storage_size, accessMode: v.registry_storage_access_mode };
   const claim = (volumeName?: string) => tpl('pvc', { ...common, name: v.registry_storage_pvc, storageClass: volumeName ? undefined : (v.registry_storage_class ?? undefined), volumeName });
   const claimRef = { claimNamespace: v.registry_namespace, claimName: v.registry_storage_pvc };
@@ -154,7 +163,7 @@ function storageObjects(tpl: Tpl, v: K8sApplyVars): K8sObject[] {
     case 'pvc':
       return [claim()];
     case 'hostpath':
-      return [tpl('pv', { ...common, ...claimRef, name: v.registry_storage_pv, hostPath: v.registry_storage_host_path }), claim(v.registry_storage_pv)];
+      return [tpl('pv', { ...common, ...claimRef, name: v.registry_storage_pv, hostPath: v.registry_storage_host_path, node }), claim(v.registry_storage_pv)];
     case 'nfs':
       return [tpl('pv', { ...common, ...claimRef, name: v.registry_storage_pv, nfs: { server: v.registry_storage_nfs_server, path: v.registry_storage_nfs_path } }), claim(v.registry_storage_pv)];
     // object storage: the bucket holds the images, no volume

@@ -61,6 +61,7 @@ export const k8sApplyVars = registryCore
     registry_storage_pvc: dnsName,
     registry_storage_pv: dnsName,
     registry_storage_host_path: manifestPath,
+    registry_storage_node: labelValue.pipe(z.string().min(1, 'must be a node name')).nullish(),
     registry_storage_nfs_server: z.string().min(1).nullish(),
     registry_storage_nfs_path: manifestPath.nullish(),
     registry_storage_s3: s3Vars.nullish(),
@@ -139,6 +140,9 @@ export const k8sApplyVars = registryCore
     const clash = configExtraClash(v.registry_config_extra ?? {});
     // named at the mapping that holds the key: the value itself (an http.secret, say) is never shown
     if (clash) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['registry_config_extra', ...clash.at.split('.').slice(0, -1)], message: clashMessage(clash) });
+    const pinned = v.registry_node_selector?.['kubernetes.io/hostname'];
+    if (v.registry_storage_kind === 'hostpath' && v.registry_storage_node && pinned !== undefined && pinned !== v.registry_storage_node)
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['registry_node_selector', 'kubernetes.io/hostname'], message: `must be registry_storage_node (${v.registry_storage_node}) or left out: the hostpath volume lives on that node, and the pod must run there` });
     const pullUser = v.registry_pull_user ?? v.registry_users[0]?.name;
     if (pullUser && !v.registry_users.some((u) => u.name === pullUser)) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['registry_pull_user'], message: 'must be one of the names in registry_users' });

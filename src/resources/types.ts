@@ -125,7 +125,16 @@ export interface K8sState extends Common {
    * Fields the API server refuses to change on an existing object (dotted, as plans name them): a
    * plan that would change or remove one fails before any change, with `message` and `hint`.
    */
-  immutable?: Array<{ kind: string; name: string; namespace?: string; fields: string[]; message: string; hint: string }>;
+  immutable?: Array<{
+    kind: string;
+    name: string;
+    namespace?: string;
+    fields: string[];
+    /** The fields may be set on an object that lacks them; only a set value cannot change. */
+    onceSet?: boolean;
+    message: string;
+    hint: string;
+  }>;
   /**
    * A PersistentVolumeClaim among `objects` whose live size differs is checked as the API server's
    * PersistentVolumeClaimResize admission would (bound, and its StorageClass allows expansion; never

@@ -178,6 +178,7 @@ export async function labUp(opts: LabOptions): Promise<Lab> {
       state.standinPid = await startStandin({
         initPid: state.hosts[cp]!.initPid!,
         address: state.hosts[cp]!.address,
+        nodeName: cp,
         podCidr: podCidr(subnet),
         serviceCidr: serviceCidr(subnet),
         logPath: join(dir, 'standin.log'),

@@ -17,11 +17,11 @@ export function checkStandinPresent(): void {
   }
 }
 
-export async function startStandin(opts: { initPid: number; address: string; podCidr: string; serviceCidr: string; logPath: string; timeoutMs?: number }): Promise<number> {
+export async function startStandin(opts: { initPid: number; address: string; nodeName: string; podCidr: string; serviceCidr: string; logPath: string; timeoutMs?: number }): Promise<number> {
   checkStandinPresent();
   const log = openSync(opts.logPath, 'a');
   const args = ['-t', String(opts.initPid), '-n', '-m', '-u', `--wd=${repoRoot}`, '--', process.execPath, '--import', 'tsx', standinMain,
-    '--listen', '127.0.0.1:6443', '--also-listen', `${opts.address}:6443`, '--node-ip', opts.address,
+    '--listen', '127.0.0.1:6443', '--also-listen', `${opts.address}:6443`, '--node-ip', opts.address, '--node-name', opts.nodeName,
     '--service-cidr', opts.serviceCidr, '--pod-cidr', opts.podCidr, '--state-dir', standinStateDir, '--kubeconfig-out', standinKubeconfig, '--addons', standinAddons];
   const child = spawn('nsenter', args, { detached: true, stdio: ['ignore', log, log], env: { PATH, HOME: '/root', LANG: 'C.UTF-8' }, cwd: '/' });
   closeSync(log);

@@ -19,6 +19,7 @@ import { now } from './store.js';
 import { pvHostDir } from './volumes.js';
 import { credentialArgv, processSecurity } from './security.js';
 import { podSecurityRefusal } from './pod-security.js';
+import { unschedulable } from './scheduler.js';
 import type { PodNetwork, Sandbox } from './pod-network.js';
 
 export interface KubeletOptions {
@@ -315,6 +316,12 @@ export class Kubelet {
         'ImagePullBackOff',
         `Back-off pulling image "${container.image}": the Kubernetes API stand-in can only run registry:2*, registry:3*, *distribution* and redis images`,
       );
+    const boundPV = (claim: string) => {
+      const pvc = this.o.store.get('v1', 'PersistentVolumeClaim', rt.namespace, claim);
+      return pvc?.status?.phase === 'Bound' ? this.o.store.get('v1', 'PersistentVolume', undefined, pvc.spec?.volumeName) : undefined;
+    };
+    const unfit = unschedulable(spec, this.o.nodeName, boundPV);
+    if (unfit) throw new ContainerStartError('FailedScheduling', unfit);
     this.ensureSandbox(rt);
     const pod = this.podInfo(rt);
     const lookup = this.lookup();
@@ -574,7 +581,12 @@ export class Kubelet {
         : { waiting: { reason: 'ContainerCreating' } };
     const status = {
       phase: rt.proc || rt.restartCount ? 'Running' : 'Pending',
-      conditions: [cond('Initialized', 'True'), cond('Ready', readyStatus), cond('ContainersReady', readyStatus), cond('PodScheduled', 'True')],
+      conditions: [
+        cond('Initialized', 'True'),
+        cond('Ready', readyStatus),
+        cond('ContainersReady', readyStatus),
+        rt.waiting?.reason === 'FailedScheduling' ? { ...cond('PodScheduled', 'False'), reason: 'Unschedulable', message: rt.waiting.message } : cond('PodScheduled', 'True'),
+      ],
       hostIP: this.o.nodeIP,
       ...(this.o.podNetwork && !rt.sandbox ? {} : { podIP: this.podIP(rt), podIPs: [{ ip: this.podIP(rt) }] }),
       startTime: live.status?.startTime,

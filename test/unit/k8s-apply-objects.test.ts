@@ -221,3 +221,12 @@ test('hostile variable values cannot change the YAML structure', (t) => {
   // A node selector is a set of labels: YAML syntax in one is no label, refused before rendering.
   t.throws(() => objects({ registry_node_selector: { 'a: b': 'c\nd: e' } }), { message: /must be a label key/ });
 });
+
+test('hostpath: the PV has required node affinity to the storage node, and the pod a node selector for it next to the user\'s', (t) => {
+  const list = objects({ registry_storage_kind: 'hostpath', registry_node_selector: { disktype: 'ssd' } }, { storageNode: 'node-7' });
+  t.deepEqual((find(list, 'PersistentVolume').spec as any).nodeAffinity, { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['node-7'] }] }] } });
+  t.deepEqual((find(list, 'Deployment').spec as any).template.spec.nodeSelector, { disktype: 'ssd', 'kubernetes.io/hostname': 'node-7' });
+  const nfs = objects({ registry_storage_kind: 'nfs', registry_storage_nfs_server: '10.0.0.9', registry_storage_nfs_path: '/exports/registry' }, { storageNode: 'node-7' });
+  t.is((find(nfs, 'PersistentVolume').spec as any).nodeAffinity, undefined, 'an NFS export is reachable from every node');
+  t.is((find(nfs, 'Deployment').spec as any).template.spec.nodeSelector, undefined);
+});

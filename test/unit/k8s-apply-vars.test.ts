@@ -26,6 +26,8 @@ const bad: Array<[string, Record<string, unknown>, RegExp]> = [
   ['a loopback external IP (the API server refuses it)', { registry_external_ips: ['127.0.0.1'] }, /registry_external_ips\.0 = "127\.0\.0\.1": must not be a loopback/],
   ['a node selector value with a space (not a label value)', { registry_node_selector: { 'kubernetes.io/hostname': 'cp 1' } }, /registry_node_selector\.kubernetes\.io\/hostname.*must be a label value/],
   ['a node selector key with two slashes', { registry_node_selector: { 'a/b/c': 'x' } }, /registry_node_selector.*must be a label key/],
+  ['a storage node that is not a label value', { registry_storage_kind: 'hostpath', registry_storage_node: 'node 1' }, /registry_storage_node.*must be a label value/],
+  ['a node selector pinning the pod away from the hostpath node', { registry_storage_kind: 'hostpath', registry_storage_node: 'w1', registry_node_selector: { 'kubernetes.io/hostname': 'w2' } }, /registry_node_selector\.kubernetes\.io\/hostname.*must be registry_storage_node \(w1\)/],
   ['a memory request above its limit', { registry_resources: { requests: { memory: '2Gi' }, limits: { memory: '1Gi' } } }, /registry_resources\.requests\.memory = "2Gi": must not exceed registry_resources\.limits\.memory \(1Gi\)/],
   ['an Ingress on an IP registry name', { registry_ingress: true, registry_name: '10.0.0.5' }, /registry_name = "10\.0\.0\.5": is an IP address, and an Ingress host must be a DNS name/],
   ['a node port outside 30000-32767', { registry_node_port: 5000 }, /registry_node_port = 5000: must be in the NodePort range/],

@@ -27,7 +27,7 @@ export function vars(overrides: Vars = {}): Vars {
 }
 
 export function inputs(overrides: Partial<RegistryInputs> = {}): RegistryInputs {
-  return { tls: { crt: crtPem, key: new Secret(keyPem) }, htpasswd: new Secret(htpasswdAlice), httpSecret: new Secret(httpSecretValue), ...overrides };
+  return { tls: { crt: crtPem, key: new Secret(keyPem) }, htpasswd: new Secret(htpasswdAlice), httpSecret: new Secret(httpSecretValue), storageNode: 'cp1', ...overrides };
 }
 
 export function objects(overrides: Vars = {}, input: Partial<RegistryInputs> = {}): K8sObject[] {

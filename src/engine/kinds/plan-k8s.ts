@@ -154,11 +154,17 @@ export function desiredK8s(r: K8sState, live: K8sObject[], found: K8sObject[], t
   return { objects: [parent, ...members, ...listEntryObjects(r.listEntries ?? [], targets, prune)], prune };
 }
 
+/** The value at a dotted field path ("spec.nodeAffinity"), or undefined. */
+function valueAt(o: unknown, dotted: string): unknown {
+  return dotted.split('.').reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), o);
+}
+
 /** A change the API server would refuse (an immutable field) fails the plan, before any change. */
 function refuseImmutable(rules: NonNullable<K8sState['immutable']>, plans: K8sObjectPlan[]): void {
   for (const rule of rules) {
     const p = plans.find((x) => x.live && x.object.kind === rule.kind && x.object.metadata.name === rule.name && x.object.metadata.namespace === rule.namespace);
-    const hits = (p?.fields ?? []).filter((f) => rule.fields.some((field) => [field, `${field}.`, `${field}[`].some((x) => f.replace(/^remove /, '') === field || f.replace(/^remove /, '').startsWith(x))));
+    const fields = rule.onceSet ? rule.fields.filter((field) => valueAt(p?.live, field) !== undefined) : rule.fields;
+    const hits = (p?.fields ?? []).filter((f) => fields.some((field) => [field, `${field}.`, `${field}[`].some((x) => f.replace(/^remove /, '') === field || f.replace(/^remove /, '').startsWith(x))));
     if (hits.length) throw new StateError(`${rule.message} (${objectName(p!.object)}: ${hits.join(', ')}); nothing was changed`, rule.hint);
   }
 }
