@@ -11,6 +11,25 @@ export function dockerAuth(user: string, password: string): string {
   return Buffer.from(`${user}:${password}`, 'utf8').toString('base64');
 }
 
+/**
+ * `current` without `auths[address]` when that entry is exactly `{auth}` with regplay's credential
+ * (the user's own entry, or one with more keys, stays); unchanged otherwise.
+ */
+export function removeDockerAuth(current: string | null, address: string, auth: string): string | null {
+  if (current === null || current.trim() === '') return current;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(current);
+  } catch {
+    return current;
+  }
+  if (!isObject(doc) || !isObject(doc['auths'])) return current;
+  const entry = doc['auths'][address];
+  if (!isObject(entry) || entry['auth'] !== auth || Object.keys(entry).some((k) => k !== 'auth')) return current;
+  const { [address]: _gone, ...auths } = doc['auths'];
+  return `${JSON.stringify({ ...doc, auths }, null, 2)}\n`;
+}
+
 /** `off`: the setting that turns this entry off, named in the refusals (docker-trust's by default). */
 export function mergeDockerAuth(current: string | null, address: string, auth: string, file = 'config.json', off = 'docker_login_enabled: false'): string {
   let doc: Json = {};

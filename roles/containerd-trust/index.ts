@@ -8,6 +8,7 @@ import type { FactQuery, FactValues, Resource } from '../../src/resources/types.
 import { registryCaPem } from '../_shared/pki.js';
 import { registryAddresses } from '../_shared/vars.js';
 import { hostsToml } from '../_shared/hosts-toml.js';
+import { removeOwnedDir, staleIngressHost } from '../_shared/stale-ingress.js';
 import { parseContainerdVersion } from './version.js';
 import { setRegistryConfigPath } from './toml-edit.js';
 import { readContainerdTrustVars, type ContainerdTrustVars } from './vars.js';
@@ -72,6 +73,10 @@ const role = defineRole({
           { kind: 'file', name: `containerd CA for ${address}`, path: ca, content: caPem, mode: '0644' },
           { kind: 'file', name: `containerd hosts.toml for ${address}`, path: hostsTomlPath, content: hostsToml(address, ca, { role: 'containerd-trust' }), mode: '0644' },
         ];
+      }),
+      ...[staleIngressHost(v)].filter((h): h is string => h !== undefined).map((host) => {
+        const { dir, ca } = trustPaths(v, host);
+        return removeOwnedDir(`containerd trust for ${host} removed (the Ingress is off)`, dir, { 'ca.crt': caPem, 'hosts.toml': hostsToml(host, ca, { role: 'containerd-trust' }) });
       }),
     ];
     return resources;

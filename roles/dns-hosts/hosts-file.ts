@@ -30,6 +30,17 @@ function withoutName(line: string, name: string): string | null {
   return rebuilt + comment;
 }
 
+/** `current` without the lines that are exactly `<address> <name>` (as setHostsEntry writes them); others stay. */
+export function removeHostsEntry(current: string | null, address: string, name: string): string | null {
+  if (current === null) return null;
+  const lines = current.split('\n');
+  const kept = lines.filter((l) => {
+    const { fields, comment } = split(l.replace(/\r$/, ''));
+    return !(comment === '' && fields.length === 2 && sameAddress(fields[0]!, address) && sameName(fields[1]!, name));
+  });
+  return kept.length === lines.length ? current : kept.join('\n');
+}
+
 /** Returns `current` with exactly one `<address> <name>` mapping (unchanged when it already has it). */
 export function setHostsEntry(current: string | null, address: string, name: string): string {
   const text = current ?? '';

@@ -6,7 +6,8 @@ import type { Resource } from '../../src/resources/types.js';
 import { markSecretText, Secret } from '../../src/secret.js';
 import { registryCaPem } from '../_shared/pki.js';
 import { registryAddresses } from '../_shared/vars.js';
-import { dockerAuth, mergeDockerAuth } from '../_shared/docker-config.js';
+import { dockerAuth, mergeDockerAuth, removeDockerAuth } from '../_shared/docker-config.js';
+import { removeOwnedDir, staleIngressHost } from '../_shared/stale-ingress.js';
 import { readDockerTrustVars, type DockerTrustVars } from './vars.js';
 import { defineRole } from '../_shared/role.js';
 
@@ -24,6 +25,7 @@ const role = defineRole({
   files: (v) => [...registryAddresses(v).map((a) => caPath(v, a)), ...(v.docker_login_enabled ? [v.docker_config_path] : [])],
   plan(v, ctx) {
     const addresses = registryAddresses(v);
+    const stale = staleIngressHost(v);
     const caPem = registryCaPem(ctx);
     const resources: Resource[] = [
       { kind: 'directory', path: v.docker_certs_dir, mode: '0755' },
@@ -31,6 +33,7 @@ const role = defineRole({
         { kind: 'directory', path: posix.dirname(caPath(v, address)), mode: '0755' },
         { kind: 'file', name: `docker CA for ${address}`, path: caPath(v, address), content: caPem, mode: '0644' },
       ]),
+      ...(stale ? [removeOwnedDir(`docker trust for ${stale} removed (the Ingress is off)`, posix.dirname(caPath(v, stale)), { 'ca.crt': caPem })] : []),
     ];
     if (v.docker_login_enabled) {
       const { user, password } = login(v);
@@ -42,9 +45,11 @@ const role = defineRole({
         { kind: 'directory', path: posix.dirname(v.docker_config_path), owner, group },
         {
           kind: 'file',
-          name: `docker login ${addresses.join(', ')} (${v.docker_config_path})`,
+          name: `docker login ${addresses.join(', ')}${stale ? `, not ${stale}` : ''} (${v.docker_config_path})`,
           path: v.docker_config_path,
-          edit: (current) => new Secret(addresses.reduce<string | null>((doc, address) => mergeDockerAuth(doc, address, auth, v.docker_config_path), current)!, 'docker config.json'),
+          // the old Ingress host's entry goes only when it is regplay's (this credential, nothing else)
+          edit: (current) =>
+            new Secret(addresses.reduce<string | null>((doc, address) => mergeDockerAuth(doc, address, auth, v.docker_config_path), stale ? removeDockerAuth(current, stale, auth) : current)!, 'docker config.json'),
           mode: '0600',
           owner,
           group,

@@ -185,9 +185,31 @@ serial('through the ingress host (dns-hosts maps it to registry_ingress_ip; 443 
   t.regex(noIngress.stderr + noIngress.stdout, /:443\b/);
 });
 
-serial('the Ingress turned off: the certificate is re-issued without the host (same CA), the Ingress and the Traefik Service annotation leave the cluster, the pull Secret names name:port only; then changed=0', async (t) => {
+serial('the Ingress turned off: the certificate is re-issued without the host (same CA), the Ingress and the Traefik Service annotation leave the cluster, the pull Secret names name:port only; the hosts lose regplay\'s trust, login and /etc/hosts line for cr.lab, the user\'s stay; check plans it, then changed=0', async (t) => {
   const ca = await lab.readFile('cp1', '/registry/certs/ca.crt');
-  writeFileSync(join(work, 'group_vars', 'all.yaml'), ALL_VARS.replace('registry_ingress: true', 'registry_ingress: false'));
+  const ip = (await kubectl('get service registry -n registry -o jsonpath={.spec.clusterIP}')).trim();
+  // the user's own things next to regplay's: a client certificate in cp1's certs.d/cr.lab (so that
+  // directory is not regplay's alone), another registry's login and a commented cr.lab line on b1
+  await lab.writeFile('cp1', `/etc/containerd/certs.d/${INGRESS_HOST}/client.cert`, 'the user\'s client certificate\n');
+  const config = JSON.parse((await lab.readFile('b1', '/root/.docker/config.json'))!);
+  config.auths['other.example:5000'] = { auth: Buffer.from('me:mine').toString('base64') };
+  await lab.writeFile('b1', '/root/.docker/config.json', `${JSON.stringify(config, null, 2)}\n`, 0o600);
+  await lab.sh('b1', `echo '${ip} ${INGRESS_HOST} # mine' >> /etc/hosts`);
+  const trust: Record<string, string[]> = {
+    cp1: [`/etc/containerd/certs.d/${INGRESS_HOST}/ca.crt`, `/etc/containerd/certs.d/${INGRESS_HOST}/hosts.toml`, '/etc/hosts'],
+    w1: [`/etc/containerd/certs.d/${INGRESS_HOST}/ca.crt`, `/etc/containerd/certs.d/${INGRESS_HOST}/hosts.toml`, '/etc/hosts'],
+    b1: [`/etc/docker/certs.d/${INGRESS_HOST}/ca.crt`, '/root/.docker/config.json', '/etc/hosts'],
+  };
+  const before = Object.fromEntries(await Promise.all(HOSTS.map(async (h) => [h, await fingerprint(lab, h, trust[h]!)] as const)));
+  // registry_ingress_host (and registry_ingress_ip) stay set: they name what to clean up
+  writeFileSync(join(work, 'group_vars', 'all.yaml'), `${ALL_VARS.replace('registry_ingress: true', 'registry_ingress: false')}registry_ingress_ip: ${ip}\n`);
+  const check = await play(['--check']);
+  t.is(check.code, 0, output(check));
+  t.true(changedSteps(check, 'w1').includes(`containerd trust for ${INGRESS_HOST} removed (the Ingress is off)`), changedSteps(check, 'w1').join(', '));
+  t.false(changedSteps(check, 'cp1').includes(`containerd trust for ${INGRESS_HOST} removed (the Ingress is off)`), 'cp1\'s directory holds a file of the user\'s');
+  t.true(changedSteps(check, 'b1').includes(`docker trust for ${INGRESS_HOST} removed (the Ingress is off)`), changedSteps(check, 'b1').join(', '));
+  for (const host of HOSTS) t.is(await fingerprint(lab, host, trust[host]!), before[host], `${host}: --check wrote nothing`);
+
   const r = await play();
   t.is(r.code, 0, output(r));
   const san = await lab.sh('cp1', 'openssl x509 -in /registry/certs/tls.crt -noout -ext subjectAltName');
@@ -199,6 +221,20 @@ serial('the Ingress turned off: the certificate is re-issued without the host (s
   t.is(service.metadata.annotations?.['traefik.ingress.kubernetes.io/service.serversscheme'], undefined);
   const pull = JSON.parse(await kubectl('get secret regcred -n default -o json'));
   t.deepEqual(Object.keys(JSON.parse(Buffer.from(pull.data['.dockerconfigjson'], 'base64').toString()).auths), [`${NAME}:${PORT}`]);
+
+  // on the hosts (their files, read there): regplay's trust for cr.lab is gone, name:port stays
+  t.is((await lab.exec('w1', `test -e /etc/containerd/certs.d/${INGRESS_HOST}`)).code, 1, 'w1: certs.d/cr.lab removed');
+  t.truthy(await lab.readFile('w1', `/etc/containerd/certs.d/${NAME}:${PORT}/hosts.toml`), 'w1: name:port kept');
+  t.is(await lab.readFile('cp1', `/etc/containerd/certs.d/${INGRESS_HOST}/client.cert`), 'the user\'s client certificate\n', 'cp1: a directory with the user\'s file is left whole');
+  t.truthy(await lab.readFile('cp1', `/etc/containerd/certs.d/${INGRESS_HOST}/ca.crt`));
+  t.is((await lab.exec('b1', `test -e /etc/docker/certs.d/${INGRESS_HOST}`)).code, 1, 'b1: docker certs.d/cr.lab removed');
+  t.truthy(await lab.readFile('b1', `/etc/docker/certs.d/${NAME}:${PORT}/ca.crt`));
+  const auths = JSON.parse((await lab.readFile('b1', '/root/.docker/config.json'))!).auths;
+  t.deepEqual(Object.keys(auths).sort(), [`${NAME}:${PORT}`, 'other.example:5000'].sort(), 'b1: the cr.lab login gone, the user\'s other login kept');
+  for (const host of ['cp1', 'w1']) t.notRegex((await lab.readFile(host, '/etc/hosts'))!, new RegExp(`\\s${INGRESS_HOST.replace('.', '\\.')}\\b`), `${host}: no cr.lab line`);
+  const b1Hosts = (await lab.readFile('b1', '/etc/hosts'))!;
+  t.deepEqual(b1Hosts.split('\n').filter((l) => l.includes(INGRESS_HOST)), [`${ip} ${INGRESS_HOST} # mine`], 'b1: only the user\'s commented line is left');
+
   const again = await play();
   t.is(again.code, 0, output(again));
   for (const host of HOSTS) t.is(again.report.recap[host]?.changed, 0, `${host}: ${changedSteps(again, host).join(', ')}`);

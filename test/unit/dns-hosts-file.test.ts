@@ -1,5 +1,5 @@
 import test from 'ava';
-import { setHostsEntry } from '../../roles/dns-hosts/hosts-file.js';
+import { removeHostsEntry, setHostsEntry } from '../../roles/dns-hosts/hosts-file.js';
 
 const NAME = 'registry.lab';
 const IP = '10.96.0.50';
@@ -47,4 +47,11 @@ test('/etc/hosts edit is idempotent: applying it to its own result changes nothi
     const once = setHostsEntry(current, IP, NAME);
     t.is(setHostsEntry(once, IP, NAME), once);
   }
+});
+
+test('removeHostsEntry: only lines that are exactly "<address> <name>" go; commented, multi-name and other lines stay', (t) => {
+  const text = `${base}10.9.0.7 cr.lab\n10.9.0.7 cr.lab # mine\n10.9.0.7 cr.lab other.lab\n10.9.0.8 cr.lab\n`;
+  t.is(removeHostsEntry(text, '10.9.0.7', 'cr.lab'), `${base}10.9.0.7 cr.lab # mine\n10.9.0.7 cr.lab other.lab\n10.9.0.8 cr.lab\n`);
+  t.is(removeHostsEntry(base, '10.9.0.7', 'cr.lab'), base, 'nothing to remove: unchanged');
+  t.is(removeHostsEntry(null, '10.9.0.7', 'cr.lab'), null);
 });

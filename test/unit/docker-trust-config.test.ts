@@ -1,6 +1,6 @@
 import test from 'ava';
 import { StateError } from '../../src/errors.js';
-import { dockerAuth, mergeDockerAuth } from '../../roles/_shared/docker-config.js';
+import { dockerAuth, mergeDockerAuth, removeDockerAuth } from '../../roles/_shared/docker-config.js';
 
 const ADDR = 'registry.lab:5000';
 const AUTH = dockerAuth('ci', 'pa:ss');
@@ -47,3 +47,15 @@ for (const [what, current, message] of refusals) {
     t.false(e!.message.includes('c2VjcmV0'));
   });
 }
+
+test('removeDockerAuth: the old Ingress host entry goes only when it is exactly regplay\'s credential', (t) => {
+  const doc = JSON.stringify({ auths: { 'cr.lab': { auth: AUTH }, [ADDR]: { auth: AUTH }, 'other.example': { auth: 'x' } }, credHelpers: { gcr: 'gcloud' } });
+  t.deepEqual(JSON.parse(removeDockerAuth(doc, 'cr.lab', AUTH)!), { auths: { [ADDR]: { auth: AUTH }, 'other.example': { auth: 'x' } }, credHelpers: { gcr: 'gcloud' } });
+  const theirs = JSON.stringify({ auths: { 'cr.lab': { auth: dockerAuth('me', 'mine') } } });
+  t.is(removeDockerAuth(theirs, 'cr.lab', AUTH), theirs, 'another credential is the user\'s');
+  const more = JSON.stringify({ auths: { 'cr.lab': { auth: AUTH, identitytoken: 't' } } });
+  t.is(removeDockerAuth(more, 'cr.lab', AUTH), more, 'an entry with more than regplay wrote stays');
+  t.is(removeDockerAuth(null, 'cr.lab', AUTH), null);
+  t.is(removeDockerAuth('not json', 'cr.lab', AUTH), 'not json');
+  t.is(removeDockerAuth(doc, 'absent.lab', AUTH), doc);
+});
