@@ -86,17 +86,18 @@ export function k8sResource(v: K8sApplyVars, objects: K8sState['objects']): K8sS
       {
         kind: 'PersistentVolume',
         name: v.registry_storage_pv,
+        fields: ['spec.hostPath', 'spec.nfs'],
+        message: "registry_storage_kind, the host path or the NFS export changed, and an existing PersistentVolume's source cannot change (the API server refuses it: immutable)",
+        hint: `to move the images to the new storage: with the old settings still in place copy them out (e.g. skopeo sync to another registry), then run with the new storage under a new registry_storage_pvc (and registry_storage_pv) name and -e registry_allow_data_delete=true, and copy them back; to drop them, the same without the copy`,
+      },
+      // after the source: a new kind or path is told as such, not as a new node
+      {
+        kind: 'PersistentVolume',
+        name: v.registry_storage_pv,
         fields: ['spec.nodeAffinity'],
         onceSet: true,
         message: "registry_storage_node changed (or the registry_node_selector hostname it defaults to), and an existing PersistentVolume's node affinity cannot change (the API server refuses it: immutable); the images are on the old node's disk",
         hint: `set it back to the node the volume lives on; to move the registry to another node: with the old settings still in place copy the images out (e.g. skopeo sync to another registry), then run with the new node under a new registry_storage_pvc and registry_storage_pv name and -e registry_allow_data_delete=true, and copy them back`,
-      },
-      {
-        kind: 'PersistentVolume',
-        name: v.registry_storage_pv,
-        fields: ['spec.hostPath', 'spec.nfs'],
-        message: "registry_storage_kind, the host path or the NFS export changed, and an existing PersistentVolume's source cannot change (the API server refuses it: immutable)",
-        hint: `to move the images to the new storage: with the old settings still in place copy them out (e.g. skopeo sync to another registry), then run with the new storage under a new registry_storage_pvc (and registry_storage_pv) name and -e registry_allow_data_delete=true, and copy them back; to drop them, the same without the copy`,
       },
     ],
     applySet: {
