@@ -2,6 +2,7 @@
 // ...) deep-merged into the config.yml regplay writes. The keys regplay writes itself cannot be
 // overridden: setting one (or replacing a mapping that holds one) is bad input naming the key.
 import { parse, stringify } from 'yaml';
+import { Secret } from '../../src/secret.js';
 
 /** Dotted config paths regplay writes, and the variables (or roles) that decide them. */
 export const OWNED_CONFIG: Record<string, string> = {
@@ -34,6 +35,17 @@ export function configExtraClash(extra: Record<string, unknown>, owned: string[]
     return undefined;
   };
   return walk(extra, []);
+}
+
+/** Where `extra` holds a Secret (`!env`/`!file`): config.yml is a ConfigMap, in plain text. */
+export function configExtraSecret(extra: unknown, path: string[] = []): string[] | undefined {
+  if (extra instanceof Secret) return path;
+  if (extra === null || typeof extra !== 'object') return undefined;
+  for (const [k, v] of Object.entries(extra)) {
+    const found = configExtraSecret(v, [...path, k]);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** The bad-input message for a clash. */

@@ -7,7 +7,7 @@ import { imageVersion } from './image.js';
 import { azureVars, gcsVars, objectStorageProblems, s3Vars } from './object-storage.js';
 import { redisProblems } from './redis.js';
 import { replicasRefusal } from './replicas.js';
-import { clashMessage, configExtraClash } from './config-extra.js';
+import { clashMessage, configExtraClash, configExtraSecret } from './config-extra.js';
 
 const quantity = z
   .union([z.string(), z.number()])
@@ -137,6 +137,8 @@ export const k8sApplyVars = registryCore
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['registry_metrics_port'], message: 'must differ from registry_port: the metrics endpoint is a listener of its own' });
     for (const key of ['app.kubernetes.io/name', 'app.kubernetes.io/managed-by'])
       if (v.registry_service_monitor_labels?.[key] !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['registry_service_monitor_labels', key], message: 'is a label regplay sets itself: leave it out' });
+    const secretAt = configExtraSecret(v.registry_config_extra ?? {});
+    if (secretAt) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['registry_config_extra', ...secretAt.slice(0, -1)], message: `holds a secret at ${secretAt.join('.')}: registry_config_extra goes into config.yml, a ConfigMap in plain text, so regplay refuses to write it there; leave it out` });
     const clash = configExtraClash(v.registry_config_extra ?? {});
     // named at the mapping that holds the key: the value itself (an http.secret, say) is never shown
     if (clash) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['registry_config_extra', ...clash.at.split('.').slice(0, -1)], message: clashMessage(clash) });

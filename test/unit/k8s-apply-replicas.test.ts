@@ -2,6 +2,7 @@
 // registry_config_extra: what k8s-apply renders and refuses (the lab proof is
 // test/integration/k8s-replicas.test.ts).
 import test from 'ava';
+import { Secret } from '../../src/secret.js';
 import { parse } from 'yaml';
 import { compareK8s } from '../../src/engine/kinds/plan-k8s.js';
 import type { K8sObject, K8sState } from '../../src/resources/types.js';
@@ -27,6 +28,7 @@ const refused: Array<[string, Record<string, unknown>, RegExp]> = [
   ['config_extra replacing http whole', { registry_config_extra: { http: null } }, /registry_config_extra = \(a mapping\): replaces http, which holds http\.addr/],
   ['config_extra storage', { registry_config_extra: { storage: { s3: {} } } }, /registry_config_extra = \(a mapping\): sets storage: regplay writes storage itself/],
   ['config_extra auth under a deeper key', { registry_config_extra: { auth: { token: { realm: 'x' } } } }, /registry_config_extra = \(a mapping\): sets auth:/],
+  ['config_extra holding a secret (!env): never written into the ConfigMap', { registry_config_extra: { notifications: { endpoints: [{ name: 'a', headers: { Authorization: [new Secret('sekrit-value')] } }] } } }, /registry_config_extra\.notifications\.endpoints\.0\.headers\.Authorization = \(a list\): holds a secret at notifications\.endpoints\.0\.headers\.Authorization\.0/],
   ['config_extra that is not a mapping', { registry_config_extra: ['proxy'] }, /registry_config_extra = \(a list\): must be a mapping/],
 ];
 for (const [label, overrides, message] of refused) {
