@@ -4,7 +4,7 @@
 import test from 'ava';
 import { Secret } from '../../src/secret.js';
 import { parse } from 'yaml';
-import { compareK8s } from '../../src/engine/kinds/plan-k8s.js';
+import { compareK8s } from '../../src/engine/kinds/k8s.js';
 import type { K8sObject, K8sState } from '../../src/resources/types.js';
 import k8sApply from '../../roles/k8s-apply/index.js';
 import { configExtraClash, deepMerge } from '../../roles/k8s-apply/config-extra.js';

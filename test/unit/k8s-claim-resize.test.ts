@@ -3,7 +3,8 @@
 // allowVolumeExpansion: true grows; class "", a class without it, an unbound claim do not; nothing
 // shrinks below its capacity), so a refused resize fails the plan before any change.
 import test from 'ava';
-import { k8sReadCommands, planK8s } from '../../src/engine/kinds/plan-k8s.js';
+import { k8s, k8sReadCommands, planK8s as k8sPlan } from '../../src/engine/kinds/k8s.js';
+import { shown } from '../helpers/kinds.js';
 import type { K8sObject, K8sState } from '../../src/resources/types.js';
 
 const claim = (size: string, extra: object = {}): K8sObject => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: 'registry' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: size } } }, ...extra });
@@ -11,7 +12,8 @@ const bound = (size: string, storageClassName: string, phase = 'Bound') => claim
 const sc = (name: string, allowVolumeExpansion?: boolean) => ({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name }, provisioner: 'x', ...(allowVolumeExpansion === undefined ? {} : { allowVolumeExpansion }) });
 const rule = { message: 'registry_storage_size changed', hint: 'put it back' };
 const state = (desired: K8sObject): K8sState => ({ kind: 'k8s', kubectl: { path: 'kubectl' }, objects: [desired], claimResize: rule });
-const env = () => ({ facts: {}, model: { files: new Map(), dirs: new Map() }, marker: '@@t', backupSuffix: '.bak~' });
+/** The kind's plan, as shown and applied. */
+const planK8s = (r: K8sState, got: Array<{ code: number; stdout: string; stderr: string }>) => shown(k8s, k8sPlan(r, got));
 const list = (...items: object[]) => ({ code: 0, stdout: JSON.stringify({ kind: 'List', items }), stderr: '' });
 const classes = [sc('grows', true), sc('fixed'), sc('says-no', false)];
 
@@ -21,7 +23,7 @@ test('the StorageClasses are read (last) when a claim is among the objects', (t)
 });
 
 test('a bound claim of a class with allowVolumeExpansion: true grows: the size change is planned', (t) => {
-  const plan = planK8s(state(claim('3Gi')), [list(bound('2Gi', 'grows')), list(...classes)], env());
+  const plan = planK8s(state(claim('3Gi')), [list(bound('2Gi', 'grows')), list(...classes)]);
   t.deepEqual(plan.actions, ['change PersistentVolumeClaim registry/data: spec.resources.requests.storage']);
 });
 
@@ -35,7 +37,7 @@ const refusals: Array<[string, K8sObject, string, RegExp]> = [
 ];
 for (const [what, live, size, reason] of refusals) {
   test(`refused before any change: ${what}`, (t) => {
-    const e = t.throws(() => planK8s(state(claim(size)), [list(live), list(...classes)], env()));
+    const e = t.throws(() => planK8s(state(claim(size)), [list(live), list(...classes)]));
     t.regex(e!.message, /^registry_storage_size changed \(PersistentVolumeClaim registry\/data: /);
     t.regex(e!.message, reason);
     t.regex(e!.message, /the API server refuses it\); nothing was changed$/);
@@ -43,6 +45,6 @@ for (const [what, live, size, reason] of refusals) {
 }
 
 test('the same size, or a new claim, is no resize', (t) => {
-  t.deepEqual(planK8s(state(claim('2Gi')), [list(bound('2Gi', '')), list(...classes)], env()).actions, []);
-  t.deepEqual(planK8s(state(claim('3Gi')), [list(), list()], env()).actions, ['create PersistentVolumeClaim registry/data']);
+  t.deepEqual(planK8s(state(claim('2Gi')), [list(bound('2Gi', '')), list(...classes)]).actions, []);
+  t.deepEqual(planK8s(state(claim('3Gi')), [list(), list()]).actions, ['create PersistentVolumeClaim registry/data']);
 });

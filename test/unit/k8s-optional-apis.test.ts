@@ -6,7 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { k8sReadCommands, planK8s } from '../../src/engine/kinds/plan-k8s.js';
+import { k8s, k8sReadCommands, planK8s as k8sPlan } from '../../src/engine/kinds/k8s.js';
+import { shown } from '../helpers/kinds.js';
 import { membersReadCommand } from '../../src/engine/kinds/k8s-applyset.js';
 import type { K8sObject, K8sState } from '../../src/resources/types.js';
 
@@ -14,7 +15,8 @@ const API = { apiVersion: 'monitoring.coreos.com/v1', kinds: ['ServiceMonitor'] 
 const monitor: K8sObject = { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'registry', namespace: 'registry' }, spec: { endpoints: [{ port: 'metrics' }] } };
 const service: K8sObject = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'registry', namespace: 'registry' }, spec: { ports: [{ name: 'metrics', port: 5001 }] } };
 const state = (objects: K8sObject[]): K8sState => ({ kind: 'k8s', kubectl: { path: 'kubectl' }, objects, optionalApis: [API] });
-const env = () => ({ facts: {}, model: { files: new Map(), dirs: new Map() }, marker: '@@t', backupSuffix: '.bak~' });
+/** The kind's plan, as shown and applied. */
+const planK8s = (r: K8sState, got: Array<{ code: number; stdout: string; stderr: string }>) => shown(k8s, k8sPlan(r, got));
 const ok = (stdout: string) => ({ code: 0, stdout, stderr: '' });
 const list = (items: K8sObject[]) => JSON.stringify({ kind: 'List', items });
 
@@ -29,11 +31,11 @@ test('the read phase: the required objects, then api-versions, then the optional
 
 test('not served: the optional object is left out of the plan; served: it is created like any other', (t) => {
   const liveService = { ...service, metadata: { ...service.metadata, uid: 'u' } };
-  const unserved = planK8s(state([service, monitor]), [ok(list([liveService])), ok('apps/v1\nv1\n'), ok('')], env());
+  const unserved = planK8s(state([service, monitor]), [ok(list([liveService])), ok('apps/v1\nv1\n'), ok('')]);
   t.deepEqual(unserved.actions, []);
-  const served = planK8s(state([service, monitor]), [ok(list([liveService])), ok('apps/v1\nmonitoring.coreos.com/v1\nv1\n'), ok(list([]))], env());
+  const served = planK8s(state([service, monitor]), [ok(list([liveService])), ok('apps/v1\nmonitoring.coreos.com/v1\nv1\n'), ok(list([]))]);
   t.deepEqual(served.actions, ['create ServiceMonitor registry/registry']);
-  const existing = planK8s(state([service, monitor]), [ok(list([liveService])), ok('monitoring.coreos.com/v1\n'), ok(list([{ ...monitor, metadata: { ...monitor.metadata, uid: 'm' } }]))], env());
+  const existing = planK8s(state([service, monitor]), [ok(list([liveService])), ok('monitoring.coreos.com/v1\n'), ok(list([{ ...monitor, metadata: { ...monitor.metadata, uid: 'm' } }]))]);
   t.deepEqual(existing.actions, [], 'an existing, equal ServiceMonitor: nothing to do');
 });
 

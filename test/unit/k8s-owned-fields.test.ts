@@ -7,7 +7,7 @@
 // The live objects here come from the stand-in's server-side apply (test/standin/apply.ts).
 import test from 'ava';
 import { serverSideApply } from '../standin/apply.js';
-import { compareK8s } from '../../src/engine/kinds/plan-k8s.js';
+import { compareK8s } from '../../src/engine/kinds/k8s.js';
 import { describeFieldPath, removedFields, withRemoved } from '../../src/engine/kinds/owned-fields.js';
 import type { K8sObject } from '../../src/resources/types.js';
 

@@ -1,9 +1,13 @@
 // The Kubernetes planner as data: desired vs live fixtures → the planned actions.
 import test from 'ava';
-import { compareK8s, planK8s } from '../../src/engine/kinds/plan-k8s.js';
+import { compareK8s, k8s, planK8s as k8sPlan } from '../../src/engine/kinds/k8s.js';
+import { shown } from '../helpers/kinds.js';
 import { subsetDiff } from '../../src/engine/kinds/diff-k8s.js';
 import type { K8sObject, K8sState } from '../../src/resources/types.js';
 import { Secret } from '../../src/secret.js';
+
+/** The kind's plan, as shown and applied. */
+const planK8s = (r: K8sState, got: Array<{ code: number; stdout: string; stderr: string }>) => shown(k8s, k8sPlan(r, got));
 
 const deployment: K8sObject = {
   apiVersion: 'apps/v1',
@@ -97,11 +101,10 @@ function state(objects: K8sObject[]): K8sState {
   return { kind: 'k8s', kubectl: { path: '/usr/bin/kubectl', kubeconfig: '/etc/kubernetes/admin.conf' }, objects, waitRollout: [{ name: 'registry', namespace: 'registry', timeoutSeconds: 120 }] };
 }
 
-const env = () => ({ facts: {}, model: { files: new Map(), dirs: new Map() }, marker: '@@regplay-test', backupSuffix: '.bak~' });
 
 test('k8s plan: actions name create/change per object, diffs mask Secret values, unchanged objects are not applied', (t) => {
   const live = JSON.stringify({ kind: 'List', items: [liveDeployment, liveSecret] });
-  const plan = planK8s(state([{ ...deployment, spec: { ...(deployment.spec as object), replicas: 2 } }, { ...secret, data: { password: new Secret(b64('rotated-pass')) } }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'registry' } }]), [{ code: 0, stdout: live, stderr: '' }], env());
+  const plan = planK8s(state([{ ...deployment, spec: { ...(deployment.spec as object), replicas: 2 } }, { ...secret, data: { password: new Secret(b64('rotated-pass')) } }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'registry' } }]), [{ code: 0, stdout: live, stderr: '' }]);
   t.deepEqual(plan.actions, ['change Deployment registry/registry: spec.replicas', 'change Secret registry/auth: data.password', 'create Namespace registry']);
   const shown = JSON.stringify(plan.diffs);
   t.false(shown.includes(b64('rotated-pass')));
@@ -116,7 +119,7 @@ test('k8s plan: actions name create/change per object, diffs mask Secret values,
 });
 
 test('k8s plan: nothing differs → no actions, no script, registered live objects with Secret data wrapped', (t) => {
-  const plan = planK8s(state([deployment, secret]), [{ code: 0, stdout: JSON.stringify({ kind: 'List', items: [liveDeployment, liveSecret] }), stderr: '' }], env());
+  const plan = planK8s(state([deployment, secret]), [{ code: 0, stdout: JSON.stringify({ kind: 'List', items: [liveDeployment, liveSecret] }), stderr: '' }]);
   t.deepEqual(plan.actions, []);
   t.is(plan.script, '');
   const reg = plan.registered() as { objects: K8sObject[] };
@@ -125,13 +128,13 @@ test('k8s plan: nothing differs → no actions, no script, registered live objec
 });
 
 test('k8s plan: a failing kubectl get fails the step with its stderr', (t) => {
-  t.throws(() => planK8s(state([deployment]), [{ code: 1, stdout: '', stderr: 'error: the server could not find the requested resource\n' }], env()), {
+  t.throws(() => planK8s(state([deployment]), [{ code: 1, stdout: '', stderr: 'error: the server could not find the requested resource\n' }]), {
     message: /kubectl get failed \(exit 1\): error: the server could not find/,
   });
 });
 
 test('k8s plan: in check mode on a fresh cluster the registered value is null', (t) => {
-  const plan = planK8s(state([deployment]), [{ code: 0, stdout: '', stderr: '' }], env());
+  const plan = planK8s(state([deployment]), [{ code: 0, stdout: '', stderr: '' }]);
   t.is(plan.registered(), null);
 });
 
@@ -140,14 +143,14 @@ test('k8s plan: a create-only field is set on create, and on an existing object 
   const pv = (size: string): K8sObject => ({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'data' }, spec: { capacity: { storage: size } } });
   const createOnly = [{ kind: 'PersistentVolumeClaim', namespace: 'registry', name: 'data', path: ['spec', 'resources', 'requests', 'storage'] }];
   const withRule = (objects: K8sObject[]): K8sState => ({ ...state(objects), createOnly });
-  const fresh = planK8s(withRule([pv('3Gi'), claim('3Gi')]), [{ code: 0, stdout: '', stderr: '' }], env());
+  const fresh = planK8s(withRule([pv('3Gi'), claim('3Gi')]), [{ code: 0, stdout: '', stderr: '' }]);
   t.deepEqual(fresh.actions, ['create PersistentVolume data', 'create PersistentVolumeClaim registry/data']);
   const manifest = (script: string) => Buffer.from(script.split('\n').filter((l) => /^[A-Za-z0-9+/=]+$/.test(l)).join(''), 'base64').toString();
   t.deepEqual(manifest(fresh.script).match(/"storage":"\w+"/g), ['"storage":"3Gi"', '"storage":"3Gi"'], 'both created with the new size');
   const live = JSON.stringify({ kind: 'List', items: [pv('2Gi'), claim('2Gi')] });
-  const grown = planK8s(withRule([pv('3Gi'), claim('3Gi')]), [{ code: 0, stdout: live, stderr: '' }], env());
+  const grown = planK8s(withRule([pv('3Gi'), claim('3Gi')]), [{ code: 0, stdout: live, stderr: '' }]);
   t.deepEqual(grown.actions, ['change PersistentVolume data: spec.capacity.storage'], 'the claim keeps its live size');
   t.deepEqual(manifest(grown.script).match(/"kind":"\w+"/g), ['"kind":"PersistentVolume"']);
-  const without = planK8s(state([pv('3Gi'), claim('3Gi')]), [{ code: 0, stdout: live, stderr: '' }], env());
+  const without = planK8s(state([pv('3Gi'), claim('3Gi')]), [{ code: 0, stdout: live, stderr: '' }]);
   t.deepEqual(without.actions, ['change PersistentVolume data: spec.capacity.storage', 'change PersistentVolumeClaim registry/data: spec.resources.requests.storage'], 'without the rule the claim would change');
 });

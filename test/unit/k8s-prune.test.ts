@@ -3,9 +3,13 @@
 import test from 'ava';
 import { applySetId, membersReadCommand, parentObject, prunable, withMembership, PART_OF } from '../../src/engine/kinds/k8s-applyset.js';
 import { listEntryObjects } from '../../src/engine/kinds/k8s-list-entries.js';
-import { desiredK8s, planK8s } from '../../src/engine/kinds/plan-k8s.js';
+import { desiredK8s, k8s, planK8s as k8sPlan } from '../../src/engine/kinds/k8s.js';
+import { shown } from '../helpers/kinds.js';
 import { StateError } from '../../src/errors.js';
 import type { K8sObject, K8sState } from '../../src/resources/types.js';
+
+/** The kind's plan, as shown and applied. */
+const planK8s = (r: K8sState, got: Array<{ code: number; stdout: string; stderr: string }>) => shown(k8s, k8sPlan(r, got));
 
 const set = { parent: { name: 'regplay-registry', namespace: 'default' }, shared: [{ kind: 'Namespace', name: 'apps' }] };
 const ID = applySetId(set.parent);
@@ -83,7 +87,6 @@ const state = (objects: K8sObject[], allowed: boolean): K8sState => ({
   applySet: { ...set, protect: { kinds: ['PersistentVolumeClaim', 'Namespace'], allowed, message: 'the data would be deleted', hint: 'migrate first' } },
 });
 const listOf = (items: K8sObject[]) => ({ code: 0, stdout: JSON.stringify({ kind: 'List', items }), stderr: '' });
-const env = { facts: {}, model: { files: new Map(), dirs: new Map() }, marker: 'M1', backupSuffix: '~' };
 
 test('data guard: pruning a claim or namespace fails the plan before anything is planned, naming them; allowed, they are planned as deletions', (t) => {
   const found = [member('Namespace', 'registry'), member('PersistentVolumeClaim', 'data', 'registry'), member('Secret', 'tls', 'registry')];
@@ -91,7 +94,7 @@ test('data guard: pruning a claim or namespace fails the plan before anything is
   const error = t.throws(() => desiredK8s(state(objects, false), [], found, []), { instanceOf: StateError });
   t.is(error!.message, 'the data would be deleted (it would delete Namespace registry, PersistentVolumeClaim registry/data); nothing was changed');
   t.is((error as StateError).hint, 'migrate first');
-  const plan = planK8s(state(objects, true), [listOf([]), listOf(found)], env as never);
+  const plan = planK8s(state(objects, true), [listOf([]), listOf(found)]);
   t.deepEqual(plan.actions.filter((a) => a.startsWith('delete')), ['delete Namespace registry', 'delete PersistentVolumeClaim registry/data', 'delete Secret registry/tls']);
   t.regex(plan.script, /delete -f - --ignore-not-found >&2/);
 });
@@ -100,7 +103,7 @@ test('nothing to prune and everything as wanted: no action, no script', (t) => {
   const objects = [obj('Secret', 'tls', 'registry')];
   const members = withMembership(objects, state(objects, false).applySet!);
   const parent = parentObject(set, members);
-  const plan = planK8s(state(objects, false), [listOf([...members, parent]), listOf(members)], env as never);
+  const plan = planK8s(state(objects, false), [listOf([...members, parent]), listOf(members)]);
   t.deepEqual(plan.actions, []);
   t.is(plan.script, '');
 });

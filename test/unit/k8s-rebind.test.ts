@@ -3,7 +3,8 @@
 // uid before the apply; a PV bound to the live claim, or one whose claimRef names another claim, is
 // left alone.
 import test from 'ava';
-import { planK8s } from '../../src/engine/kinds/plan-k8s.js';
+import { k8s, planK8s as k8sPlan } from '../../src/engine/kinds/k8s.js';
+import { shown } from '../helpers/kinds.js';
 import { staleClaimRefs } from '../../src/engine/kinds/k8s-rebind.js';
 import type { K8sObject, K8sState } from '../../src/resources/types.js';
 
@@ -11,12 +12,13 @@ const pv = (claimRef: object): K8sObject => ({ apiVersion: 'v1', kind: 'Persiste
 const claim = (uid?: string): K8sObject => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'registry-data', namespace: 'registry', ...(uid ? { uid } : {}) }, spec: { storageClassName: '', volumeName: 'registry-data' } });
 const desired = [pv({ namespace: 'registry', name: 'registry-data' }), claim()];
 const stale = pv({ kind: 'PersistentVolumeClaim', namespace: 'registry', name: 'registry-data', uid: 'old-uid', apiVersion: 'v1', resourceVersion: '41' });
-const env = () => ({ facts: {}, model: { files: new Map(), dirs: new Map() }, marker: '@@t', backupSuffix: '.bak~' });
+/** The kind's plan, as shown and applied. */
+const planK8s = (r: K8sState, got: Array<{ code: number; stdout: string; stderr: string }>) => shown(k8s, k8sPlan(r, got));
 const list = (...items: object[]) => [{ code: 0, stdout: JSON.stringify({ kind: 'List', items }), stderr: '' }];
 const state: K8sState = { kind: 'k8s', kubectl: { path: 'kubectl' }, objects: desired, rebindReleased: true };
 
 test('the claim gone (namespace rebuilt): the stale uid is patched out first, then the claim is created', (t) => {
-  const plan = planK8s(state, list(stale), env());
+  const plan = planK8s(state, list(stale));
   t.deepEqual(plan.actions, [
     'rebind PersistentVolume registry-data: Released (its claimRef names a deleted claim registry/registry-data, uid old-uid): clear that uid so the new claim binds it, with its data',
     'create PersistentVolumeClaim registry/registry-data',
@@ -37,5 +39,5 @@ test('left alone: bound to the live claim, pre-bound without uid, a claimRef nam
   t.deepEqual(staleClaimRefs(desired, [pv({ namespace: 'registry', name: 'registry-data' })]), []);
   t.deepEqual(staleClaimRefs(desired, [pv({ namespace: 'other', name: 'theirs', uid: 'x' })]), []);
   t.deepEqual(staleClaimRefs([desired[0]!], [stale]), [], 'the claim is not among the objects: not ours to make');
-  t.false(planK8s({ ...state, rebindReleased: false }, list(stale), env()).script.includes('patch'));
+  t.false(planK8s({ ...state, rebindReleased: false }, list(stale)).script.includes('patch'));
 });

@@ -7,14 +7,14 @@ import { applySteps } from './apply-steps.js';
 import type { StepStatus } from '../events.js';
 import { withMarks, type Marks } from './pending-handlers.js';
 import { planResource, resourceLabel } from './plan.js';
-import type { PlanEnv, StepPlan } from '../kinds/plan-types.js';
+import { changes, type ApplyEnv, type PlanEnv, type Planned } from '../kinds/kind.js';
 import { readHost } from './read-state.js';
 
 export interface StepResult {
   resource?: Resource;
   label: string;
   status: StepStatus;
-  plan?: StepPlan;
+  planned?: Planned;
   error?: Error;
   registered?: unknown;
   durationMs: number;
@@ -52,6 +52,10 @@ function evaluateFacts(queries: Record<string, FactQuery>, raw: Record<string, {
   return values;
 }
 
+function registered(s: StepResult, applied?: { stdout: string }): unknown {
+  return s.planned!.kind.registered(s.planned!.plan, applied);
+}
+
 /** Rejects only with UnreachableError (the connection is gone); every other failure is in the result. */
 export async function converge(transport: Transport, resources: Resource[], queries: Record<string, FactQuery>, check: boolean, registerPlanned = false, marks?: Marks): Promise<ConvergeResult> {
   const steps: StepResult[] = [];
@@ -68,16 +72,16 @@ export async function converge(transport: Transport, resources: Resource[], quer
     return { steps, error, pending: [] };
   }
   const pending = read.pending;
-  const marker = newMarker();
-  const env: PlanEnv = { facts, model: read.model, marker, backupSuffix: backupSuffix() };
+  const env: PlanEnv = { facts, model: read.model, backupSuffix: backupSuffix() };
+  const applyEnv: ApplyEnv = { marker: newMarker() };
   const planned: StepResult[] = [];
   let planError: StepResult | undefined;
   for (const [i, resource] of resources.entries()) {
     const t0 = Date.now();
     try {
-      const plan = await planResource(resource, i, read, env);
-      const status: StepStatus = plan.actions.length ? 'changed' : plan.skipped ? 'skipped' : 'ok';
-      planned.push({ resource, label: plan.label, status, plan, durationMs: Date.now() - t0 });
+      const p = await planResource(resource, read.reads.get(i) ?? [], env);
+      const status: StepStatus = changes(p) ? 'changed' : p.plan.skipped ? 'skipped' : 'ok';
+      planned.push({ resource, label: p.plan.label, status, planned: p, durationMs: Date.now() - t0 });
     } catch (e) {
       planError = { resource, label: resourceLabel(resource), status: 'failed', error: asError(e), durationMs: Date.now() - t0 };
       break;
@@ -85,24 +89,24 @@ export async function converge(transport: Transport, resources: Resource[], quer
   }
 
   if (check) {
-    for (const s of planned) s.registered = registerPlanned ? s.plan!.registered({ stdout: '' }) : s.plan!.registered();
+    for (const s of planned) s.registered = registerPlanned ? registered(s, { stdout: '' }) : registered(s);
     steps.push(...planned);
   } else {
     const toApply = planned.filter((s) => s.status === 'changed');
     const { prelude, scripts } = withMarks(
       marks,
-      planned.map((s) => ({ script: s.plan!.script, notify: s.resource?.notify ?? [] })),
+      planned.map((s) => ({ script: s.planned!.kind.script(s.planned!.plan, applyEnv), notify: s.resource?.notify ?? [] })),
       toApply.map((s) => planned.indexOf(s)),
     );
     const t0 = Date.now();
     let batch: Awaited<ReturnType<typeof applySteps>>;
     try {
-      batch = await applySteps(transport, scripts, marker, prelude);
+      batch = await applySteps(transport, scripts, applyEnv.marker, prelude);
     } catch (e) {
       if (e instanceof UnreachableError) throw e;
       const error = asError(e);
       const first = toApply[0];
-      steps.push(...planned.slice(0, first ? planned.indexOf(first) : undefined).map((s) => ({ ...s, registered: s.plan!.registered({ stdout: '' }) })));
+      steps.push(...planned.slice(0, first ? planned.indexOf(first) : undefined).map((s) => ({ ...s, registered: registered(s, { stdout: '' }) })));
       // Nothing to apply: only markers were to be removed, which the next run can do as well.
       if (!first) return planError ? { steps: [...steps, planError], error: planError.error, pending } : { steps, pending };
       steps.push({ ...first, status: 'failed', error, durationMs: Date.now() - t0 });
@@ -111,21 +115,21 @@ export async function converge(transport: Transport, resources: Resource[], quer
     const share = toApply.length ? Math.round((Date.now() - t0) / toApply.length) : 0;
     for (const s of planned) {
       if (s.status !== 'changed') {
-        s.registered = s.plan!.registered({ stdout: '' });
+        s.registered = registered(s, { stdout: '' });
         steps.push(s);
         continue;
       }
       const out = batch.outputs[toApply.indexOf(s)];
       s.durationMs += share;
       if (out && out.code === 0) {
-        s.registered = s.plan!.registered({ stdout: out.stdout });
+        s.registered = registered(s, { stdout: out.stdout });
         steps.push(s);
         continue;
       }
       const stderr = out?.stderr || batch.scriptError?.stderr || '';
       const code = out?.code ?? batch.scriptError?.code ?? null;
       s.status = 'failed';
-      s.error = new CommandError(transport.host, transport.user, s.plan!.command, code, stderr);
+      s.error = new CommandError(transport.host, transport.user, s.planned!.kind.command(s.planned!.plan), code, stderr);
       steps.push(s);
       return { steps, error: s.error, pending };
     }

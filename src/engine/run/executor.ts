@@ -8,6 +8,7 @@ import type { Transport } from '../../transports/types.js';
 import { converge, type StepResult } from './apply-resources.js';
 import type { Emit } from '../events.js';
 import { pendingDirs } from './pending-handlers.js';
+import { describeActions } from '../kinds/kind.js';
 
 export interface ExecuteRoleOptions {
   transport: Transport;
@@ -95,9 +96,9 @@ export async function executeRole(o: ExecuteRoleOptions): Promise<RoleOutcome> {
       host,
       step: s.label,
       status: s.status,
-      actions: s.plan?.actions ?? [],
-      ...(s.plan?.why ? { why: s.plan.why } : {}),
-      ...(o.diff && s.plan?.diffs.length && s.status !== 'failed' ? { diffs: s.plan.diffs } : {}),
+      actions: s.planned ? describeActions(s.planned) : [],
+      ...(s.planned?.plan.why ? { why: s.planned.plan.why } : {}),
+      ...(o.diff && s.planned?.plan.diffs.length && s.status !== 'failed' ? { diffs: s.planned.plan.diffs } : {}),
       ...(s.error ? { error: stepMessage(s.error) } : {}),
       durationMs: s.durationMs,
       ...(o.readOnly ? { readOnly: true } : {}),

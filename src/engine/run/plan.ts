@@ -1,13 +1,19 @@
-// Dispatch: one planner per resource kind.
+// The plan pass's dispatch: each resource kind's module (kinds/*.ts), and a resource's label.
 import type { Resource } from '../../resources/types.js';
-import { planCommand } from '../kinds/plan-command.js';
-import { planDirectory } from '../kinds/plan-directory.js';
-import { planFile } from '../kinds/plan-file.js';
-import { planFileSet } from '../kinds/plan-fileset.js';
-import { planK8s, objectName } from '../kinds/plan-k8s.js';
-import type { PlanEnv, StepPlan } from '../kinds/plan-types.js';
-import type { HostRead } from './read-state.js';
 import { quoteArgv } from '../../transports/shell.js';
+import { command } from '../kinds/command.js';
+import { directory } from '../kinds/directory.js';
+import { file } from '../kinds/file.js';
+import { fileset } from '../kinds/fileset.js';
+import { k8s, objectName } from '../kinds/k8s.js';
+import type { Plan, PlanEnv, Planned, ResourceKind } from '../kinds/kind.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const KINDS: { [K in Resource['kind']]: ResourceKind<Extract<Resource, { kind: K }>, any, any> } = { file, directory, fileset, command, k8s };
+
+export function kindOf(r: Resource): ResourceKind<Resource, Plan<unknown>, unknown[]> {
+  return KINDS[r.kind] as ResourceKind<Resource, Plan<unknown>, unknown[]>;
+}
 
 export function resourceLabel(r: Resource): string {
   if (r.name) return r.name;
@@ -25,26 +31,19 @@ export function resourceLabel(r: Resource): string {
   }
 }
 
-export async function planResource(r: Resource, index: number, read: HostRead, env: PlanEnv): Promise<StepPlan> {
-  if (r.when && !r.when(env.facts)) return skippedByWhen(r);
-  switch (r.kind) {
-    case 'file':
-      return planFile(r, env);
-    case 'directory':
-      return planDirectory(r, env);
-    case 'fileset':
-      return planFileSet(r, env);
-    case 'command':
-      return planCommand(r, read.guards.get(index) ?? {}, env);
-    case 'k8s': {
-      const got = read.k8s.get(index);
-      if (!got) throw new Error(`internal: k8s resource ${index} was not read`);
-      return planK8s(r, got, env);
-    }
-  }
-}
+/** A resource whose `when` is false for this host's facts: nothing planned, skipped, registers null. */
+const whenFalse: ResourceKind<Resource, Plan<never>> = {
+  reads: () => [],
+  plan: (r) => ({ label: resourceLabel(r), actions: [], why: 'when: false for the facts of this host', skipped: true, diffs: [] }),
+  describe: () => [],
+  script: () => '',
+  command: (p) => p.label,
+  registered: () => null,
+};
 
-function skippedByWhen(r: Resource): StepPlan {
-  const label = resourceLabel(r);
-  return { label, actions: [], why: 'when: false for the facts of this host', skipped: true, diffs: [], script: '', command: label, registered: () => null };
+/** `reads`: the parsed results of the resource's own reads (kindOf(r).reads(r)), in order. */
+export async function planResource(r: Resource, reads: unknown[], env: PlanEnv): Promise<Planned> {
+  if (r.when && !r.when(env.facts)) return { kind: whenFalse, plan: await whenFalse.plan(r, [], env) };
+  const kind = kindOf(r);
+  return { kind, plan: await kind.plan(r, reads, env) };
 }

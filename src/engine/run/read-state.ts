@@ -1,23 +1,26 @@
-// The read phase: one exec reads every resource of a role plus its fact queries (and, in a run,
-// what the host's later roles will read: read-ahead.ts).
-import { parseCaptured, parseGuardFact, type CapturedFact, type GuardFact } from '../../facts/command.js';
-import { parseDirFact, parseFileFact } from '../../facts/file.js';
+// The read pass: one exec reads what every resource's kind needs plus the role's fact queries
+// (and, in a run, what the host's later roles will read: read-ahead.ts); each kind's parser gets
+// its own records only.
 import { parseRecords, type ReadRecord } from '../../facts/records.js';
 import type { FactQuery, Resource } from '../../resources/types.js';
 import { quoteArgv } from '../../transports/shell.js';
 import type { Transport } from '../../transports/types.js';
 import { CommandError } from '../../errors.js';
+import { parseCaptured, type CapturedFact } from '../kinds/capture.js';
+import type { DirFact } from '../kinds/directory.js';
+import type { FileFact } from '../kinds/file.js';
+import type { HostModel } from '../kinds/kind.js';
 import { newMarker } from '../kinds/script-util.js';
 import { parseMarkers } from './pending-handlers.js';
-import { k8sReadCommands } from '../kinds/plan-k8s.js';
-import type { HostModel } from '../kinds/plan-types.js';
+import { kindOf } from './plan.js';
 import { readAheadOf } from './read-ahead.js';
-import { buildReadScript, type ReadItem } from './read-script.js';
+import { buildReadScript, parseRead, type ReadItem } from './read-script.js';
 
 export interface HostRead {
+  /** Files and directories as read (planning updates it step by step). */
   model: HostModel;
-  guards: Map<number, GuardFact>;
-  k8s: Map<number, CapturedFact[]>;
+  /** Per resource (by index): the parsed results of its kind's reads, in order. */
+  reads: Map<number, unknown[]>;
   /** Raw outputs of the role's fact queries. */
   queries: Record<string, CapturedFact>;
   /** Handlers with a pending marker (of those asked about). */
@@ -30,38 +33,19 @@ export interface PendingQuery {
   names: string[];
 }
 
-export function readItems(resources: Resource[], queries: Record<string, FactQuery>): { items: ReadItem[]; guards: Map<number, number>; k8s: Map<number, number[]>; queries: Map<string, number> } {
+/** The items to read (each once), and where each resource's and each query's records are. */
+export function readItems(resources: Resource[], queries: Record<string, FactQuery>): { items: ReadItem[]; resources: Map<number, number[]>; queries: Map<string, number> } {
   const items: ReadItem[] = [];
-  const seen = new Set<string>();
-  const guards = new Map<number, number>();
-  const k8s = new Map<number, number[]>();
-  const byName = new Map<string, number>();
-  const path = (kind: 'file' | 'dir', p: string) => {
-    if (seen.has(`${kind}:${p}`)) return;
-    seen.add(`${kind}:${p}`);
-    items.push({ kind, path: p });
+  const at = new Map<string, number>();
+  const add = (item: ReadItem): number => {
+    const key = JSON.stringify(item);
+    let i = at.get(key);
+    if (i === undefined) at.set(key, (i = items.push(item) - 1));
+    return i;
   };
-  resources.forEach((r, i) => {
-    if (r.kind === 'file') path('file', r.path);
-    else if (r.kind === 'fileset') r.files.forEach((f) => path('file', f.path));
-    else if (r.kind === 'directory') path('dir', r.path);
-    else if (r.kind === 'command') {
-      if (r.unless || r.onlyIf || r.creates !== undefined) {
-        guards.set(i, items.length);
-        items.push({ kind: 'guard', unless: r.unless, onlyIf: r.onlyIf, creates: r.creates });
-      }
-    } else {
-      k8s.set(
-        i,
-        k8sReadCommands(r).map((c) => items.push({ kind: 'capture', ...c }) - 1),
-      );
-    }
-  });
-  for (const [name, q] of Object.entries(queries)) {
-    byName.set(name, items.length);
-    items.push({ kind: 'capture', command: quoteArgv(q.argv) });
-  }
-  return { items, guards, k8s, queries: byName };
+  const byResource = new Map(resources.map((r, i) => [i, kindOf(r).reads(r).map(add)]));
+  const byName = new Map(Object.entries(queries).map(([name, q]) => [name, add({ kind: 'capture', command: quoteArgv(q.argv) })]));
+  return { items, resources: byResource, queries: byName };
 }
 
 /**
@@ -70,16 +54,16 @@ export function readItems(resources: Resource[], queries: Record<string, FactQue
  */
 export async function readHost(transport: Transport, resources: Resource[], queries: Record<string, FactQuery>, pending?: PendingQuery): Promise<HostRead> {
   const plan = readItems(resources, queries);
-  const read: HostRead = { model: { files: new Map(), dirs: new Map() }, guards: new Map(), k8s: new Map(), queries: {}, pending: [] };
+  const read: HostRead = { model: { files: new Map(), dirs: new Map() }, reads: new Map(), queries: {}, pending: [] };
   if (plan.items.length === 0) return read;
   const markersAt = pending?.names.length ? plan.items.push({ kind: 'markers', ...pending }) - 1 : -1;
   const records = await (readAheadOf(transport)?.read(plan.items) ?? readNow(transport, plan.items));
+  const parsed = plan.items.map((item, idx) => (item.kind === 'markers' ? undefined : parseRead(item, records.get(idx))));
   plan.items.forEach((item, idx) => {
-    if (item.kind === 'file') read.model.files.set(item.path, parseFileFact(records.get(idx)));
-    if (item.kind === 'dir') read.model.dirs.set(item.path, parseDirFact(records.get(idx)));
+    if (item.kind === 'file') read.model.files.set(item.path, parsed[idx] as FileFact);
+    if (item.kind === 'dir') read.model.dirs.set(item.path, parsed[idx] as DirFact);
   });
-  for (const [r, idx] of plan.guards) read.guards.set(r, parseGuardFact(records.get(idx)));
-  for (const [r, idx] of plan.k8s) read.k8s.set(r, idx.map((i) => parseCaptured(records.get(i))));
+  for (const [r, idx] of plan.resources) read.reads.set(r, idx.map((i) => parsed[i]));
   for (const [name, idx] of plan.queries) read.queries[name] = parseCaptured(records.get(idx));
   if (markersAt >= 0) read.pending = parseMarkers(records.get(markersAt)?.fields, pending!.names);
   return read;

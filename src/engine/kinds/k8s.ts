@@ -1,7 +1,10 @@
-// Planning Kubernetes objects: create / change / unchanged per object, apply only what differs.
+// The Kubernetes objects kind. Read: `kubectl get`s captured with everything else (the desired
+// objects by reference, the ApplySet's members, the targets of list entries, the pods of
+// health-checked Deployments). Plan: create / change / delete per object, only what differs.
+// Apply: one server-side apply of the changed objects, one delete of the pruned, rollout waits.
 import { stringify } from 'yaml';
 import { StateError } from '../../errors.js';
-import type { CapturedFact } from '../../facts/command.js';
+import type { CapturedFact, CaptureRead } from './capture.js';
 import { apiGroup, parseKubectlObjects } from '../../facts/kubectl.js';
 import type { K8sObject, K8sState } from '../../resources/types.js';
 import { quote, quoteArgv } from '../../transports/shell.js';
@@ -13,14 +16,14 @@ import { groupKind, isShared, membersReadCommand, parentObject, prunable, withMe
 import { listEntryObjects, listTargetsReadCommands } from './k8s-list-entries.js';
 import { deploymentAvailable, podReasonsScript, podsReadCommand, unavailableReason } from './k8s-health.js';
 import { resizeRefusal, sizeChange, storageClassesReadCommand } from './k8s-claim-resize.js';
-import { rebindAction, rebindCommand, rebound, staleClaimRefs } from './k8s-rebind.js';
-import type { PlanEnv, StepPlan } from './plan-types.js';
+import { rebindAction, rebindCommand, rebound, staleClaimRefs, type Rebind } from './k8s-rebind.js';
+import type { Plan, ResourceKind } from './kind.js';
 
 export function objectName(o: K8sObject): string {
   return `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
 }
 
-export function kubectlBase(r: K8sState): string {
+export function kubectlBase(r: Pick<K8sState, 'kubectl'>): string {
   return quoteArgv([r.kubectl.path, ...(r.kubectl.kubeconfig ? ['--kubeconfig', r.kubectl.kubeconfig] : [])]);
 }
 
@@ -207,7 +210,27 @@ function servedOnly(r: K8sState, got: CapturedFact[]): { r: K8sState; got: Captu
   return { r: { ...r, objects: r.objects.filter((o) => !isOptional(r, o) || served.has(o.apiVersion)) }, got: main, optionalLive: objects.flatMap(readObjects) };
 }
 
-export function planK8s(whole: K8sState, gotAll: CapturedFact[], env: PlanEnv): StepPlan {
+export type K8sAction =
+  | { do: 'rebind'; rebind: Rebind }
+  | { do: 'create'; object: K8sObject }
+  | { do: 'change'; object: K8sObject; fields: string[] }
+  | { do: 'delete'; object: K8sObject };
+
+export interface K8sPlan extends Plan<K8sAction> {
+  kubectl: K8sState['kubectl'];
+  waitRollout: NonNullable<K8sState['waitRollout']>;
+  /** Each desired object with its live counterpart (none: it does not exist yet). */
+  objects: Array<{ object: K8sObject; live?: K8sObject }>;
+}
+
+function describe(a: K8sAction): string {
+  if (a.do === 'rebind') return rebindAction(a.rebind);
+  if (a.do === 'change') return `change ${objectName(a.object)}: ${a.fields.map((f) => f || '(object)').join(', ')}`;
+  return `${a.do} ${objectName(a.object)}`;
+}
+
+/** Pure: the plan from what the reads of k8sReadCommands returned, in their order. */
+export function planK8s(whole: K8sState, gotAll: CapturedFact[]): K8sPlan {
   const { r, got, optionalLive } = servedOnly(whole, gotAll);
   const label = r.name ?? `k8s ${r.objects.map(objectName).join(', ')}`;
   const reads = got.map(readObjects);
@@ -218,57 +241,70 @@ export function planK8s(whole: K8sState, gotAll: CapturedFact[], env: PlanEnv): 
   const targets = reads.slice(r.applySet ? 2 : 1, reads.length - health.length).flat();
   const pods = reads.slice(reads.length - health.length);
   const desired = desiredK8s(r, live, found, targets);
-  const fieldManager = r.kubectl.fieldManager ?? 'regplay';
-  const plans = compareK8s(desired.objects, [...live, ...targets], r.createOnly, fieldManager);
+  const plans = compareK8s(desired.objects, [...live, ...targets], r.createOnly, fieldManagerOf(r.kubectl));
   refuseImmutable(r.immutable ?? [], plans);
   if (r.claimResize) refuseResize(r.claimResize, plans, classes);
-  const actions: string[] = [];
+  const actions: K8sAction[] = [];
   const diffs: Diff[] = [];
-  const changed: K8sObject[] = [];
   const rebinds = r.rebindReleased ? staleClaimRefs(r.objects, live) : [];
   for (const b of rebinds) {
-    actions.push(rebindAction(b));
+    actions.push({ do: 'rebind', rebind: b });
     diffs.push({ header: `k8s PersistentVolume ${b.pv}`, before: yamlOf({ spec: { claimRef: b.claimRef } }), after: yamlOf({ spec: { claimRef: rebound(b) } }) });
   }
   for (const p of plans) {
-    if (!p.live) actions.push(`create ${objectName(p.object)}`);
-    else if (p.fields!.length) actions.push(`change ${objectName(p.object)}: ${p.fields!.map((f) => f || '(object)').join(', ')}`);
+    if (!p.live) actions.push({ do: 'create', object: p.object });
+    else if (p.fields!.length) actions.push({ do: 'change', object: p.object, fields: p.fields! });
     else continue;
-    changed.push(p.object);
     const shown = p.live && p.removed?.length ? withRemoved(p.object, p.live, p.removed) : p.object;
     diffs.push({ header: `k8s ${objectName(p.object)}`, before: p.live ? yamlOf({ kind: p.object.kind, ...(project(shown, p.live) as object) }) : '', after: yamlOf(p.object) });
   }
   for (const o of desired.prune) {
-    actions.push(`delete ${objectName(o)}`);
+    actions.push({ do: 'delete', object: o });
     diffs.push({ header: `k8s ${objectName(o)}`, before: yamlOf(withoutServerFields(o)), after: '' });
   }
-  const apply = `${kubectlBase(r)} apply --server-side ${quote(`--field-manager=${fieldManager}`)} --force-conflicts -f - -o json`;
-  // after the apply (the new objects exist first); its messages go to stderr: stdout is the apply's JSON
-  const remove = `${kubectlBase(r)} delete -f - --ignore-not-found >&2`;
-  const waits = (r.waitRollout ?? []).map((w) => {
-    const wait = `${kubectlBase(r)} rollout status ${quote(`deployment/${w.name}`)} -n ${quote(w.namespace)} ${quote(`--timeout=${w.timeoutSeconds}s`)} >&2`;
-    return w.podSelector === undefined ? wait : `${wait} || { ${podReasonsScript(kubectlBase(r), { ...w, podSelector: w.podSelector })}; exit 1; }`;
-  });
-  const manifest = changed.map(revealedJson).join('\n') + '\n';
-  const commands = [
-    // first: the new claim, applied next, binds the volume at once
-    ...rebinds.map((b) => rebindCommand(kubectlBase(r), b)),
-    ...(changed.length ? [withStdin(apply, manifest, env.marker).trimEnd()] : []),
-    ...(desired.prune.length ? [withStdin(remove, refsJson(desired.prune), env.marker).trimEnd()] : []),
-  ];
-  if (!commands.length) assertAvailable(health, live, pods);
-  const script = commands.length ? [...commands, ...waits].join('\n[ $? -eq 0 ] || exit 1\n') : '';
-  const allFound = plans.every((p) => p.live);
-  return {
-    label,
-    actions,
-    diffs,
-    script,
-    command: [...(rebinds.length ? [`${kubectlBase(r)} patch persistentvolume`] : []), ...(changed.length ? [apply] : []), ...(desired.prune.length ? [remove.replace(/ >&2$/, '')] : []), ...(waits.length ? ['kubectl rollout status'] : [])].join(' && '),
-    registered: (applied) => {
-      if (!applied) return allFound ? { objects: plans.map((p) => liveAsFact(p.live!)) } : null;
-      const after = applied.stdout.trim() ? parseKubectlObjects(applied.stdout) : [];
-      return { objects: plans.map((p) => liveAsFact(findLive(p.object, after) ?? p.live ?? p.object)) };
-    },
-  };
+  if (!actions.length) assertAvailable(health, live, pods);
+  return { label, actions, diffs, kubectl: r.kubectl, waitRollout: r.waitRollout ?? [], objects: plans.map((p) => ({ object: p.object, live: p.live })) };
 }
+
+const fieldManagerOf = (kubectl: K8sState['kubectl']): string => kubectl.fieldManager ?? 'regplay';
+
+function commands(p: K8sPlan) {
+  const base = kubectlBase(p);
+  const rebinds = p.actions.flatMap((a) => (a.do === 'rebind' ? [a.rebind] : []));
+  const applied = p.actions.flatMap((a) => (a.do === 'create' || a.do === 'change' ? [a.object] : []));
+  const pruned = p.actions.flatMap((a) => (a.do === 'delete' ? [a.object] : []));
+  const apply = `${base} apply --server-side ${quote(`--field-manager=${fieldManagerOf(p.kubectl)}`)} --force-conflicts -f - -o json`;
+  // after the apply (the new objects exist first); its messages go to stderr: stdout is the apply's JSON
+  const remove = `${base} delete -f - --ignore-not-found >&2`;
+  const waits = p.waitRollout.map((w) => {
+    const wait = `${base} rollout status ${quote(`deployment/${w.name}`)} -n ${quote(w.namespace)} ${quote(`--timeout=${w.timeoutSeconds}s`)} >&2`;
+    return w.podSelector === undefined ? wait : `${wait} || { ${podReasonsScript(base, { ...w, podSelector: w.podSelector })}; exit 1; }`;
+  });
+  return { rebinds, applied, pruned, apply, remove, waits };
+}
+
+export const k8s: ResourceKind<K8sState, K8sPlan, CapturedFact[]> = {
+  reads: (r): CaptureRead[] => k8sReadCommands(r).map((c) => ({ kind: 'capture', ...c })),
+  plan: (r, got) => planK8s(r, got),
+  describe: (p) => p.actions.map(describe),
+  script(p, env) {
+    if (!p.actions.length) return '';
+    const { rebinds, applied, pruned, apply, remove, waits } = commands(p);
+    const steps = [
+      // first: the new claim, applied next, binds the volume at once
+      ...rebinds.map((b) => rebindCommand(kubectlBase(p), b)),
+      ...(applied.length ? [withStdin(apply, applied.map(revealedJson).join('\n') + '\n', env.marker).trimEnd()] : []),
+      ...(pruned.length ? [withStdin(remove, refsJson(pruned), env.marker).trimEnd()] : []),
+    ];
+    return [...steps, ...waits].join('\n[ $? -eq 0 ] || exit 1\n');
+  },
+  command(p) {
+    const { rebinds, applied, pruned, apply, remove, waits } = commands(p);
+    return [...(rebinds.length ? [`${kubectlBase(p)} patch persistentvolume`] : []), ...(applied.length ? [apply] : []), ...(pruned.length ? [remove.replace(/ >&2$/, '')] : []), ...(waits.length ? ['kubectl rollout status'] : [])].join(' && ');
+  },
+  registered(p, applied) {
+    if (!applied) return p.objects.every((o) => o.live) ? { objects: p.objects.map((o) => liveAsFact(o.live!)) } : null;
+    const after = applied.stdout.trim() ? parseKubectlObjects(applied.stdout) : [];
+    return { objects: p.objects.map((o) => liveAsFact(findLive(o.object, after) ?? o.live ?? o.object)) };
+  },
+};
