@@ -13,29 +13,25 @@ import { join } from 'node:path';
 import { labSupport, labUp, type Lab } from '../lab/index.js';
 import { makeTestImage } from '../lab/image.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
-import { runPlayReported, type PlayResult } from '../helpers/play.js';
+import { runPlayReported } from '../helpers/play.js';
+import { cp1Cluster, k8sOutput, k8sStep, type K8sRun } from '../helpers/standin-cluster.js';
 import { registryVars } from '../helpers/lab-vars.js';
 
 const support = labSupport({ standin: true });
 const serial = serialUnless(missing(support));
 const PASSWORD = 'alice-rebind-pw-0d4e';
 const env = { REG_ALICE_PW: PASSWORD };
-const REQUEST_LOG = '/var/lib/standin/requests.log';
 const CONTENT = 'pushed before the namespace was rebuilt\n';
 
 let lab: Lab;
+const { kubectl, getJson, writes } = cp1Cluster(() => lab);
 let work: string;
 
-interface Run extends PlayResult {
-  report: { events: Array<{ type: string; role?: string; step?: string; status?: string; error?: string; actions?: string[] }>; recap: Record<string, { changed: number }> };
-}
-const step = (r: Run) => r.report.events.find((e) => e.type === 'step' && e.role === 'k8s-apply' && e.step === 'registry objects');
-const output = (r: Run) => `${r.stdout}\n${r.stderr}\n${step(r)?.error ?? ''}`;
+type Run = K8sRun;
+const step = k8sStep;
+const output = k8sOutput;
 const play = (args: string[] = []): Promise<Run> =>
   runPlayReported([join(work, 'k8s.yaml'), '-i', join(work, 'inventory.yaml'), ...args], { dir: work, env, secrets: [PASSWORD], empty: { events: [], recap: {} } });
-const kubectl = (args: string) => lab.sh('cp1', `kubectl --kubeconfig /root/.kube/config ${args}`);
-const getJson = async (args: string) => JSON.parse(await kubectl(`get ${args} -o json`));
-const writes = async () => ((await lab.readFile('cp1', REQUEST_LOG)) ?? '').split('\n').filter(Boolean).length;
 const registry = async () => `${(await getJson('service registry -n registry')).spec.clusterIP}:5000`;
 const creds = `alice:${PASSWORD}`;
 

@@ -13,23 +13,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labSupport, labUp, type Lab } from '../lab/index.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
-import { runPlayReported, type PlayResult } from '../helpers/play.js';
+import { runPlayReported } from '../helpers/play.js';
+import { cp1Cluster, k8sOutput, k8sStep, type K8sRun } from '../helpers/standin-cluster.js';
 import { registryVars } from '../helpers/lab-vars.js';
 
 const support = labSupport({ standin: true });
 const serial = serialUnless(missing(support));
 const PASSWORD = 'alice-growth-pw-51c8';
 const env = { REG_ALICE_PW: PASSWORD };
-const REQUEST_LOG = '/var/lib/standin/requests.log';
 
 let lab: Lab;
+const { getJson, writes } = cp1Cluster(() => lab);
 let work: string;
 
-interface Run extends PlayResult {
-  report: { events: Array<{ type: string; role?: string; step?: string; status?: string; error?: string; actions?: string[] }>; recap: Record<string, { changed: number }> };
-}
-const step = (r: Run) => r.report.events.find((e) => e.type === 'step' && e.role === 'k8s-apply' && e.step === 'registry objects');
-const output = (r: Run) => `${r.stdout}\n${r.stderr}\n${step(r)?.error ?? ''}`;
+type Run = K8sRun;
+const step = k8sStep;
+const output = k8sOutput;
 
 /** One registry per storage setup: its own namespace, ApplySet and claim. */
 interface Setup {
@@ -54,9 +53,7 @@ function play(s: Setup, size: string, args: string[] = []): Promise<Run> {
   return runPlayReported([join(dir, 'k8s.yaml'), '-i', join(dir, 'inventory.yaml'), ...args], { dir, env, secrets: [PASSWORD], empty: { events: [], recap: {} } });
 }
 
-const getJson = async (args: string) => JSON.parse(await lab.sh('cp1', `kubectl --kubeconfig /root/.kube/config get ${args} -o json`));
 const claimOf = (s: Setup) => getJson(`pvc registry-data -n ${s.namespace}`);
-const writes = async () => ((await lab.readFile('cp1', REQUEST_LOG)) ?? '').split('\n').filter(Boolean).length;
 
 /** The three runs at `size`: check plans changes, apply, apply again changes nothing. */
 async function threeRuns(t: { is: (a: unknown, b: unknown, m?: string) => void }, s: Setup, size: string) {
