@@ -1,6 +1,9 @@
 // The Kubernetes API stand-in of a lab, seen the way the k8s lab tests look at it: the real kubectl on
 // cp1, the stand-in's log of write requests, and the k8s-apply step of a play's --json report.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Lab } from '../lab/index.js';
+import { registryVars } from './lab-vars.js';
 import type { PlayResult } from './play.js';
 
 export const STANDIN_REQUEST_LOG = '/var/lib/standin/requests.log';
@@ -23,4 +26,13 @@ export function cp1Cluster(lab: () => Lab) {
   const getJson = async (args: string) => JSON.parse(await kubectl(`get ${args} -o json`));
   const writes = async () => ((await lab().readFile('cp1', STANDIN_REQUEST_LOG)) ?? '').split('\n').filter(Boolean).length;
   return { kubectl, getJson, writes };
+}
+
+/** A project in `work` for the cp1-only k8s lab: the lab's inventory, k8s.yaml (certs, htpasswd,
+ * k8s-apply on the control plane) and group_vars with alice as the registry user (`REG_ALICE_PW`). */
+export function writeCp1Project(work: string, lab: Lab): void {
+  writeFileSync(join(work, 'inventory.yaml'), readFileSync(lab.inventoryPath, 'utf8'));
+  writeFileSync(join(work, 'k8s.yaml'), '- hosts: control_plane\n  roles: [certs, htpasswd, k8s-apply]\n');
+  mkdirSync(join(work, 'group_vars'), { recursive: true });
+  writeFileSync(join(work, 'group_vars', 'all.yaml'), registryVars({ name: 'registry.lab', port: 5000, user: 'alice', passwordEnv: 'REG_ALICE_PW', pullNamespaces: ['default'] }));
 }

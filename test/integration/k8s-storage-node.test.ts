@@ -8,14 +8,13 @@
 // which the API server lets a client add once; changing the node of an existing PV is refused
 // before any change (immutable), with how to move.
 import test from 'ava';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labSupport, labUp, type Lab } from '../lab/index.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
 import { runPlayReported } from '../helpers/play.js';
-import { cp1Cluster, k8sOutput, k8sStep, type K8sRun } from '../helpers/standin-cluster.js';
-import { registryVars } from '../helpers/lab-vars.js';
+import { cp1Cluster, k8sOutput, k8sStep, writeCp1Project, type K8sRun } from '../helpers/standin-cluster.js';
 
 const support = labSupport({ standin: true });
 const serial = serialUnless(missing(support));
@@ -48,10 +47,7 @@ test.before(async () => {
   if (!support.ok) return;
   work = mkdtempSync(join(tmpdir(), 'k8s-node-'));
   lab = await labUp({ name: `k8s-node-${process.pid}`, hosts: { cp1: ['control_plane'] }, standin: true });
-  writeFileSync(join(work, 'inventory.yaml'), readFileSync(lab.inventoryPath, 'utf8'));
-  writeFileSync(join(work, 'k8s.yaml'), '- hosts: control_plane\n  roles: [certs, htpasswd, k8s-apply]\n');
-  mkdirSync(join(work, 'group_vars'));
-  writeFileSync(join(work, 'group_vars', 'all.yaml'), registryVars({ name: 'registry.lab', port: 5000, user: 'alice', passwordEnv: 'REG_ALICE_PW', pullNamespaces: ['default'] }));
+  writeCp1Project(work, lab);
 });
 
 test.after.always(async () => {
