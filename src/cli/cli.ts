@@ -9,12 +9,13 @@ import { CommandError, InputError, StateError, UnreachableError } from '../error
 import type { EngineDeps } from '../engine/run/deps.js';
 import { repoRoot } from '../engine/load/repo.js';
 import type { RoleCatalog } from '../engine/load/roles.js';
+import type { PrepareOptions } from '../engine/load/prepare.js';
 import { EXIT } from '../engine/exit-codes.js';
 import type { RunAbort } from '../engine/events.js';
 import { plantedLink } from '../local-file.js';
 import { redact } from '../secret.js';
 import { formatListing } from './listing.js';
-import { buildProgram, buildRegistryProgram, buildVerifyProgram, readOptions, readRegistryOptions, readVerifyOptions, type CliOptions, type VerifyCliOptions } from './program.js';
+import { buildProgram, buildRegistryProgram, buildVerifyProgram, readOptions, readRegistryOptions, readVerifyOptions, type CliOptions, type HostsOptions, type VerifyCliOptions } from './program.js';
 import { reportFlags, Reports } from './reports.js';
 
 export interface Output {
@@ -121,6 +122,20 @@ function signalExit(signal: AbortSignal): number {
   return 128 + (constants.signals[name] ?? constants.signals.SIGINT);
 }
 
+/** The loading a run and `play verify` share: the inventory, --limit, extra vars and the connection overrides. */
+function prepareOptions(playbook: string, opts: HostsOptions, io: CliIO, deps: CliDeps): PrepareOptions {
+  return {
+    playbook,
+    inventory: resolve(io.cwd, opts.inventory),
+    limit: opts.limit,
+    extraVars: opts.extraVars,
+    cwd: io.cwd,
+    env: io.env,
+    catalog: deps.catalog,
+    connection: { user: opts.user, privateKey: opts.privateKey, become: opts.become || undefined },
+  };
+}
+
 async function play(opts: CliOptions, io: CliIO, deps: CliDeps, reports: Reports): Promise<number> {
   if (opts.renderSecrets && !opts.render) throw new InputError('--render-secrets needs --render DIR');
   if (opts.detailedExitcode && !opts.check) throw new InputError('--detailed-exitcode needs --check', undefined, 'add --check (e.g. `play site.yaml --check --detailed-exitcode`: exit 8 when changes are pending)');
@@ -135,18 +150,7 @@ async function play(opts: CliOptions, io: CliIO, deps: CliDeps, reports: Reports
     import('../engine/run/defaults.js'),
   ]);
   const playbook = findPlaybook(opts.playbook, io.cwd, repoRoot());
-  const prepared = await prepare({
-    playbook,
-    inventory: resolve(io.cwd, opts.inventory),
-    limit: opts.limit,
-    extraVars: opts.extraVars,
-    tags: opts.tags,
-    skipTags: opts.skipTags,
-    cwd: io.cwd,
-    env: io.env,
-    catalog: deps.catalog,
-    connection: { user: opts.user, privateKey: opts.privateKey, become: opts.become || undefined },
-  });
+  const prepared = await prepare({ ...prepareOptions(playbook, opts, io, deps), tags: opts.tags, skipTags: opts.skipTags });
   if (opts.syntaxCheck) {
     io.stdout.write(`playbook: ${playbook}\nsyntax OK: inventory, playbook, roles and variables loaded and validated (no host contacted)\n`);
     return EXIT.ok;
@@ -189,16 +193,7 @@ async function verifyHosts(opts: VerifyCliOptions, io: CliIO, deps: CliDeps, rep
     import('../engine/run/defaults.js'),
   ]);
   const playbook = findPlaybook(opts.playbook, io.cwd, repoRoot());
-  const prepared = await prepare({
-    playbook,
-    inventory: resolve(io.cwd, opts.inventory),
-    limit: opts.limit,
-    extraVars: opts.extraVars,
-    cwd: io.cwd,
-    env: io.env,
-    catalog: deps.catalog,
-    connection: { user: opts.user, privateKey: opts.privateKey, become: opts.become || undefined },
-  });
+  const prepared = await prepare(prepareOptions(playbook, opts, io, deps));
   const result = await verify(prepared, { keepCanary: opts.keepCanary, ...(opts.canaryFrom ? { canaryFrom: opts.canaryFrom } : {}), emit: reports.emit, connect: deps.connect ?? defaultDeps.connect });
   (opts.json === '-' ? io.stderr : io.stdout).write(redact(formatTable(result.rows)));
   return result.exitCode;
