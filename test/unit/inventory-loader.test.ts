@@ -105,12 +105,38 @@ test('connection defaults: the inventory name as host, strict host keys, no beco
   t.deepEqual(conn('{}'), { name: 'h1', host: 'h1', port: undefined, user: undefined, sshKey: undefined, knownHosts: undefined, hostKeyChecking: 'strict', become: false, transport: 'ssh' });
 });
 
-test('connection keys: two spellings of one setting on one host conflict; across layers the later spelling in the table wins; null is no value', (t) => {
+test('connection keys: two spellings of one setting on one host conflict; null is no value', (t) => {
   t.is(refused(t, 'all:\n  hosts:\n    h1: {ansible_host: a.example, host: b.example}\n').message.startsWith('duplicate host h1 with conflicting host: b.example here, a.example at '), true);
   const layered = load('all:\n  vars: {ansible_host: a.example}\n  hosts:\n    h1: {host: b.example}\n    h2: {host: ~}\n');
   t.is(connectionOf(layered, 'h1', {}).host, 'b.example');
   t.is(connectionOf(layered, 'h2', {}).host, 'a.example');
   t.is(conn('{port: ~}').port, undefined);
+});
+
+test('connection keys: the host’s setting beats its groups’ in any spelling, as in Ansible (host vars over group vars)', (t) => {
+  const inv = load(
+    'all:\n  vars: {host: all.example, port: 2200}\n  children:\n    web:\n      vars: {host: group.example, user: web, port: 2201}\n      hosts:\n        h1: {ansible_host: h1.example, ansible_user: admin}\n        h2:\n    db:\n      vars: {ansible_host: db.example}\n      hosts:\n        h3: {host: h3.example, ansible_port: 2203}\n        h4:\n',
+  );
+  t.like(connectionOf(inv, 'h1', {}), { host: 'h1.example', user: 'admin', port: 2201 });
+  t.like(connectionOf(inv, 'h2', {}), { host: 'group.example', user: 'web', port: 2201 });
+  t.like(connectionOf(inv, 'h3', {}), { host: 'h3.example', port: 2203 });
+  t.like(connectionOf(inv, 'h4', {}), { host: 'db.example', port: 2200 }, 'a group’s ansible_host beats all.vars’ host');
+  const bad = refused(t, 'all:\n  vars: {host: ok.example}\n  hosts:\n    h1: {ansible_host: ""}\n');
+  t.is(bad.message, 'host h1: ansible_host must be a non-empty string (got an empty string)');
+  t.like(bad.origin, { line: 4 });
+});
+
+test('connection keys: host_vars/ and group_vars/ files beat the inline vars in any spelling; within one layer the later spelling wins', (t) => {
+  const inv = load('all:\n  children:\n    web:\n      vars: {port: 2201, ansible_user: inline}\n      hosts:\n        h1: {host: inline.example}\n        h2:\n', {
+    'host_vars/h1.yaml': 'ansible_host: file.example\n',
+    'group_vars/web.yaml': 'ansible_port: 2202\nuser: file\n',
+  });
+  t.like(connectionOf(inv, 'h1', {}), { host: 'file.example', port: 2202, user: 'file' });
+  const refusedAt = t.throws(() => load('all:\n  hosts: {h1: }\n', { 'host_vars/h1.yaml': 'port: 0\n' }), { instanceOf: InputError }) as InputError;
+  t.like(refusedAt.origin, { line: 1 }, 'a bad value names the vars file’s line');
+  t.true(refusedAt.origin!.file.endsWith('host_vars/h1.yaml'));
+  const oneLayer = load('all:\n  vars: {ansible_host: a.example, host: b.example}\n  hosts: {h1: }\n');
+  t.is(connectionOf(oneLayer, 'h1', {}).host, 'b.example');
 });
 
 test('port: a whole number 1-65535, with the key and the type named', (t) => {

@@ -45,6 +45,8 @@ export interface GroupDef {
   /** Hosts listed directly under this group. */
   hosts: string[];
   vars: VarLayer;
+  /** What `vars` merges, lowest first (each inline `vars:`, then group_vars/): the connection settings pick per layer. */
+  layers: VarLayer[];
   origin?: Origin;
 }
 
@@ -53,6 +55,8 @@ export interface HostDef {
   /** Every group the host belongs to, ancestors included ('all' first). */
   groups: string[];
   vars: VarLayer;
+  /** What `vars` merges, lowest first (each definition, then host_vars/). */
+  layers: VarLayer[];
   origin?: Origin;
 }
 
@@ -124,7 +128,7 @@ function walkGroup(
   }
   let group = inv.groups.get(name);
   if (!group) {
-    group = { name, parents: [], children: [], hosts: [], vars: { vars: {}, origins: {} }, origin };
+    group = { name, parents: [], children: [], hosts: [], vars: { vars: {}, origins: {} }, layers: [], origin };
     inv.groups.set(name, group);
   }
   if (parent && !group.parents.includes(parent)) group.parents.push(parent);
@@ -134,7 +138,8 @@ function walkGroup(
   }
   if (body.vars !== undefined && body.vars !== null) {
     if (!isObject(body.vars)) throw new InputError(`vars of group ${name} must be a mapping`, originOf(body, 'vars'));
-    group.vars = mergeLayers([group.vars, layerFrom(body.vars)]);
+    group.layers.push(layerFrom(body.vars));
+    group.vars = mergeLayers(group.layers);
   }
   if (body.hosts !== undefined && body.hosts !== null) {
     if (!isObject(body.hosts)) throw new InputError(`hosts of group ${name} must be a mapping of host names`, originOf(body, 'hosts'));
@@ -169,22 +174,25 @@ function finish(
   hostDefs: Map<string, Array<{ vars: Record<string, unknown>; origin?: Origin }>>,
   opts: YamlOptions,
 ): Inventory {
-  if (!inv.groups.has('all')) inv.groups.set('all', { name: 'all', parents: [], children: [], hosts: [], vars: { vars: {}, origins: {} } });
+  if (!inv.groups.has('all')) inv.groups.set('all', { name: 'all', parents: [], children: [], hosts: [], vars: { vars: {}, origins: {} }, layers: [] });
   const dir = dirname(inv.file);
   for (const group of inv.groups.values()) {
     const file = varsFile(join(dir, 'group_vars'), group.name);
-    if (file) group.vars = mergeLayers([group.vars, layerFrom(loadVarsFile(file, opts))]);
+    if (file) {
+      group.layers.push(layerFrom(loadVarsFile(file, opts)));
+      group.vars = mergeLayers(group.layers);
+    }
   }
   const ungrouped: string[] = inv.groups.get('all')!.hosts;
   if (ungrouped.length) {
-    inv.groups.set('ungrouped', { name: 'ungrouped', parents: ['all'], children: [], hosts: [...ungrouped], vars: { vars: {}, origins: {} } });
+    inv.groups.set('ungrouped', { name: 'ungrouped', parents: ['all'], children: [], hosts: [...ungrouped], vars: { vars: {}, origins: {} }, layers: [] });
   }
   for (const [name, defs] of hostDefs) {
     checkConflicts(name, defs);
-    let vars = mergeLayers(defs.map((d) => layerFrom(d.vars)));
+    const layers = defs.map((d) => layerFrom(d.vars));
     const file = varsFile(join(dir, 'host_vars'), name);
-    if (file) vars = mergeLayers([vars, layerFrom(loadVarsFile(file, opts))]);
-    inv.hosts.set(name, { name, groups: groupsOf(inv, name), vars, origin: defs[0]!.origin });
+    if (file) layers.push(layerFrom(loadVarsFile(file, opts)));
+    inv.hosts.set(name, { name, groups: groupsOf(inv, name), vars: mergeLayers(layers), layers, origin: defs[0]!.origin });
   }
   for (const host of inv.hosts.values()) connectionOf(inv, host.name, opts.env);
   return inv;
@@ -263,14 +271,20 @@ export function inventoryVars(inv: Inventory, host: string): VarLayer {
   return mergeLayers([...def.groups.map((g) => inv.groups.get(g)!.vars), def.vars]);
 }
 
-/** Connection settings from the host's merged inventory vars; bad values are InputErrors. */
+/**
+ * Connection settings from the host's inventory vars; bad values are InputErrors. Each setting comes
+ * from the highest layer (all → groups → host, group_vars/ and host_vars/ above the inline ones) that
+ * sets it in any spelling, as in Ansible, where a host's `ansible_host` beats a group's; within one
+ * layer the later spelling in the table wins; null is no value.
+ */
 export function connectionOf(inv: Inventory, host: string, env: NodeJS.ProcessEnv = process.env): ConnectionParams {
-  const { vars, origins } = inventoryVars(inv, host);
+  const def = inv.hosts.get(host);
+  const layers = def ? [...def.groups.flatMap((g) => inv.groups.get(g)!.layers), ...def.layers] : [];
   const pick = (field: string): { value: unknown; key: string; origin?: Origin } | undefined => {
     let found: { value: unknown; key: string; origin?: Origin } | undefined;
-    for (const [key, f] of Object.entries(connectionKeys)) {
-      if (f === field && key in vars && vars[key] !== null) {
-        found = { value: vars[key], key, origin: origins[key] };
+    for (const { vars, origins } of layers) {
+      for (const [key, f] of Object.entries(connectionKeys)) {
+        if (f === field && key in vars && vars[key] !== null) found = { value: vars[key], key, origin: origins[key] };
       }
     }
     return found;
