@@ -94,7 +94,6 @@ function topLevel(): TopLevelEntry[] {
   });
 }
 
-/** Service env vars (enableServiceLinks), as the kubelet injects them. */
 /**
  * The pod's /etc/hosts: the node's lines, then every Service's cluster DNS names (`<svc>.<ns>.svc`,
  * `<svc>.<ns>.svc.cluster.local`) → its cluster IP, as CoreDNS would answer them. A stand-in for
@@ -108,6 +107,7 @@ export function podHosts(nodeHosts: string, services: Obj[]): string {
   return `${nodeHosts.replace(/\n?$/, '\n')}# cluster DNS (Kubernetes API stand-in)\n${lines.join('\n')}${lines.length ? '\n' : ''}`;
 }
 
+/** Service env vars (enableServiceLinks), as the kubelet injects them. */
 export function serviceLinks(services: Obj[]): Record<string, string> {
   const env: Record<string, string> = {};
   for (const s of services) {
@@ -266,7 +266,8 @@ export class Kubelet {
         labels,
         ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${d.metadata.name}-${hash}`, uid: d.metadata.uid, controller: true }],
       },
-      spec: { ...structuredClone(d.spec.template.spec), nodeName: this.o.nodeName },
+      // SetDefaults_Pod (pkg/apis/core/v1/defaults.go) defaults enableServiceLinks on a Pod, not on a template
+      spec: { ...structuredClone(d.spec.template.spec), enableServiceLinks: d.spec.template.spec?.enableServiceLinks ?? true, nodeName: this.o.nodeName },
       status: { phase: 'Pending', hostIP: this.o.nodeIP, startTime: now() },
     });
     this.o.log(`standin kubelet: pod ${rt.namespace}/${name} created for deployment ${rt.key}`);
