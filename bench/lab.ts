@@ -12,7 +12,7 @@ export interface BenchLab {
 
 export interface LabModule {
   labSupport(): { ok: true } | { ok: false; reason: string };
-  labUp(o: { name: string; hosts: Record<string, string[]>; standin?: boolean }): Promise<BenchLab>;
+  labUp(o: { name: string; hosts: Record<string, string[]>; standin?: boolean; persist?: boolean }): Promise<BenchLab>;
 }
 
 /** Loaded at run time so the bench's pure parts (and their tests) do not need the lab. */
