@@ -30,7 +30,7 @@ let work: string;
 let project: string;
 
 /** What `npm pack` needs to build the package from its sources (no dist/: prepack/prepare make it). */
-const SOURCES = ['package.json', 'package-lock.json', 'tsconfig.json', 'README.md', 'bin', 'src', 'roles', 'playbooks', 'templates', 'docs'];
+const SOURCES = ['package.json', 'package-lock.json', 'tsconfig.json', 'README.md', 'bin', 'scripts', 'src', 'roles', 'playbooks', 'templates', 'docs'];
 
 async function must(cmd: string, args: string[], cwd: string): Promise<string> {
   const r = await run(cmd, args, { cwd, env: process.env });
