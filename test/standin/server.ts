@@ -18,6 +18,7 @@ import { toTable } from './table.js';
 import { firstFree, inCidr, parseCidr, type Cidr } from './cidr.js';
 import { unknownFields } from './schema.js';
 import { applyDecodeError } from './typed-patch.js';
+import { jsonDecodeError, patchDecodeRefusal } from './decode-errors.js';
 import { defaultAndValidate, InvalidError, quantityValue, type DefaultContext } from './validate.js';
 import { podSecurityWarning } from './pod-security.js';
 import { bindingFor, boundTo, claimReference, defaultClass, provisionPV, pvHostDir, resizeRefusal, volumePhase } from './volumes.js';
@@ -127,12 +128,21 @@ function undeclared(o: Obj): string[] {
   return unknownFields({ ...rest, metadata: meta });
 }
 
-/** `fieldValidation=Strict` (kubectl's default) refuses undeclared fields on create, update and patch. */
-function strictCheck(o: Obj, q: URLSearchParams) {
+/**
+ * Create and update decode the body into the kind's Go type first (pkg/endpoints/handlers/create.go,
+ * update.go: decoder.Decode, then transformDecodeError): a value of the wrong type is a 400
+ * BadRequest `<Kind> in version "<v>" cannot be handled as a <Kind>: json: cannot unmarshal …`
+ * whatever fieldValidation says; with `fieldValidation=Strict` (kubectl's default) undeclared fields
+ * are one too (`strict decoding error: unknown field …`), after the type errors (the serializer's
+ * unmarshal returns a decoding error before the strict ones).
+ */
+function decodeCheck(o: Obj, q: URLSearchParams) {
+  const refuse = (why: string) => new HttpError(400, 'BadRequest', `${o.kind} in version "${String(o.apiVersion).split('/').pop()}" cannot be handled as a ${o.kind}: ${why}`);
+  const wrongType = jsonDecodeError(o);
+  if (wrongType) throw refuse(wrongType);
   if (q.get('fieldValidation') !== 'Strict') return;
   const bad = undeclared(o);
-  if (bad.length)
-    throw new HttpError(400, 'BadRequest', `${o.kind} in version "${String(o.apiVersion).split('/').pop()}" cannot be handled as a ${o.kind}: strict decoding error: ${bad.map((f) => `unknown field "${f}"`).join(', ')}`);
+  if (bad.length) throw refuse(`strict decoding error: ${bad.map((f) => `unknown field "${f}"`).join(', ')}`);
 }
 
 function specPart(o: Obj): Obj {
@@ -457,7 +467,7 @@ export class Api {
     if (this.o.store.get(apiVersionOf(t.kind), t.kind.kind, t.namespace, o.metadata.name))
       throw new HttpError(409, 'AlreadyExists', `${resourceName(t.kind)} "${o.metadata.name}" already exists`, { name: o.metadata.name, group: t.kind.group || undefined, kind: t.kind.plural });
     delete o.metadata.resourceVersion;
-    strictCheck(o, q);
+    decodeCheck(o, q);
     const withFields = recordUpdate(undefined, o, q.get('fieldManager') ?? 'kubectl-create', o.apiVersion, now());
     return this.commit(t, undefined, withFields, dryRun);
   }
@@ -472,7 +482,7 @@ export class Api {
     o.metadata.creationTimestamp = live.metadata.creationTimestamp;
     o.metadata.managedFields ??= live.metadata.managedFields;
     if (t.sub === 'status') return this.commitStatus(t, live, o.status, dryRun);
-    strictCheck(o, q);
+    decodeCheck(o, q);
     return this.commit(t, live, recordUpdate(live, o, q.get('fieldManager') ?? 'kubectl-replace', o.apiVersion, now()), dryRun);
   }
 
@@ -508,15 +518,20 @@ export class Api {
     }
     if (!live) throw notFound(t.kind, t.name);
     let patched: Obj;
+    let patch: unknown;
     try {
-      patched = applyPatch(live, type, JSON.parse(body)) as Obj;
+      patch = JSON.parse(body);
+      patched = applyPatch(live, type, patch) as Obj;
     } catch (e) {
       if (e instanceof PatchError) throw e;
       throw new HttpError(400, 'BadRequest', `error decoding patch: ${(e as Error).message}`);
     }
     if (t.sub === 'status') return { object: this.commitStatus(t, live, patched.status, dryRun), created: false };
     patched.metadata = { ...patched.metadata, name: live.metadata.name, namespace: live.metadata.namespace, uid: live.metadata.uid };
-    strictCheck(patched, q);
+    // patch.go: the patched object that does not decode (or, under Strict, has undeclared fields) is
+    // one field error on `patch`, 422 Invalid with no kind or name.
+    const refusal = patchDecodeRefusal(type, patched, patch, q.get('fieldValidation') === 'Strict' ? undeclared : undefined);
+    if (refusal) throw new HttpError(422, 'Invalid', ` "" is invalid: patch: ${refusal}`, { causes: [{ reason: 'FieldValueInvalid', message: refusal, field: 'patch' }] });
     const withFields = recordUpdate(live, patched, q.get('fieldManager') ?? 'kubectl-patch', live.apiVersion, now());
     return { object: this.commit(t, live, withFields, dryRun), created: false };
   }
