@@ -2,14 +2,14 @@
 // build is warned about; and flags that only make sense together are checked.
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli/cli.js';
 import { fakeCatalog, fakeRole, fakeWorld, labInventory, tempTree } from '../helpers/fakes.js';
 import { repoRoot } from '../helpers/play.js';
 
 /** A copy of bin/play.js in a temp tree with a stub dist/ entry (or none). */
-function entryTree(o: { dist: boolean; sourceNewer?: boolean }): string {
+function entryTree(o: { dist: boolean; sourceNewer?: boolean; installed?: boolean }): string {
   const dir = tempTree({ 'src/cli/main.ts': '', 'roles/r/index.ts': '', 'roles/r/defaults.yaml': '' });
   mkdirSync(join(dir, 'bin'));
   copyFileSync(join(repoRoot, 'bin', 'play.js'), join(dir, 'bin', 'play.js'));
@@ -21,6 +21,7 @@ function entryTree(o: { dist: boolean; sourceNewer?: boolean }): string {
     writeFileSync(join(dir, 'dist', 'src', 'cli', 'main.js'), "process.stdout.write('cli ran\\n');\n");
   }
   if (o.sourceNewer) utimesSync(join(dir, 'roles/r/index.ts'), new Date(), new Date(Date.now() + 60_000));
+  if (o.installed) rmSync(join(dir, 'src'), { recursive: true });
   return dir;
 }
 
@@ -39,6 +40,13 @@ test('bin/play.js: a source newer than the build gives a one-line warning, then 
   t.is(r.status, 0);
   t.is(r.stdout, 'cli ran\n');
   t.regex(r.stderr, /^play: warning: dist\/ is older than the sources: run npm run build\n$/);
+});
+
+test('bin/play.js: the installed package (no src/) skips the staleness check: no warning', (t) => {
+  const r = play(entryTree({ dist: true, sourceNewer: true, installed: true }));
+  t.is(r.status, 0);
+  t.is(r.stdout, 'cli ran\n');
+  t.is(r.stderr, '');
 });
 
 test('bin/play.js: an up-to-date build runs without a warning', (t) => {
