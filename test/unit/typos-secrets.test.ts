@@ -55,6 +55,13 @@ test('the typos of the review: registry_prot, bcrypt_cots, ssh_kye are bad input
   await refused(t, siteProject(), /unknown variable `Registry_Port`: did you mean `registry_port`\?/, { extraVars: ['{Registry_Port: 5000}'] });
 });
 
+test('a playbook without the role still knows its variables: a near miss of one is caught, the name itself allowed', async (t) => {
+  const dir = siteProject({ files: { 'nodes.yaml': '- hosts: all\n  roles: [dns-hosts]\n' } });
+  const playbook = join(dir, 'nodes.yaml');
+  await refused(t, siteProject({ allVars: 'bcrypt_cots: 12' }), /unknown variable `bcrypt_cots`: did you mean `bcrypt_cost`\?/, { playbook });
+  await t.notThrowsAsync(prepareSite(siteProject({ allVars: 'bcrypt_cost: 12\nregistry_namespace: registry' }), { playbook }));
+});
+
 test('names far from every known one are the user\'s own variables: allowed', async (t) => {
   await t.notThrowsAsync(prepareSite(siteProject({ allVars: 'team_owner: platform\nsite_region: eu-west\nregistry_mirror_note: x\nrack1: a' }), { extraVars: ['build_number=42'] }));
 });

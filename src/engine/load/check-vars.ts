@@ -29,11 +29,15 @@ export function meantVariable(name: string, known: ReadonlySet<string>): string 
   return best?.name;
 }
 
-export function checkVariables(layers: Iterable<VarLayer>, known: ReadonlySet<string>): void {
+/**
+ * `known`: the names a run surely knows; `everyKnown`: all of them (every role's defaults, whose
+ * reading costs CPU), asked for only when a name is not in `known`.
+ */
+export function checkVariables(layers: Iterable<VarLayer>, known: ReadonlySet<string>, everyKnown: () => ReadonlySet<string> = () => known): void {
   for (const layer of layers) {
     for (const [name, value] of Object.entries(layer.vars)) {
       const origin = layer.origins[name];
-      const meant = meantVariable(name, known);
+      const meant = known.has(name) ? undefined : meantVariable(name, everyKnown());
       if (meant) {
         throw new InputError(`unknown variable \`${name}\`: did you mean \`${meant}\`?`, origin, `fix the name (a variable of your own needs a name that is not a near miss of \`${meant}\`)`);
       }

@@ -97,7 +97,8 @@ export async function prepare(o: PrepareOptions): Promise<Prepared> {
     plays.push({ play, targets, readOnly, roles, absent: absent[i]! });
   }
   markReadRoles(plays);
-  checkVariables(userLayers(inventory, playbook, extraVars), knownVariables(catalog, plays));
+  let every: Set<string> | undefined;
+  checkVariables(userLayers(inventory, playbook, extraVars), knownVariables(catalog, plays, { documented: false }), () => (every ??= knownVariables(catalog, plays)));
 
   const used = new Set(plays.filter((p) => p.roles.some((r) => r.mode !== 'skip')).flatMap((p) => [...p.targets, ...p.readOnly]));
   const hosts = [...inventory.hosts.keys()].filter((h) => used.has(h));
@@ -146,14 +147,17 @@ function userLayers(inventory: Inventory, playbook: Playbook, extraVars: VarLaye
   ];
 }
 
-/** The connection keys, the engine's own, the secret table's and every role's documented variables. */
-export function knownVariables(catalog: RoleCatalog, plays: PreparedPlay[] = []): Set<string> {
+/**
+ * The connection keys, the engine's own, the secret table's, the variables of the roles in `plays`
+ * and (unless `documented: false`) every role's documented variables.
+ */
+export function knownVariables(catalog: RoleCatalog, plays: PreparedPlay[] = [], o: { documented?: boolean } = {}): Set<string> {
   return new Set([
     ...CONNECTION_VARIABLES,
     ...ENGINE_VARIABLES,
     ...Object.keys(SECRET_VARIABLES),
-    ...(catalog.documentedVariables?.() ?? []),
-    ...plays.flatMap((p) => p.roles.flatMap((r) => Object.keys(r.loaded.defaults.vars))),
+    ...(o.documented === false ? [] : (catalog.documentedVariables?.() ?? [])),
+    ...plays.flatMap((p) => p.roles.flatMap((r) => r.loaded.documented ?? Object.keys(r.loaded.defaults.vars))),
   ]);
 }
 

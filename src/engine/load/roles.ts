@@ -17,6 +17,8 @@ export interface LoadedRole {
   name: string;
   role: Role;
   defaults: VarLayer;
+  /** Every key of its defaults.yaml, those without a default (null) too. */
+  documented?: string[];
 }
 
 export interface RoleCatalog {
@@ -44,7 +46,13 @@ export function roleCatalog(userDirs: string[], opts: YamlOptions = {}): RoleCat
     }
     return undefined;
   };
+  const defaultsRead = new Map<string, { vars: Record<string, unknown>; file: string }>();
   const readDefaults = (dir: string, name: string): { vars: Record<string, unknown>; file: string } => {
+    let d = defaultsRead.get(dir);
+    if (!d) defaultsRead.set(dir, (d = parseDefaults(dir, name)));
+    return d;
+  };
+  const parseDefaults = (dir: string, name: string): { vars: Record<string, unknown>; file: string } => {
     const file = join(dir, 'defaults.yaml');
     if (!existsSync(file)) return { vars: {}, file };
     const d = loadYamlFile(file, opts);
@@ -89,7 +97,7 @@ export function roleCatalog(userDirs: string[], opts: YamlOptions = {}): RoleCat
           const set = Object.fromEntries(Object.entries(vars).filter(([, v]) => v !== null));
           const defaults = layerFrom(set, { file });
           for (const k of Object.keys(set)) defaults.origins[k] = originOf(vars, k) ?? { file };
-          return { name, role, defaults };
+          return { name, role, defaults, documented: Object.keys(vars) };
         })();
         cache.set(name, p);
       }
