@@ -7,16 +7,20 @@
 //   MicroK8s                     args/certs.d/<address>/{ca.crt,hosts.toml}         read per pull
 //   k3s / RKE2                   registries.yaml configs.<address>.tls/auth + CA    read at start: restart
 //   kubelet (optional)           /var/lib/kubelet/config.json auths.<address>       0600
+// The Ingress turned off (registry_ingress: false, registry_ingress_host naming it): each of these for
+// that host goes when it is exactly regplay's (the directory holds only regplay's files with regplay's
+// content, the registries.yaml entry or the auths entry is exactly what regplay writes); the user's stay.
 import { posix } from 'node:path';
 import type { FactValues, Resource } from '../../src/resources/types.js';
 import { markSecretText, Secret } from '../../src/secret.js';
 import { registryCaPem } from '../_shared/pki.js';
 import { registryAddresses } from '../_shared/vars.js';
 import { defineRole } from '../_shared/role.js';
-import { dockerAuth, mergeDockerAuth } from '../_shared/docker-config.js';
+import { dockerAuth, mergeDockerAuth, removeDockerAuth } from '../_shared/docker-config.js';
 import { hostsToml } from '../_shared/hosts-toml.js';
 import { checkDropinConflicts, containersDropin, registriesConfQuery, type RegistriesConfFile } from './registries-conf.js';
-import { setRancherTrust } from './registries-yaml.js';
+import { rancherEntryOwner, removeRancherTrust, setRancherTrust, type RancherTrust } from './registries-yaml.js';
+import { removeOwnedDir, staleIngressHost } from '../_shared/stale-ingress.js';
 import { containersDropinPath, rancherCaFile, rancherRegistriesYaml, RANCHER_UNITS, settingRuntimes, type Runtime, type RuntimeFacts } from '../../src/facts/container-runtimes.js';
 import { runtimeFactQuery } from './runtimes.js';
 import { readNodeTrustVars, type NodeTrustVars } from './vars.js';
@@ -26,6 +30,8 @@ const CONF_FACT = 'node_containers_registries_conf';
 // MicroK8s's containerd reads certs.d on every pull; nodes only pull through it.
 const MICROK8S_HOSTS_TOML = { role: 'node-trust', reader: 'MicroK8s containerd', capabilities: ['pull', 'resolve'] };
 const restartHandler = (r: 'k3s' | 'rke2') => `restart ${r} (registries.yaml)`;
+/** Whose registries.yaml entry for the old Ingress host is (rancherEntryOwner), read with the other facts. */
+const staleEntryFact = (r: 'k3s' | 'rke2') => `node_${r}_stale_ingress_entry`;
 
 /** The runtimes this role plans for: all of them under auto (each gated on the facts), else the ones set. */
 function selected(v: NodeTrustVars): Runtime[] {
@@ -33,6 +39,7 @@ function selected(v: NodeTrustVars): Runtime[] {
 }
 
 const detected = (facts: FactValues) => facts[FACT] as RuntimeFacts;
+const rancherRuntimes = (v: NodeTrustVars) => selected(v).filter((r): r is 'k3s' | 'rke2' => r === 'k3s' || r === 'rke2');
 const gate = (v: NodeTrustVars, r: Runtime) => (v.container_runtime === 'auto' ? { when: (f: FactValues) => detected(f).runtimes.includes(r) } : {});
 
 const rancherDir = (r: 'k3s' | 'rke2') => `/etc/rancher/${r}`;
@@ -78,6 +85,11 @@ function certsDirTrust(v: NodeTrustVars, r: Runtime, dir: string, caPem: string)
         ...(r === 'microk8s' ? [{ kind: 'file', name: `microk8s hosts.toml for ${address}`, path: posix.join(dir, address, 'hosts.toml'), content: hostsToml(address, ca, MICROK8S_HOSTS_TOML), mode: '0644', ...when } satisfies Resource] : []),
       ];
     }),
+    ...[staleIngressHost(v)].filter((h): h is string => h !== undefined).map((host): Resource => {
+      const ca = posix.join(dir, host, 'ca.crt');
+      const owned: Record<string, string> = r === 'microk8s' ? { 'ca.crt': caPem, 'hosts.toml': hostsToml(host, ca, MICROK8S_HOSTS_TOML) } : { 'ca.crt': caPem };
+      return { ...removeOwnedDir(`${r} trust for ${host} removed (the Ingress is off)`, posix.join(dir, host), owned), ...when };
+    }),
   ];
 }
 
@@ -103,11 +115,20 @@ function containersDropinTrust(v: NodeTrustVars): Resource[] {
   ];
 }
 
+/** The entry regplay wrote for the old Ingress host (its auth: whatever node_trust_rancher_auth was then). */
+function staleRancherTrust(v: NodeTrustVars, r: 'k3s' | 'rke2'): RancherTrust | undefined {
+  const host = staleIngressHost(v);
+  if (host === undefined) return undefined;
+  const auth = v.registry_users?.length ? login(v) : undefined;
+  return { address: host, caFile: rancherCaFile(r, host), ...(auth ? { auth: { username: auth.username, password: auth.password.reveal() } } : {}) };
+}
+
 function rancherTrust(v: NodeTrustVars, r: 'k3s' | 'rke2', caPem: string): Resource[] {
   const when = gate(v, r);
   // Without registry_users (an anonymous registry) there is no credential to write.
   const auth = v.node_trust_rancher_auth && v.registry_users?.length ? login(v) : undefined;
   const file = rancherRegistriesYaml(r);
+  const stale = staleRancherTrust(v, r);
   return [
     { kind: 'directory', path: rancherDir(r), mode: '0755', ...when },
     ...registryAddresses(v).flatMap((address): Resource[] => [
@@ -116,13 +137,14 @@ function rancherTrust(v: NodeTrustVars, r: 'k3s' | 'rke2', caPem: string): Resou
     ]),
     {
       kind: 'file',
-      name: `${r} registries.yaml (${registryAddresses(v).join(', ')})`,
+      name: `${r} registries.yaml (${registryAddresses(v).join(', ')}${stale ? `, not ${stale.address}` : ''})`,
       path: file,
       edit: (current) => {
-        const text = registryAddresses(v).reduce<string | null>(
+        const set = registryAddresses(v).reduce<string | null>(
           (doc, address) => setRancherTrust(doc, { address, caFile: rancherCaFile(r, address), ...(auth ? { auth: { username: auth.username, password: auth.password.reveal() } } : {}) }, file),
           current,
         )!;
+        const text = stale ? removeRancherTrust(set, stale, file)! : set;
         return auth ? new Secret(text, 'registries.yaml') : text;
       },
       // Holds the pull credential when auth is on; k3s/RKE2 read it as root.
@@ -132,6 +154,13 @@ function rancherTrust(v: NodeTrustVars, r: 'k3s' | 'rke2', caPem: string): Resou
       notify: [restartHandler(r)],
       ...when,
     },
+    // the old host's CA goes with regplay's entry; an entry of the user's may still name it
+    ...(stale
+      ? [{
+          ...removeOwnedDir(`${r} CA for ${stale.address} removed (the Ingress is off)`, posix.dirname(stale.caFile), { 'ca.crt': caPem }),
+          when: (f: FactValues) => (when.when?.(f) ?? true) && f[staleEntryFact(r)] !== 'user',
+        } satisfies Resource]
+      : []),
   ];
 }
 
@@ -140,13 +169,18 @@ function kubeletCredentials(v: NodeTrustVars): Resource[] {
   const auth = dockerAuth(username, password.reveal());
   markSecretText(auth);
   const path = v.node_trust_kubelet_config_path;
+  const stale = staleIngressHost(v);
   return [
     { kind: 'directory', path: posix.dirname(path) },
     {
       kind: 'file',
       name: `kubelet pull credential (${path})`,
       path,
-      edit: (current) => new Secret(registryAddresses(v).reduce<string | null>((doc, a) => mergeDockerAuth(doc, a, auth, path, 'node_trust_kubelet_credentials: false'), current)!, 'kubelet config.json'),
+      // the old Ingress host's entry goes only when it is exactly regplay's credential
+      edit: (current) => {
+        const kept = stale ? removeDockerAuth(current, stale, auth) : current;
+        return new Secret(registryAddresses(v).reduce<string | null>((doc, a) => mergeDockerAuth(doc, a, auth, path, 'node_trust_kubelet_credentials: false'), kept)!, 'kubelet config.json');
+      },
       mode: '0600',
       sensitive: true,
     },
@@ -157,7 +191,15 @@ const role = defineRole({
   name: 'node-trust',
   vars: readNodeTrustVars,
   files: (v, host) => files(v, host.groups),
-  facts: (v) => ({ [FACT]: runtimeFactQuery(v.container_runtime === 'auto'), ...(v.node_trust_containers_dropin ? { [CONF_FACT]: registriesConfQuery(v.node_trust_containers_dropin_dir) } : {}) }),
+  facts: (v) => ({
+    [FACT]: runtimeFactQuery(v.container_runtime === 'auto'),
+    ...(v.node_trust_containers_dropin ? { [CONF_FACT]: registriesConfQuery(v.node_trust_containers_dropin_dir) } : {}),
+    ...Object.fromEntries(rancherRuntimes(v).flatMap((r) => {
+      const stale = staleRancherTrust(v, r);
+      // the file may hold credentials: only the verdict leaves the parser
+      return stale ? [[staleEntryFact(r), { argv: ['sh', '-c', 'cat -- "$1" 2>/dev/null || true', 'sh', rancherRegistriesYaml(r)], parse: (stdout: string) => rancherEntryOwner(stdout, stale) }]] : [];
+    })),
+  }),
   plan(v, ctx) {
     const runtimes = runtimesFor(v, ctx.host.groups);
     const caPem = runtimes.length ? registryCaPem(ctx) : '';

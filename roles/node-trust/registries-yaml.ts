@@ -68,3 +68,38 @@ export function setRancherTrust(current: string | null, t: RancherTrust, file = 
   }
   return text;
 }
+
+/**
+ * Whose `configs."<address>"` entry is: none, regplay's (exactly what setRancherTrust writes for `t`,
+ * with or without `t.auth`), or the user's (anything else, or a file that does not parse).
+ */
+export function rancherEntryOwner(current: string | null, t: RancherTrust): 'none' | 'regplay' | 'user' {
+  let doc: unknown;
+  try {
+    doc = parse(current ?? '', { uniqueKeys: true }) ?? {};
+  } catch {
+    return 'user';
+  }
+  if (!isObject(doc)) return 'user';
+  const configs = doc['configs'];
+  if (configs === undefined || configs === null) return 'none';
+  if (!isObject(configs)) return 'user';
+  if (!Object.hasOwn(configs, t.address)) return 'none';
+  const tls = { tls: { ca_file: t.caFile } };
+  const ours = t.auth ? [tls, { ...tls, auth: { username: t.auth.username, password: t.auth.password } }] : [tls];
+  return ours.some((o) => isDeepStrictEqual(configs[t.address], o)) ? 'regplay' : 'user';
+}
+
+/** `current` without `configs."<address>"` when that entry is regplay's (rancherEntryOwner); else unchanged. */
+export function removeRancherTrust(current: string | null, t: RancherTrust, file = 'registries.yaml'): string | null {
+  if (current === null || rancherEntryOwner(current, t) !== 'regplay') return current;
+  const doc = parseDocument(current, { uniqueKeys: true });
+  const expected = doc.toJS() as Json;
+  delete (expected['configs'] as Json)[t.address];
+  doc.deleteIn(['configs', t.address]);
+  const text = doc.toString();
+  if (!isDeepStrictEqual(parse(text) ?? {}, expected)) {
+    throw new StateError(`removing configs."${t.address}" from ${file} would change more than that entry`, `remove configs."${t.address}" from ${file} by hand`);
+  }
+  return text;
+}
