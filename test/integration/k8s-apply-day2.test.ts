@@ -4,13 +4,13 @@
 // set up with real kubectl or a previous run, then check (plans it, writes nothing, exit 8 as a drift
 // gate) → apply (the live state asserted with kubectl) → apply again (changed=0).
 import test from 'ava';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
-import { labSupport, labUp, type Lab } from '../lab/index.js';
+import { labSupport, type Lab } from '../lab/index.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
-import { runPlayReported, type PlayResult } from '../helpers/play.js';
+import { labProject, playProject, removeLabProject, type LabRun } from '../helpers/lab-project.js';
 import { registryVars } from '../helpers/lab-vars.js';
+import { cp1Cluster, k8sStep } from '../helpers/standin-cluster.js';
 import { applySetId } from '../../src/engine/kinds/k8s-applyset.js';
 
 const support = labSupport({ standin: true });
@@ -28,28 +28,13 @@ const K8S = `- name: registry PKI and users
 `;
 
 let lab: Lab;
+const cluster = cp1Cluster(() => lab);
+const { kubectl, getJson } = cluster;
 let work: string;
 
-interface StepEvent {
-  type: string;
-  role?: string;
-  step?: string;
-  status?: string;
-  actions?: string[];
-  error?: string;
-}
-interface Run extends PlayResult {
-  report: { recap: Record<string, { changed: number; failed: number }>; events: StepEvent[] };
-}
-
-function play(args: string[] = [], playbook = 'k8s.yaml'): Promise<Run> {
-  return runPlayReported([join(work, playbook), '-i', join(work, 'inventory.yaml'), ...args], { dir: work, env, secrets: [PASSWORD], empty: { recap: {}, events: [] } });
-}
-
-const k8sStep = (r: Run) => r.report.events.find((e) => e.type === 'step' && e.role === 'k8s-apply' && e.step === 'registry objects');
+type Run = LabRun;
+const play = (args: string[] = [], playbook = 'k8s.yaml'): Promise<Run> => playProject(work, [join(work, playbook), ...args], { env, secrets: [PASSWORD] });
 const output = (r: Run) => `${r.stdout}\n${r.stderr}`;
-const kubectl = (args: string) => lab.sh('cp1', `kubectl --kubeconfig /root/.kube/config ${args}`);
-const getJson = async (args: string) => JSON.parse(await kubectl(`get ${args} -o json`));
 
 /** The inventory's group_vars: the lab's registry plus these lines. */
 function setVars(extra: string, pullNamespaces = ['default', 'apps']) {
@@ -57,13 +42,7 @@ function setVars(extra: string, pullNamespaces = ['default', 'apps']) {
 }
 
 /** resourceVersion of every object in the cluster, to prove that a check wrote nothing. */
-async function versions(): Promise<string> {
-  const list = await getJson('namespaces,secrets,configmaps,services,serviceaccounts,persistentvolumes,persistentvolumeclaims,deployments,ingresses -A');
-  return (list.items as Array<{ kind: string; metadata: { namespace?: string; name: string; resourceVersion: string } }>)
-    .map((o) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name} ${o.metadata.resourceVersion}`)
-    .sort()
-    .join('\n');
-}
+const versions = () => cluster.versions('namespaces,secrets,configmaps,services,serviceaccounts,persistentvolumes,persistentvolumeclaims,deployments,ingresses');
 
 /** check (lists the changes, writes nothing, exit 8 as a drift gate) → apply → apply again (changed=0). */
 async function threeRuns(t: import('ava').ExecutionContext): Promise<{ check: Run; diff: Run }> {
@@ -88,18 +67,13 @@ async function threeRuns(t: import('ava').ExecutionContext): Promise<{ check: Ru
 
 test.before(async () => {
   if (!support.ok) return;
-  work = mkdtempSync(join(tmpdir(), 'k8s-day2-'));
-  lab = await labUp({ name: `k8s-day2-${process.pid}`, hosts: { cp1: ['control_plane'] }, standin: true });
-  writeFileSync(join(work, 'inventory.yaml'), readFileSync(lab.inventoryPath, 'utf8'));
+  // group_vars/all.yaml: each test's own (setVars)
+  ({ lab, work } = await labProject('k8s-day2', { cp1: ['control_plane'] }, { groupVars: {} }));
   writeFileSync(join(work, 'k8s.yaml'), K8S);
   writeFileSync(join(work, 'dns.yaml'), `${K8S}\n- name: registry name resolution\n  hosts: control_plane\n  roles: [dns-hosts]\n`);
-  mkdirSync(join(work, 'group_vars'));
 });
 
-test.after.always(async () => {
-  await lab?.down();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+test.after.always(() => removeLabProject(lab, work));
 
 // an address no test sends traffic to: it only goes into the Service and /etc/hosts
 const EXTERNAL_IP = '198.51.100.7';

@@ -3,14 +3,14 @@
 // then the registry that the stand-in runs from our Deployment answers a worker over TLS:
 // 401 without credentials, 200 with them; the pull Secret in the cluster decodes right.
 import test from 'ava';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { inCidr, parseCidr } from '../standin/cidr.js';
-import { labSupport, labUp, type Lab } from '../lab/index.js';
+import { labSupport, type Lab } from '../lab/index.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
-import { runPlayReported, type PlayResult } from '../helpers/play.js';
+import { labProject, playProject, removeLabProject, type LabRun } from '../helpers/lab-project.js';
 import { registryVars } from '../helpers/lab-vars.js';
+import { cp1Cluster, k8sStep } from '../helpers/standin-cluster.js';
 import { fingerprint } from '../helpers/host-state.js';
 
 // root, namespaces, the stand-in, kubectl and docker-registry; otherwise every test is skipped with the reason
@@ -46,42 +46,17 @@ const DNS = `${K8S}
 `;
 
 let lab: Lab;
+const cluster = cp1Cluster(() => lab);
+const { kubectl, writeLog: writeRequests } = cluster;
 let work: string;
 
-/** The stand-in's log of write requests (PATCH/POST/PUT/DELETE), one line each, on cp1. */
-const REQUEST_LOG = '/var/lib/standin/requests.log';
-const writeRequests = async (): Promise<string[]> => ((await lab.readFile('cp1', REQUEST_LOG)) ?? '').split('\n').filter(Boolean);
-
-interface StepEvent {
-  type: string;
-  role?: string;
-  step?: string;
-  status?: string;
-  actions?: string[];
-  error?: string;
-}
-interface Run extends PlayResult {
-  report: { recap: Record<string, { changed: number; failed: number }>; events: StepEvent[] };
-}
-
-function play(playbook: string, args: string[] = []): Promise<Run> {
-  const secrets = [PASSWORD, BOB_PASSWORD, Buffer.from(`alice:${PASSWORD}`).toString('base64')];
-  return runPlayReported([join(work, playbook), '-i', join(work, 'inventory.yaml'), ...args], { dir: work, env, secrets, empty: { recap: {}, events: [] } });
-}
-
-const k8sStep = (r: Run) => r.report.events.find((e) => e.type === 'step' && e.role === 'k8s-apply' && e.step === 'registry objects');
-const kubectl = (args: string) => lab.sh('cp1', `kubectl --kubeconfig /root/.kube/config ${args}`);
+const SECRETS = [PASSWORD, BOB_PASSWORD, Buffer.from(`alice:${PASSWORD}`).toString('base64')];
+const play = (playbook: string, args: string[] = []): Promise<LabRun> => playProject(work, [join(work, playbook), ...args], { env, secrets: SECRETS });
 const clusterIP = async () => (await kubectl('get service registry -n registry -o jsonpath={.spec.clusterIP}')).trim();
-const output = (r: Run) => `${r.stdout}\n${r.stderr}`;
+const output = (r: LabRun) => `${r.stdout}\n${r.stderr}`;
 
 /** resourceVersion of every object the role manages, to prove that nothing was written. */
-async function versions(): Promise<string> {
-  const list = JSON.parse(await kubectl('get namespaces,secrets,configmaps,services,serviceaccounts,persistentvolumes,persistentvolumeclaims,deployments -A -o json'));
-  return (list.items as Array<{ kind: string; metadata: { namespace?: string; name: string; resourceVersion: string } }>)
-    .map((o) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name} ${o.metadata.resourceVersion}`)
-    .sort()
-    .join('\n');
-}
+const versions = () => cluster.versions('namespaces,secrets,configmaps,services,serviceaccounts,persistentvolumes,persistentvolumeclaims,deployments');
 
 const expectedObjects = [
   'ConfigMap default/regplay-registry',
@@ -103,22 +78,15 @@ const expectedObjects = [
 
 test.before(async () => {
   if (!support.ok) return;
-  work = mkdtempSync(join(tmpdir(), 'k8s-apply-'));
-  // Per process: other runs of this file at the same time must not tear down this lab.
-  lab = await labUp({ name: `k8s-apply-${process.pid}`, hosts: { cp1: ['control_plane'], w1: ['workers'] }, standin: true });
-  writeFileSync(join(work, 'inventory.yaml'), readFileSync(lab.inventoryPath, 'utf8'));
+  // Per process (`k8s-apply-<pid>`): other runs of this file at the same time must not tear down this lab.
+  ({ lab, work } = await labProject('k8s-apply', { cp1: ['control_plane'], w1: ['workers'] }, { groupVars: { all: VARS } }));
   writeFileSync(join(work, 'pki.yaml'), PKI);
   writeFileSync(join(work, 'k8s.yaml'), K8S);
   writeFileSync(join(work, 'dns.yaml'), DNS);
   writeFileSync(join(work, 'two-users.yaml'), TWO_USERS);
-  mkdirSync(join(work, 'group_vars'));
-  writeFileSync(join(work, 'group_vars', 'all.yaml'), VARS);
 });
 
-test.after.always(async () => {
-  await lab?.down();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+test.after.always(() => removeLabProject(lab, work));
 
 serial('with the certificate and htpasswd in place, check lists every object as create (or change for what the cluster already has) and applies nothing', async (t) => {
   const pki = await play('pki.yaml');

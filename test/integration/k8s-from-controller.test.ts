@@ -5,12 +5,12 @@
 // kubeconfig is moved away first: kubectl on cp1 can no longer reach the cluster, so the default
 // (from the control plane) fails, and a run that converges proves kubectl ran on the controller.
 import test from 'ava';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
-import { labSupport, labUp, type Lab } from '../lab/index.js';
+import { labSupport, type Lab } from '../lab/index.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
-import { runPlayReported, type PlayResult } from '../helpers/play.js';
+import { labProject, playProject, removeLabProject, type LabRun } from '../helpers/lab-project.js';
+import { cp1Cluster, k8sStep } from '../helpers/standin-cluster.js';
 import { run as runProgram } from '../lab/run.js';
 
 const support = labSupport({ standin: true });
@@ -37,33 +37,22 @@ const PLAYBOOK = `- name: registry PKI and users
 `;
 
 let lab: Lab;
+const { writes: writeRequests } = cp1Cluster(() => lab);
 let work: string;
 let kubeconfig: string;
 
-interface Run extends PlayResult {
-  report: { recap: Record<string, { changed: number; failed: number }>; events: Array<{ type: string; role?: string; step?: string; host?: string; status?: string; actions?: string[]; error?: string }> };
-}
+const play = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<LabRun> =>
+  playProject(work, [join(work, 'site.yaml'), ...args], { env: { REG_CTL_PW: PASSWORD, ...env }, secrets: [PASSWORD] });
 
-function play(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  const run = [join(work, 'site.yaml'), '-i', join(work, 'inventory.yaml'), ...args];
-  return runPlayReported(run, { dir: work, env: { REG_CTL_PW: PASSWORD, ...env }, secrets: [PASSWORD], empty: { recap: {}, events: [] } });
-}
-
-const output = (r: Run) => `exit ${r.code}\n${r.stdout}\n${r.stderr}`;
-const k8sStep = (r: Run) => r.report.events.find((e) => e.type === 'step' && e.role === 'k8s-apply' && e.step === 'registry objects');
+const output = (r: LabRun) => `exit ${r.code}\n${r.stdout}\n${r.stderr}`;
 const fromController = ['-e', 'k8s_apply_from=controller'];
-const writeRequests = async () => ((await lab.readFile('cp1', '/var/lib/standin/requests.log')) ?? '').split('\n').filter(Boolean).length;
 /** kubectl on this machine (the controller) with the copied kubeconfig. */
 const kubectl = (args: string[]) => runProgram('kubectl', ['--kubeconfig', kubeconfig, ...args]);
 
 test.before(async () => {
   if (!support.ok) return;
-  work = mkdtempSync(join(tmpdir(), 'k8s-ctl-'));
-  lab = await labUp({ name: `k8s-ctl-${process.pid}`, hosts: { cp1: ['control_plane'] }, standin: true });
-  writeFileSync(join(work, 'inventory.yaml'), readFileSync(lab.inventoryPath, 'utf8'));
+  ({ lab, work } = await labProject('k8s-ctl', { cp1: ['control_plane'] }, { groupVars: { all: VARS } }));
   writeFileSync(join(work, 'site.yaml'), PLAYBOOK);
-  mkdirSync(join(work, 'group_vars'));
-  writeFileSync(join(work, 'group_vars', 'all.yaml'), VARS);
   // The CI job's own kubeconfig: a copy of the control plane's, pointed at cp1's lab address.
   const copied = (await lab.readFile('cp1', '/root/.kube/config'))!;
   kubeconfig = join(work, 'kubeconfig');
@@ -71,10 +60,7 @@ test.before(async () => {
   await lab.sh('cp1', 'mv /root/.kube/config /root/.kube/config.moved-away');
 });
 
-test.after.always(async () => {
-  await lab?.down();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+test.after.always(() => removeLabProject(lab, work));
 
 serial('the copied kubeconfig reaches the stand-in from the controller; kubectl on cp1 no longer reaches it', async (t) => {
   t.true(readFileSync(kubeconfig, 'utf8').includes(`server: http://${lab.address('cp1')}:6443`));

@@ -7,14 +7,12 @@
 // reusing a Retained volume), the new claim binds the same PV, and the registry comes back with the
 // image pushed before the rebuild: pulled after, the same manifest and the same file.
 import test from 'ava';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { labSupport, labUp, type Lab } from '../lab/index.js';
+import { labSupport, type Lab } from '../lab/index.js';
 import { makeTestImage } from '../lab/image.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
-import { runPlayReported } from '../helpers/play.js';
-import { cp1Cluster, k8sOutput, k8sStep, writeCp1Project, type K8sRun } from '../helpers/standin-cluster.js';
+import { playProject, removeLabProject, type LabRun } from '../helpers/lab-project.js';
+import { cp1Cluster, cp1Project, k8sOutput, k8sStep } from '../helpers/standin-cluster.js';
 
 const support = labSupport({ standin: true });
 const serial = serialUnless(missing(support));
@@ -26,25 +24,18 @@ let lab: Lab;
 const { kubectl, getJson, writes } = cp1Cluster(() => lab);
 let work: string;
 
-type Run = K8sRun;
 const step = k8sStep;
 const output = k8sOutput;
-const play = (args: string[] = []): Promise<Run> =>
-  runPlayReported([join(work, 'k8s.yaml'), '-i', join(work, 'inventory.yaml'), ...args], { dir: work, env, secrets: [PASSWORD], empty: { events: [], recap: {} } });
+const play = (args: string[] = []): Promise<LabRun> => playProject(work, [join(work, 'k8s.yaml'), ...args], { env, secrets: [PASSWORD] });
 const registry = async () => `${(await getJson('service registry -n registry')).spec.clusterIP}:5000`;
 const creds = `alice:${PASSWORD}`;
 
 test.before(async () => {
   if (!support.ok) return;
-  work = mkdtempSync(join(tmpdir(), 'k8s-rebind-'));
-  lab = await labUp({ name: `k8s-rebind-${process.pid}`, hosts: { cp1: ['control_plane'] }, standin: true });
-  writeCp1Project(work, lab);
+  ({ lab, work } = await cp1Project('k8s-rebind'));
 });
 
-test.after.always(async () => {
-  await lab?.down();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+test.after.always(() => removeLabProject(lab, work));
 
 serial('after a namespace rebuild the new claim binds the same Retain PV and the registry serves the images pushed before', async (t) => {
   const check = await play(['--check']);

@@ -6,55 +6,35 @@
 // (changed=0); the registry runs as uid 10001 without capabilities and writes a pushed image as that
 // uid; a data directory with the wrong owner makes the push fail, and the next run repairs it.
 import test from 'ava';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
-import { labSupport, labUp, type Lab } from '../lab/index.js';
+import { labSupport, type Lab } from '../lab/index.js';
 import { makeTestImage } from '../lab/image.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
-import { runPlayReported, type PlayResult } from '../helpers/play.js';
-import { registryVars } from '../helpers/lab-vars.js';
+import { playProject, removeLabProject, type LabRun } from '../helpers/lab-project.js';
+import { cp1Cluster, cp1Project } from '../helpers/standin-cluster.js';
 
 const support = labSupport({ standin: true });
 const serial = serialUnless(missing(support));
 
 const PASSWORD = 'alice-restricted-pw-58c1';
 const env = { REG_ALICE_PW: PASSWORD };
-const K8S = `- hosts: control_plane
-  roles: [certs, htpasswd, k8s-apply]
-`;
 const DATA = '/var/lib/registry-data';
 
 let lab: Lab;
+const { kubectl, getJson } = cp1Cluster(() => lab);
 let work: string;
 
-interface Run extends PlayResult {
-  steps: Array<{ type: string; role?: string; step?: string; status?: string; error?: string }>;
-  changed?: number;
-}
-
-async function play(args: string[] = []): Promise<Run> {
-  const r = await runPlayReported([join(work, 'k8s.yaml'), '-i', join(work, 'inventory.yaml'), ...args], { dir: work, env, secrets: Object.values(env), empty: { events: [] as Run['steps'], recap: {} as Record<string, { changed: number }> } });
-  return { ...r, steps: r.report.events.filter((e) => e.type === 'step' && e.role === 'k8s-apply'), changed: r.report.recap.cp1?.changed };
-}
-const output = (r: Run) => `${r.stdout}\n${r.stderr}`;
-const kubectl = (args: string) => lab.sh('cp1', `kubectl --kubeconfig /root/.kube/config ${args}`);
-const getJson = async (args: string) => JSON.parse(await kubectl(`get ${args} -o json`));
+const play = (args: string[] = []): Promise<LabRun> => playProject(work, [join(work, 'k8s.yaml'), ...args], { env, secrets: Object.values(env) });
+/** The k8s-apply role's steps of a run. */
+const k8sSteps = (r: LabRun) => r.report.events.filter((e) => e.type === 'step' && e.role === 'k8s-apply');
+const output = (r: LabRun) => `${r.stdout}\n${r.stderr}`;
 
 test.before(async () => {
   if (!support.ok) return;
-  work = mkdtempSync(join(tmpdir(), 'k8s-restricted-'));
-  lab = await labUp({ name: `k8s-restricted-${process.pid}`, hosts: { cp1: ['control_plane'] }, standin: true });
-  writeFileSync(join(work, 'inventory.yaml'), readFileSync(lab.inventoryPath, 'utf8'));
-  writeFileSync(join(work, 'k8s.yaml'), K8S);
-  mkdirSync(join(work, 'group_vars'));
-  writeFileSync(join(work, 'group_vars', 'all.yaml'), registryVars({ name: 'registry.lab', port: 5000, user: 'alice', passwordEnv: 'REG_ALICE_PW', pullNamespaces: ['default'] }));
+  ({ lab, work } = await cp1Project('k8s-restricted'));
 });
 
-test.after.always(async () => {
-  await lab?.down();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+test.after.always(() => removeLabProject(lab, work));
 
 async function push(tag: string): Promise<{ code: number; stderr: string }> {
   const image = makeTestImage(join(lab.dir, `image-${tag}`), { content: `restricted ${tag}\n` });
@@ -80,13 +60,13 @@ serial('restricted namespace: a pod without securityContext is refused by Pod Se
 
   const check = await play(['--check']);
   t.is(check.code, 0, output(check));
-  t.true(check.steps.some((s) => s.status === 'changed'));
+  t.true(k8sSteps(check).some((s) => s.status === 'changed'));
   const apply = await play();
   t.is(apply.code, 0, output(apply));
   const again = await play();
   t.is(again.code, 0, output(again));
-  t.is(again.changed, 0, output(again));
-  t.true(again.steps.every((s) => s.status === 'ok'), output(again));
+  t.is(again.report.recap.cp1?.changed, 0, output(again));
+  t.true(k8sSteps(again).every((s) => s.status === 'ok'), output(again));
 
   const [pod] = (await getJson('pods -n registry -l app.kubernetes.io/name=registry')).items;
   t.true(pod.status.containerStatuses[0].ready);
@@ -110,7 +90,7 @@ serial('restricted namespace: a pod without securityContext is refused by Pod Se
   t.not(refused.code, 0, 'a push to a data directory the uid cannot write must fail');
   const repair = await play();
   t.is(repair.code, 0, output(repair));
-  t.deepEqual(repair.steps.filter((s) => s.status === 'changed').map((s) => s.step), ['registry data directory (hostPath)', 'registry data owned by the registry uid']);
+  t.deepEqual(k8sSteps(repair).filter((s) => s.status === 'changed').map((s) => s.step), ['registry data directory (hostPath)', 'registry data owned by the registry uid']);
   const fixed = await push('2');
   t.is(fixed.code, 0, fixed.stderr);
 });

@@ -8,13 +8,13 @@
 // `fixed` (created here with kubectl, no allowVolumeExpansion) and the hostpath claim (class "") are
 // refused before any change, with the reason, in --check and in apply; shrinking is refused too.
 import test from 'ava';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labSupport, labUp, type Lab } from '../lab/index.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
-import { runPlayReported } from '../helpers/play.js';
-import { cp1Cluster, k8sOutput, k8sStep, type K8sRun } from '../helpers/standin-cluster.js';
+import { playProject, removeLabProject, writeProject, type LabRun } from '../helpers/lab-project.js';
+import { cp1Cluster, k8sOutput, k8sStep } from '../helpers/standin-cluster.js';
 import { registryVars } from '../helpers/lab-vars.js';
 
 const support = labSupport({ standin: true });
@@ -26,7 +26,6 @@ let lab: Lab;
 const { getJson, writes } = cp1Cluster(() => lab);
 let work: string;
 
-type Run = K8sRun;
 const step = k8sStep;
 const output = k8sOutput;
 
@@ -41,16 +40,15 @@ const setups: Record<'grows' | 'fixed' | 'hostpath', Setup> = {
   hostpath: { namespace: 'reg-host', vars: 'registry_storage_kind: hostpath\n' },
 };
 
-function play(s: Setup, size: string, args: string[] = []): Promise<Run> {
+function play(s: Setup, size: string, args: string[] = []): Promise<LabRun> {
   const dir = join(work, s.namespace);
-  mkdirSync(join(dir, 'group_vars'), { recursive: true });
-  writeFileSync(join(dir, 'inventory.yaml'), readFileSync(lab.inventoryPath, 'utf8'));
+  mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'k8s.yaml'), '- hosts: control_plane\n  roles: [certs, htpasswd, k8s-apply]\n');
   const base = registryVars({ name: 'registry.lab', port: 5000, user: 'alice', passwordEnv: 'REG_ALICE_PW', pullNamespaces: ['default'] })
     .replace(/^registry_storage_(kind|size|host_path): .*\n/gm, '');
   const own = `registry_namespace: ${s.namespace}\nregistry_applyset: ${s.namespace}\nregistry_storage_pv: ${s.namespace}-data\nregistry_storage_host_path: /var/lib/${s.namespace}\nregistry_storage_size: ${size}\n`;
-  writeFileSync(join(dir, 'group_vars', 'all.yaml'), `${base}${own}${s.vars}`);
-  return runPlayReported([join(dir, 'k8s.yaml'), '-i', join(dir, 'inventory.yaml'), ...args], { dir, env, secrets: [PASSWORD], empty: { events: [], recap: {} } });
+  writeProject(dir, lab, { groupVars: { all: `${base}${own}${s.vars}` } });
+  return playProject(dir, [join(dir, 'k8s.yaml'), ...args], { env, secrets: [PASSWORD] });
 }
 
 const claimOf = (s: Setup) => getJson(`pvc registry-data -n ${s.namespace}`);
@@ -82,10 +80,7 @@ reclaimPolicy: Delete
 EOF`);
 });
 
-test.after.always(async () => {
-  await lab?.down();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+test.after.always(() => removeLabProject(lab, work));
 
 serial('a claim of a class with allowVolumeExpansion grows: --check plans it, apply grows the claim and its volume, then changed=0', async (t) => {
   const s = setups.grows;

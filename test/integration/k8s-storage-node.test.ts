@@ -8,13 +8,11 @@
 // which the API server lets a client add once; changing the node of an existing PV is refused
 // before any change (immutable), with how to move.
 import test from 'ava';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { labSupport, labUp, type Lab } from '../lab/index.js';
+import { labSupport, type Lab } from '../lab/index.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
-import { runPlayReported } from '../helpers/play.js';
-import { cp1Cluster, k8sOutput, k8sStep, writeCp1Project, type K8sRun } from '../helpers/standin-cluster.js';
+import { playProject, removeLabProject, type LabRun } from '../helpers/lab-project.js';
+import { cp1Cluster, cp1Project, k8sOutput, k8sStep } from '../helpers/standin-cluster.js';
 
 const support = labSupport({ standin: true });
 const serial = serialUnless(missing(support));
@@ -26,11 +24,9 @@ let lab: Lab;
 const { kubectl, getJson, writes } = cp1Cluster(() => lab);
 let work: string;
 
-type Run = K8sRun;
 const step = k8sStep;
 const output = k8sOutput;
-const play = (args: string[] = []): Promise<Run> =>
-  runPlayReported([join(work, 'k8s.yaml'), '-i', join(work, 'inventory.yaml'), ...args], { dir: work, env, secrets: [PASSWORD], empty: { events: [], recap: {} } });
+const play = (args: string[] = []): Promise<LabRun> => playProject(work, [join(work, 'k8s.yaml'), ...args], { env, secrets: [PASSWORD] });
 
 /** The pods of a Deployment once `done` holds for one of them (the stand-in schedules within a second or so). */
 async function podOf(namespace: string, app: string, done: (p: any) => boolean): Promise<any> {
@@ -45,15 +41,10 @@ async function podOf(namespace: string, app: string, done: (p: any) => boolean):
 
 test.before(async () => {
   if (!support.ok) return;
-  work = mkdtempSync(join(tmpdir(), 'k8s-node-'));
-  lab = await labUp({ name: `k8s-node-${process.pid}`, hosts: { cp1: ['control_plane'] }, standin: true });
-  writeCp1Project(work, lab);
+  ({ lab, work } = await cp1Project('k8s-node'));
 });
 
-test.after.always(async () => {
-  await lab?.down();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+test.after.always(() => removeLabProject(lab, work));
 
 serial('the hostPath PV gets required node affinity to cp1 (added to the PV an older run left), the pod runs pinned there; check → apply → changed=0', async (t) => {
   // the before state: the PV as an older regplay applied it, without node affinity
