@@ -1,25 +1,18 @@
 // Every bad input is exit 3 with a message naming the problem (file:line where there is one),
 // and no host is touched: the inventory points at a TCP listener that counts connections.
 import test from 'ava';
-import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { runPlay } from '../helpers/play.js';
 import { tempTree } from '../helpers/fakes.js';
+import { countingListener, type ConnectionCounter } from '../helpers/net.js';
 
 const root = join(import.meta.dirname, '../..');
-let server: Server;
-let port = 0;
-let connections = 0;
+let listener: ConnectionCounter;
 
 test.before(async () => {
-  server = createServer((s) => {
-    connections++;
-    s.destroy();
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  port = (server.address() as { port: number }).port;
+  listener = await countingListener();
 });
-test.after.always(() => server.close());
+test.after.always(() => listener.close());
 
 const fixtureRole = `import { parseVars, registryCore } from '${join(root, 'roles/_shared/vars.js')}';
 export default {
@@ -39,30 +32,30 @@ function project(over: { inventory?: string; playbook?: string; files?: Record<s
   children:
     control_plane:
       hosts:
-        cp1: {host: 127.0.0.1, port: ${port}, host_key_checking: off}
+        cp1: {host: 127.0.0.1, port: ${listener.port}, host_key_checking: off}
     workers:
       hosts:
-        w1: {host: 127.0.0.1, port: ${port}, host_key_checking: off}
+        w1: {host: 127.0.0.1, port: ${listener.port}, host_key_checking: off}
 `;
   const playbook = over.playbook ?? '- name: fixture\n  hosts: all\n  roles:\n    - registry-fixture\n';
   return tempTree({ 'inventory.yaml': inventory, 'site.yaml': playbook, 'roles/registry-fixture/index.ts': fixtureRole, 'package.json': '{"type": "module"}', ...over.files });
 }
 
 async function badInput(t: import('ava').ExecutionContext, dir: string, args: string[], message: RegExp) {
-  const before = connections;
+  const before = listener.connections;
   const r = await runPlay(['site.yaml', ...args], { cwd: dir });
   t.is(r.code, 3, `stdout: ${r.stdout}\nstderr: ${r.stderr}`);
   t.regex(r.stderr, message);
   t.regex(r.stderr, /nothing was changed on any host|play --help/);
-  t.is(connections, before, 'no connection was attempted');
+  t.is(listener.connections, before, 'no connection was attempted');
   t.notRegex(r.stdout, /PLAY \[/);
 }
 
 test.serial('control: valid input does reach the hosts (so the other tests would notice a connection)', async (t) => {
-  const before = connections;
+  const before = listener.connections;
   const r = await runPlay(['site.yaml'], { cwd: project() });
   t.is(r.code, 4, r.stderr + r.stdout);
-  t.true(connections > before);
+  t.true(listener.connections > before);
   t.regex(r.stdout, /UNREACHABLE/);
 });
 
@@ -83,7 +76,7 @@ test.serial('unknown CLI flag: exit 3 with a usage hint', async (t) => {
 });
 
 test.serial('missing required variable: exit 3 naming the variable', async (t) => {
-  const inventory = `all:\n  hosts:\n    cp1: {host: 127.0.0.1, port: ${port}}\n`;
+  const inventory = `all:\n  hosts:\n    cp1: {host: 127.0.0.1, port: ${listener.port}}\n`;
   await badInput(t, project({ inventory }), [], /role registry-fixture: variable registry_name is not set/);
 });
 
@@ -100,7 +93,7 @@ test.serial('a misspelled group in a play: exit 3 with file:line and the group i
 test.serial('a misspelled group in the inventory (worker, control-plane, controlplane, builds): exit 3 "did you mean"', async (t) => {
   const playbook = '- hosts: control_plane:workers:build\n  roles: [registry-fixture]\n- hosts: workers\n  roles: [registry-fixture]\n- hosts: control_plane\n  roles: [registry-fixture]\n- hosts: build\n  roles: [registry-fixture]\n';
   const groups = (cp: string, w: string, b: string) =>
-    `all:\n  vars: {registry_name: registry.lab, registry_port: 5000}\n  children:\n    ${cp}:\n      hosts:\n        cp1: {host: 127.0.0.1, port: ${port}}\n    ${w}:\n      hosts:\n        w1: {host: 127.0.0.1, port: ${port}}\n    ${b}:\n      hosts:\n        b1: {host: 127.0.0.1, port: ${port}}\n`;
+    `all:\n  vars: {registry_name: registry.lab, registry_port: 5000}\n  children:\n    ${cp}:\n      hosts:\n        cp1: {host: 127.0.0.1, port: ${listener.port}}\n    ${w}:\n      hosts:\n        w1: {host: 127.0.0.1, port: ${listener.port}}\n    ${b}:\n      hosts:\n        b1: {host: 127.0.0.1, port: ${listener.port}}\n`;
   for (const [inventory, typo, meant] of [
     [groups('control_plane', 'worker', 'build'), 'worker', 'workers'],
     [groups('control-plane', 'workers', 'build'), 'control-plane', 'control_plane'],
@@ -112,7 +105,7 @@ test.serial('a misspelled group in the inventory (worker, control-plane, control
 });
 
 test.serial('duplicate host with conflicting connection params: exit 3 with file:line', async (t) => {
-  const inventory = `all:\n  children:\n    a:\n      hosts:\n        cp1: {host: 127.0.0.1, port: ${port}}\n    b:\n      hosts:\n        cp1: {host: 127.0.0.2, port: ${port}}\n`;
+  const inventory = `all:\n  children:\n    a:\n      hosts:\n        cp1: {host: 127.0.0.1, port: ${listener.port}}\n    b:\n      hosts:\n        cp1: {host: 127.0.0.2, port: ${listener.port}}\n`;
   await badInput(t, project({ inventory }), [], /inventory\.yaml:8:15: duplicate host cp1 with conflicting host/);
 });
 
@@ -122,7 +115,7 @@ test.serial('port out of range: exit 3 with file:line', async (t) => {
 });
 
 test.serial('unreadable key file: exit 3 with file:line', async (t) => {
-  const inventory = `all:\n  hosts:\n    cp1:\n      host: 127.0.0.1\n      port: ${port}\n      ssh_key: keys/missing\n`;
+  const inventory = `all:\n  hosts:\n    cp1:\n      host: 127.0.0.1\n      port: ${listener.port}\n      ssh_key: keys/missing\n`;
   await badInput(t, project({ inventory }), [], /inventory\.yaml:6:7: host cp1: ssh key .*keys\/missing is not readable/);
 });
 
@@ -132,7 +125,7 @@ test.serial('--limit that matches no host: exit 3 saying there are none, listing
 });
 
 test.serial('unset !env variable: exit 3 with file:line', async (t) => {
-  const inventory = `all:\n  vars:\n    registry_password: !env REGPLAY_SURELY_UNSET\n  hosts:\n    cp1: {host: 127.0.0.1, port: ${port}}\n`;
+  const inventory = `all:\n  vars:\n    registry_password: !env REGPLAY_SURELY_UNSET\n  hosts:\n    cp1: {host: 127.0.0.1, port: ${listener.port}}\n`;
   await badInput(t, project({ inventory }), [], /inventory\.yaml:3:\d+: environment variable REGPLAY_SURELY_UNSET is not set/);
 });
 

@@ -2,29 +2,22 @@
 // they load and validate everything and never connect. Every host of the inventory is a TCP
 // listener on 127.0.0.1 that counts connections (a control run shows a real run does connect).
 import test from 'ava';
-import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { prepare } from '../../src/engine/load/prepare.js';
 import { repoRoot, runPlay } from '../helpers/play.js';
 import { tempTree } from '../helpers/fakes.js';
+import { countingListener, type ConnectionCounter } from '../helpers/net.js';
 
-let server: Server;
-let port = 0;
-let connections = 0;
+let listener: ConnectionCounter;
 const env = { LIST_TEST_PW: 'list-test-Secret-93a1' };
 
 test.before(async () => {
-  server = createServer((s) => {
-    connections++;
-    s.destroy();
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  port = (server.address() as { port: number }).port;
+  listener = await countingListener();
 });
-test.after.always(() => server.close());
+test.after.always(() => listener.close());
 
 function project(extraVars = ''): string {
-  const host = `{host: 127.0.0.1, port: ${port}, host_key_checking: off}`;
+  const host = `{host: 127.0.0.1, port: ${listener.port}, host_key_checking: off}`;
   const inventory = `all:
   vars:
     registry_name: registry.lab
@@ -48,19 +41,19 @@ ${extraVars}  children:
 }
 
 async function noConnection(t: import('ava').ExecutionContext, args: string[], dir = project()) {
-  const before = connections;
+  const before = listener.connections;
   const r = await runPlay(['site.yaml', ...args], { cwd: dir, env });
-  t.is(connections, before, 'no connection was attempted');
+  t.is(listener.connections, before, 'no connection was attempted');
   t.false((r.stdout + r.stderr).includes(env.LIST_TEST_PW));
   t.notRegex(r.stdout, /PLAY \[|PLAY RECAP/);
   return r;
 }
 
 test.serial('control: the same inventory without the flags does connect', async (t) => {
-  const before = connections;
+  const before = listener.connections;
   const r = await runPlay(['site.yaml', '--check'], { cwd: project(), env });
   t.is(r.code, 4, r.stdout + r.stderr);
-  t.true(connections > before);
+  t.true(listener.connections > before);
 });
 
 test.serial('--list-hosts: every play with its hosts after --limit; exit 0, no connection', async (t) => {
@@ -116,7 +109,7 @@ test.serial('-u, --private-key, -b override every host\'s inventory settings (th
   const dir = tempTree({ 'keys/id': 'not a real key, only readable\n' });
   const inv = join(project(), 'inventory.yaml');
   const base = await prepare({ playbook: join(repoRoot, 'playbooks/site.yaml'), inventory: inv, env });
-  t.like(base.connections.get('w1'), { user: undefined, sshKey: undefined, become: false, port });
+  t.like(base.connections.get('w1'), { user: undefined, sshKey: undefined, become: false, port: listener.port });
   const over = await prepare({ playbook: join(repoRoot, 'playbooks/site.yaml'), inventory: inv, env, cwd: dir, connection: { user: 'deploy', privateKey: 'keys/id', become: true } });
-  for (const h of ['cp1', 'w1', 'w2', 'b1']) t.like(over.connections.get(h), { user: 'deploy', sshKey: join(dir, 'keys/id'), become: true, port, host: '127.0.0.1', hostKeyChecking: 'off' });
+  for (const h of ['cp1', 'w1', 'w2', 'b1']) t.like(over.connections.get(h), { user: 'deploy', sshKey: join(dir, 'keys/id'), become: true, port: listener.port, host: '127.0.0.1', hostKeyChecking: 'off' });
 });
