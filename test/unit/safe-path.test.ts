@@ -4,8 +4,7 @@
 // a refused step touched nothing through the link. The lab test (test/integration/planted-links)
 // does the same with a real user on a lab host through the CLI.
 import test from 'ava';
-import { existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, chownSync, lchownSync, chmodSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, chownSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { ExecutionContext } from 'ava';
@@ -13,39 +12,15 @@ import { atomicWriteSnippet, attributesSnippet, mkdirSnippet } from '../../src/e
 import type { Resource } from '../../src/resources/types.js';
 import { LocalTransport } from '../../src/transports/local.js';
 import { roleOf, run, threeRunsOn } from './executor-helpers.js';
+import { NOBODY, plant, plantedScenes, type PlantedScene as Scene } from '../helpers/planted.js';
 
-const NOBODY = 65534;
-const dirs: string[] = [];
-test.after.always(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const { scene, remove } = plantedScenes('regplay-planted-');
+test.after.always(remove);
 
 const local = () => new LocalTransport({ host: 'local' });
 const root = process.getuid?.() === 0;
 const rootTest = root ? test : test.skip;
 
-interface Scene {
-  dir: string;
-  home: string;
-  etc: string;
-}
-
-/** A root-only directory (mkdtemp: 0700) holding nobody's `home` (0755) and root's `etc` with one file. */
-function scene(): Scene {
-  const dir = mkdtempSync(join(tmpdir(), 'regplay-planted-'));
-  dirs.push(dir);
-  const home = join(dir, 'home');
-  const etc = join(dir, 'etc');
-  mkdirSync(home, { mode: 0o755 });
-  chownSync(home, NOBODY, NOBODY);
-  mkdirSync(etc, { mode: 0o755 });
-  writeFileSync(join(etc, 'passwd'), 'root:x:0:0::/root:/bin/sh\n', { mode: 0o644 });
-  return { dir, home, etc };
-}
-
-/** A symlink owned by nobody, as nobody would plant it. */
-function plant(target: string, link: string): void {
-  symlinkSync(target, link);
-  lchownSync(link, NOBODY, NOBODY);
-}
 
 /** Owner, mode, entries and file contents of a directory: equal before and after = untouched. */
 function snapshot(dir: string): string {
