@@ -112,18 +112,12 @@ export function podVolumes(spec: Obj, pod: PodInfo, lookup: Lookup): Map<string,
   const out = new Map<string, VolumeSource>();
   const ns = pod.namespace;
   for (const v of Array.isArray(spec.volumes) ? spec.volumes : []) {
-    if (v.secret) {
-      const s = lookup.secret(ns, v.secret.secretName);
-      if (!s) {
-        if (v.secret.optional) out.set(v.name, { name: v.name, type: 'files', files: [] });
-        else throw new ContainerStartError('FailedMount', `MountVolume.SetUp failed for volume "${v.name}" : secret "${v.secret.secretName}" not found`);
-      } else out.set(v.name, projected(v.name, 'Secret', s, v.secret));
-    } else if (v.configMap) {
-      const c = lookup.configMap(ns, v.configMap.name);
-      if (!c) {
-        if (v.configMap.optional) out.set(v.name, { name: v.name, type: 'files', files: [] });
-        else throw new ContainerStartError('FailedMount', `MountVolume.SetUp failed for volume "${v.name}" : configmap "${v.configMap.name}" not found`);
-      } else out.set(v.name, projected(v.name, 'ConfigMap', c, v.configMap));
+    if (v.secret || v.configMap) {
+      const [kind, src, objName] = v.secret ? (['Secret', v.secret, v.secret.secretName] as const) : (['ConfigMap', v.configMap, v.configMap.name] as const);
+      const obj = kind === 'Secret' ? lookup.secret(ns, objName) : lookup.configMap(ns, objName);
+      if (obj) out.set(v.name, projected(v.name, kind, obj, src));
+      else if (src.optional) out.set(v.name, { name: v.name, type: 'files', files: [] });
+      else throw new ContainerStartError('FailedMount', `MountVolume.SetUp failed for volume "${v.name}" : ${kind.toLowerCase()} "${objName}" not found`);
     } else if (v.persistentVolumeClaim) {
       const claim = lookup.pvc(ns, v.persistentVolumeClaim.claimName);
       if (!claim) throw new ContainerStartError('FailedScheduling', `persistentvolumeclaim "${v.persistentVolumeClaim.claimName}" not found`);

@@ -102,6 +102,9 @@ test('secret and configMap volumes project items with their modes; a missing key
   const err = t.throws(() => podVolumes({ volumes: [{ name: 'tls', secret: { secretName: 'registry-tls', items: [{ key: 'ca.crt', path: 'ca.crt' }] } }] }, pod, lookup));
   t.is((err as ContainerStartError).reason, 'FailedMount');
   t.throws(() => podVolumes({ volumes: [{ name: 'a', secret: { secretName: 'nope' } }] }, pod, lookup), { message: /secret "nope" not found/ });
+  t.throws(() => podVolumes({ volumes: [{ name: 'a', configMap: { name: 'nope' } }] }, pod, lookup), { message: /volume "a" : configmap "nope" not found/ });
+  const optional = podVolumes({ volumes: [{ name: 's', secret: { secretName: 'nope', optional: true } }, { name: 'c', configMap: { name: 'nope', optional: true } }] }, pod, lookup);
+  t.deepEqual([filesOf(optional.get('s')), filesOf(optional.get('c'))], [[], []], 'a missing optional Secret or ConfigMap mounts empty');
 });
 
 // A host with /etc (no /etc/docker), /var/lib, and nothing at /certs.
