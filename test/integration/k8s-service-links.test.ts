@@ -7,13 +7,11 @@
 // keeps a registry with service links from starting. Before state: that Service, made with kubectl;
 // then the Deployment as an older regplay left it (no enableServiceLinks), which the next run fixes once.
 import test from 'ava';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { labSupport, labUp, type Lab } from '../lab/index.js';
+import { labSupport, type Lab } from '../lab/index.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
-import { runPlayReported } from '../helpers/play.js';
-import { cp1Cluster, k8sOutput, k8sStep, writeCp1Project, type K8sRun } from '../helpers/standin-cluster.js';
+import { playProject, removeLabProject, type LabRun } from '../helpers/lab-project.js';
+import { cp1Cluster, cp1Project, k8sOutput, k8sStep } from '../helpers/standin-cluster.js';
 
 const support = labSupport({ standin: true });
 const serial = serialUnless(missing(support));
@@ -24,8 +22,7 @@ let lab: Lab;
 const { kubectl, getJson } = cp1Cluster(() => lab);
 let work: string;
 
-const play = (args: string[] = []): Promise<K8sRun> =>
-  runPlayReported([join(work, 'k8s.yaml'), '-i', join(work, 'inventory.yaml'), ...args], { dir: work, env, secrets: [PASSWORD], empty: { events: [], recap: {} } });
+const play = (args: string[] = []): Promise<LabRun> => playProject(work, [join(work, 'k8s.yaml'), ...args], { env, secrets: [PASSWORD] });
 
 const USER_SERVICE = {
   apiVersion: 'v1',
@@ -56,15 +53,10 @@ const linked = (vars: string[]) => vars.filter((v) => /^[A-Z0-9_]+_(SERVICE_HOST
 
 test.before(async () => {
   if (!support.ok) return;
-  work = mkdtempSync(join(tmpdir(), 'k8s-links-'));
-  lab = await labUp({ name: `k8s-links-${process.pid}`, hosts: { cp1: ['control_plane'] }, standin: true });
-  writeCp1Project(work, lab);
+  ({ lab, work } = await cp1Project('k8s-links'));
 });
 
-test.after.always(async () => {
-  await lab?.down();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+test.after.always(() => removeLabProject(lab, work));
 
 serial("a user's Service named registry-storage in the namespace: the registry's pod gets no service links and runs; check → apply → changed=0", async (t) => {
   await kubectl('create namespace registry');
