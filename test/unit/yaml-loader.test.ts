@@ -38,6 +38,15 @@ test('a duplicate key is a syntax error at its line, with the fix-the-YAML hint 
   t.false(/at line \d+/.test(s.message), 'no pretty error text in the message: the origin carries the place');
 });
 
+test('nothing is null: an empty file, a file of comments, a key without a value (in every spelling)', (t) => {
+  t.is(parseYaml('', 'f.yaml', {}), null);
+  t.is(parseYaml('# only a comment\n', 'f.yaml', {}), null);
+  t.deepEqual(load('a:\n'), { a: null });
+  t.deepEqual(load('{a, b: 1}\n'), { a: null, b: 1 });
+  t.deepEqual(load('? a\nb: 1\n'), { a: null, b: 1 });
+  t.deepEqual(load('x: &x {a}\ny: *x\n'), { x: { a: null }, y: { a: null } }, 'through an alias too');
+});
+
 test('keys: an empty key is "null", a list as key is its items joined', (t) => {
   t.deepEqual(load('? \n: x\n'), { null: 'x' });
   t.deepEqual(load('? [a, b]\n: 1\n'), { 'a,b': 1 });
@@ -65,7 +74,7 @@ test('tags: YAML’s own (!!str, !!map) are values; ours on a collection name th
   t.regex(refused(t, 'a: !foo [x]\n').message, /^unknown YAML tag/);
 });
 
-test('!env: the name is trimmed; no name and an unset name are told apart, with the export hint', (t) => {
+test('!env: the name is trimmed; no name, an unset name and an empty value are told apart, each with its hint', (t) => {
   const s = load('a: !env " PASS "\n', { PASS: 'x' }).a as Secret;
   t.true(isSecret(s));
   t.is(s.reveal(), 'x');
@@ -75,6 +84,9 @@ test('!env: the name is trimmed; no name and an unset name are told apart, with 
   t.like(none.origin, { file: 'f.yaml', line: 1, col: 8 });
   t.is(refused(t, 'a: !env "  "\n').message, '!env needs a variable name (`!env REGISTRY_PASSWORD`)');
   t.is(refused(t, 'a: !env NOPE\n').hint, 'export NOPE=... before running play');
+  const empty = refused(t, 'a: !env EMPTY\n', { EMPTY: '' });
+  t.is(empty.message, 'environment variable EMPTY is empty (used with !env)');
+  t.is(empty.hint, 'give EMPTY a value before running play');
 });
 
 test('!file: the path is trimmed, only the last line end is dropped; no path is its own error', (t) => {

@@ -3,7 +3,7 @@
 // keeps the position where it was written (originOf) so later errors can point back at it.
 // The conversion is bounded: an alias loop, an alias bomb or absurd nesting is bad input, fast.
 import { dirname, resolve } from 'node:path';
-import { Alias, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { isAlias, isScalar, isSeq, LineCounter, parseDocument, visit, type Alias, type Document, type ParsedNode, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 import { InputError, type Origin } from '../../errors.js';
 import { expandHome } from '../../paths.js';
 import { Secret } from '../../secret.js';
@@ -42,15 +42,15 @@ export function loadYamlFile(file: string, opts: YamlOptions = {}): unknown {
 
 export function parseYaml(text: string, file: string, opts: YamlOptions = {}): unknown {
   const lineCounter = new LineCounter();
-  let doc: Document;
+  // Parsed: every node has its range, a mapping's keys are nodes (its values may be null: `{a}`, `? a`).
+  let doc: Document.Parsed;
   try {
     doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   } catch (e) {
     if (e instanceof RangeError) throw new InputError('YAML nested too deeply to parse', { file }, `nest at most ${MAX_DEPTH} levels`);
     throw e;
   }
-  const at = (offset: number | undefined): Origin => {
-    if (offset === undefined) return { file };
+  const at = (offset: number): Origin => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, col };
   };
@@ -61,17 +61,17 @@ export function parseYaml(text: string, file: string, opts: YamlOptions = {}): u
   }
   const env = opts.env ?? process.env;
   const w: Walk = { at, env, dir: dirname(resolve(file)), targets: aliasTargets(doc), open: new Set(), aliasDepth: 0, aliasValues: 0, depth: 0 };
-  return toValue(doc.contents as Node | null, w);
+  return toValue(doc.contents, w);
 }
 
 interface Walk {
-  at: (offset: number | undefined) => Origin;
+  at: (offset: number) => Origin;
   env: NodeJS.ProcessEnv;
   dir: string;
   /** Each alias → the node it names (the nearest anchor before it, as YAML says). */
-  targets: Map<Alias, Node>;
+  targets: Map<Alias, ParsedNode>;
   /** Nodes being converted right now: an alias to one of them is a loop. */
-  open: Set<Node>;
+  open: Set<ParsedNode>;
   /** > 0 while converting what an alias names: those values count against MAX_ALIAS_VALUES. */
   aliasDepth: number;
   aliasValues: number;
@@ -81,23 +81,25 @@ interface Walk {
 }
 
 /** One pass in document order; node.resolve() would walk the whole document for every alias. */
-function aliasTargets(doc: Document): Map<Alias, Node> {
-  const anchors = new Map<string, Node>();
-  const targets = new Map<Alias, Node>();
+function aliasTargets(doc: Document.Parsed): Map<Alias, ParsedNode> {
+  const anchors = new Map<string, ParsedNode>();
+  const targets = new Map<Alias, ParsedNode>();
   visit(doc, {
     Alias(_key, alias) {
       const target = anchors.get(alias.source);
       if (target) targets.set(alias, target);
     },
+    // Scalars, lists and mappings (aliases go to Alias above) of the parsed document.
     Node(_key, node) {
-      if (!isAlias(node) && node.anchor) anchors.set(node.anchor, node);
+      if (node.anchor) anchors.set(node.anchor, node as ParsedNode);
     },
   });
   return targets;
 }
 
-function toValue(node: Node | Alias | null, w: Walk): unknown {
-  if (node === null || node === undefined) return null;
+function toValue(node: ParsedNode | null, w: Walk): unknown {
+  // An empty document, or a key without a value.
+  if (node === null) return null;
   if (w.aliasDepth > 0 && ++w.aliasValues > MAX_ALIAS_VALUES) {
     throw new InputError(`YAML aliases expand to more than ${MAX_ALIAS_VALUES} values (an alias bomb?)`, w.aliasAt, 'write the values out, or use fewer nested aliases');
   }
@@ -105,10 +107,10 @@ function toValue(node: Node | Alias | null, w: Walk): unknown {
     const target = w.targets.get(node);
     if (!target) {
       // Not echoed: `password: *s3cret` is a password that YAML reads as an alias.
-      throw new InputError('YAML alias names no anchor before it (its text is not shown: it may be a value that starts with "*")', w.at(node.range?.[0]), 'quote a value that starts with "*" (\'*abc\')');
+      throw new InputError('YAML alias names no anchor before it (its text is not shown: it may be a value that starts with "*")', w.at(node.range[0]), 'quote a value that starts with "*" (\'*abc\')');
     }
-    if (w.open.has(target)) throw new InputError(`YAML alias *${node.source} refers to a value that contains it (an alias loop)`, w.at(node.range?.[0]), 'an alias may only name a value that is complete before it');
-    if (w.aliasDepth === 0) w.aliasAt = w.at(node.range?.[0]);
+    if (w.open.has(target)) throw new InputError(`YAML alias *${node.source} refers to a value that contains it (an alias loop)`, w.at(node.range[0]), 'an alias may only name a value that is complete before it');
+    if (w.aliasDepth === 0) w.aliasAt = w.at(node.range[0]);
     w.aliasDepth++;
     try {
       return toValue(target, w);
@@ -117,13 +119,12 @@ function toValue(node: Node | Alias | null, w: Walk): unknown {
     }
   }
   if (isScalar(node)) return scalarValue(node, w);
-  if (!isSeq(node) && !isMap(node)) return null;
   // YAML's own tags arrive resolved (`!!map` is `tag:yaml.org,2002:map`); a local tag starts with `!`.
   if (node.tag?.startsWith('!')) {
-    if (!OUR_TAGS.includes(node.tag)) throw unknownTag(w.at(node.range?.[0]));
-    throw new InputError(`${node.tag} takes a single value, not a ${isSeq(node) ? 'list' : 'mapping'}`, w.at(node.range?.[0]));
+    if (!OUR_TAGS.includes(node.tag)) throw unknownTag(w.at(node.range[0]));
+    throw new InputError(`${node.tag} takes a single value, not a ${isSeq(node) ? 'list' : 'mapping'}`, w.at(node.range[0]));
   }
-  if (w.depth >= MAX_DEPTH) throw new InputError(`YAML nested deeper than ${MAX_DEPTH} levels`, w.at(node.range?.[0]));
+  if (w.depth >= MAX_DEPTH) throw new InputError(`YAML nested deeper than ${MAX_DEPTH} levels`, w.at(node.range[0]));
   w.depth++;
   w.open.add(node);
   try {
@@ -134,28 +135,26 @@ function toValue(node: Node | Alias | null, w: Walk): unknown {
   }
 }
 
-function seqValue(node: Node & { items: unknown[] }, w: Walk): unknown[] {
+function seqValue(node: YAMLSeq.Parsed, w: Walk): unknown[] {
     const out: unknown[] = [];
     const origins: Origin[] = [];
     for (const item of node.items) {
-      origins.push(w.at((item as Node | null)?.range?.[0]));
-      out.push(toValue(item as Node, w));
+      origins.push(w.at(item.range[0]));
+      out.push(toValue(item, w));
     }
     itemOrigins.set(out, origins);
-    nodeOrigins.set(out, w.at(node.range?.[0]));
+    nodeOrigins.set(out, w.at(node.range[0]));
     return out;
 }
 
-function mapValue(node: Node & { items: unknown[] }, w: Walk): Record<string, unknown> {
+function mapValue(node: YAMLMap.Parsed, w: Walk): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     const origins = new Map<string, Origin>();
-    for (const pair of node.items) {
-      if (!isPair(pair)) continue;
-      const keyNode = pair.key as Node | null;
-      const key = String(keyNode && isScalar(keyNode) ? keyNode.value : toValue(keyNode, w));
-      const origin = w.at(keyNode?.range?.[0]);
+    for (const { key: keyNode, value } of node.items) {
+      const key = String(isScalar(keyNode) ? keyNode.value : toValue(keyNode, w));
+      const origin = w.at(keyNode.range[0]);
       if (key === '<<') {
-        const merged = toValue(pair.value as Node, w);
+        const merged = toValue(value, w);
         for (const src of Array.isArray(merged) ? merged : [merged]) {
           if (!src || typeof src !== 'object') continue;
           for (const [k, v] of Object.entries(src)) {
@@ -166,18 +165,19 @@ function mapValue(node: Node & { items: unknown[] }, w: Walk): Record<string, un
         }
         continue;
       }
-      out[key] = toValue(pair.value as Node, w);
+      out[key] = toValue(value, w);
       origins.set(key, origin);
     }
     keyOrigins.set(out, origins);
-    nodeOrigins.set(out, w.at(node.range?.[0]));
+    nodeOrigins.set(out, w.at(node.range[0]));
     return out;
 }
 
-function scalarValue(node: Node & { value: unknown; tag?: string }, w: Walk): unknown {
-  const origin = w.at(node.range?.[0]);
+function scalarValue(node: Scalar.Parsed, w: Walk): unknown {
+  const origin = w.at(node.range[0]);
+  // Our tags are unknown to yaml, which keeps such a scalar as a string: its text (`source`), '' when empty.
   if (node.tag === '!env') {
-    const name = String(node.value ?? '').trim();
+    const name = node.source.trim();
     if (!name) throw new InputError('!env needs a variable name (`!env REGISTRY_PASSWORD`)', origin);
     const value = w.env[name];
     if (value === undefined) throw new InputError(`environment variable ${name} is not set (used with !env)`, origin, `export ${name}=... before running play`);
@@ -185,7 +185,7 @@ function scalarValue(node: Node & { value: unknown; tag?: string }, w: Walk): un
     return new Secret(value, name);
   }
   if (node.tag === '!file') {
-    const path = String(node.value ?? '').trim();
+    const path = node.source.trim();
     if (!path) throw new InputError('!file needs a path (`!file secrets/password.txt`)', origin);
     const full = resolve(w.dir, expandHome(path, w.env));
     const value = readInputFile(full, MAX_SECRET_FILE_BYTES, 'used with !file', origin).replace(/\r?\n$/, '');
@@ -193,8 +193,8 @@ function scalarValue(node: Node & { value: unknown; tag?: string }, w: Walk): un
   }
   if (node.tag === '!plain') {
     // The explicit opt-out for a secret kept in plain text: still a Secret, so still masked.
-    if (node.value === null || node.value === undefined || node.value === '') throw new InputError('!plain needs a value', origin);
-    return new Secret(String(node.value), 'plain');
+    if (node.source === '') throw new InputError('!plain needs a value', origin);
+    return new Secret(node.source, 'plain');
   }
   if (node.tag?.startsWith('!')) throw unknownTag(origin);
   return node.value;
