@@ -22,13 +22,18 @@ test('a missing inventory names the file and says how to pass one', (t) => {
   t.is(e.hint, 'pass one with -i FILE (see inventory.yaml for the format)');
 });
 
-test('an empty inventory has the group all and no host; a list is refused at its line', (t) => {
+test('an empty inventory has the group all and no host; a list is refused at its line, a scalar with the file', (t) => {
   const inv = load('');
-  t.deepEqual([...inv.groups.keys()], ['all']);
+  t.deepEqual([...inv.groups.entries()], [['all', { name: 'all', parents: [], children: [], hosts: [], vars: { vars: {}, origins: {} }, layers: [], origin: undefined }]]);
   t.is(inv.hosts.size, 0);
+  t.deepEqual(load('', { 'group_vars/all.yaml': 'x: 1\n' }).groups.get('all')!.vars.vars, { x: 1 }, 'an empty inventory still reads group_vars/all');
   const e = refused(t, '- a\n');
   t.is(e.message, 'inventory must be a mapping with a top-level `all:`');
   t.like(e.origin, { line: 1 });
+  const dir = tempTree({ 'inv.yaml': 'hello\n' });
+  const scalar = t.throws(() => loadInventory(join(dir, 'inv.yaml')), { instanceOf: InputError }) as InputError;
+  t.is(scalar.message, 'inventory must be a mapping with a top-level `all:`');
+  t.deepEqual(scalar.origin, { file: join(dir, 'inv.yaml') });
   const top = refused(t, 'all: {}\nweb: {}\n');
   t.is(top.message, "unexpected top-level key 'web' in inventory");
   t.is(top.hint, 'put groups under all: { children: { <group>: ... } }');
@@ -42,9 +47,10 @@ test('group bodies: empty is fine, a scalar is refused; every part of a group mu
   const key = refused(t, 'all:\n  host: {}\n');
   t.is(key.message, "unexpected key 'host' in group all");
   t.is(key.hint, 'a group has only hosts:, vars: and children:');
-  t.is(refused(t, 'all:\n  vars: [1]\n').message, 'vars of group all must be a mapping');
-  t.is(refused(t, 'all:\n  hosts: [h1]\n').message, 'hosts of group all must be a mapping of host names');
-  t.is(refused(t, 'all:\n  children: [a]\n').message, 'children of group all must be a mapping of groups');
+  t.like(refused(t, 'all: 5\n'), { message: 'group all must be a mapping (hosts, vars, children)', origin: { line: 1, col: 1 } });
+  t.like(refused(t, 'all:\n  hosts: {}\n  vars: [1]\n'), { message: 'vars of group all must be a mapping', origin: { line: 3, col: 3 } });
+  t.like(refused(t, 'all:\n  vars: {}\n  hosts: [h1]\n'), { message: 'hosts of group all must be a mapping of host names', origin: { line: 3, col: 3 } });
+  t.like(refused(t, 'all:\n  vars: {}\n  children: [a]\n'), { message: 'children of group all must be a mapping of groups', origin: { line: 3, col: 3 } });
   t.is(refused(t, 'all:\n  hosts:\n    h1: 5\n').message, 'host h1 must be a mapping of variables (or empty)');
   const inv = load('all:\n  vars:\n  hosts:\n  children:\n');
   t.deepEqual([...inv.groups.keys()], ['all'], 'null vars, hosts and children are empty');
@@ -64,17 +70,29 @@ test('a group under two parents has both, each parent lists it once; hosts direc
   t.deepEqual(inv.groups.get('shared')!.parents, ['x', 'y']);
   t.deepEqual(inv.groups.get('x')!.children, ['shared']);
   t.deepEqual(inv.groups.get('shared')!.hosts, ['h1', 'h2']);
-  t.like(inv.groups.get('ungrouped'), { parents: ['all'], hosts: ['solo'] });
+  t.deepEqual(inv.groups.get('ungrouped'), { name: 'ungrouped', parents: ['all'], children: [], hosts: ['solo'], vars: { vars: {}, origins: {} }, layers: [] });
   t.deepEqual(groupsOf(inv, 'h1'), ['all', 'x', 'y', 'shared']);
   t.deepEqual(groupMembers(inv), { all: ['solo', 'h1', 'h2'], x: ['h1', 'h2'], shared: ['h1', 'h2'], y: ['h1', 'h2'], ungrouped: ['solo'] });
   t.deepEqual(inventoryVars(inv, 'nobody'), { vars: {}, origins: {} });
   t.false(load('all:\n  children:\n    a:\n      hosts: {h1: }\n').groups.has('ungrouped'), 'no ungrouped group without ungrouped hosts');
 });
 
-test('a host listed twice in one group is one entry; a host defined twice gets both definitions merged', (t) => {
+test('a host defined twice gets both definitions merged; a group written twice lists its host and its child once', (t) => {
   const inv = load('all:\n  children:\n    a:\n      hosts: {h1: {x: 1}}\n    b:\n      hosts: {h1: {y: 2}}\n');
   t.deepEqual(inv.hosts.get('h1')!.vars.vars, { x: 1, y: 2 });
   t.like(inv.hosts.get('h1')!.origin, { line: 4 }, 'the first definition is the host’s origin');
+  // Group a appears under all and again under b, with the same host and child each time.
+  const twice = load('all:\n  children:\n    a:\n      hosts: {h1: }\n      children: {c: }\n    b:\n      children:\n        a:\n          hosts: {h1: }\n          children: {c: }\n');
+  t.like(twice.groups.get('a'), { parents: ['all', 'b'], hosts: ['h1'], children: ['c'] });
+  t.deepEqual(twice.groups.get('c')!.parents, ['a']);
+  t.deepEqual(groupMembers(twice).a, ['h1']);
+});
+
+test('a group under parents of different depths sorts after the deepest: its vars beat every ancestor’s', (t) => {
+  // shared is under x (depth 1) and under z (all → y → z, depth 2): it is at depth 3, after z.
+  const inv = load('all:\n  children:\n    x:\n      children:\n        shared:\n          vars: {v: shared}\n          hosts: {h1: }\n    y:\n      children:\n        z:\n          vars: {v: z}\n          children:\n            shared:\n');
+  t.deepEqual(groupsOf(inv, 'h1'), ['all', 'x', 'y', 'z', 'shared']);
+  t.is(inventoryVars(inv, 'h1').vars.v, 'shared');
 });
 
 test('vars files: .yml and no extension are read, an empty file is no variables, a list is refused', (t) => {
@@ -84,13 +102,20 @@ test('vars files: .yml and no extension are read, an empty file is no variables,
   const e = refused(t, 'all:\n  hosts: {h1: }\n', { 'host_vars/h1.yaml': '- 1\n' });
   t.is(e.message, 'a vars file must be a mapping');
   t.like(e.origin, { line: 1 });
+  const dir = tempTree({ 'inv.yaml': 'all:\n  hosts: {h1: }\n', 'host_vars/h1.yaml': 'hello\n' });
+  const scalar = t.throws(() => loadInventory(join(dir, 'inv.yaml')), { instanceOf: InputError }) as InputError;
+  t.is(scalar.message, 'a vars file must be a mapping');
+  t.deepEqual(scalar.origin, { file: join(dir, 'host_vars/h1.yaml') });
 });
 
 test('a conflict names where the first value was written; a conflict given only by the same value is none', (t) => {
   const e = refused(t, 'all:\n  children:\n    a:\n      hosts: {h1: {port: 22}}\n    b:\n      hosts: {h1: {port: 23}}\n');
-  t.regex(e.message, /^duplicate host h1 with conflicting port: 23 here, 22 at .*inv\.yaml:4$/);
+  t.regex(e.message, /^duplicate host h1 with conflicting port: 23 here, 22 at .*inv\.yaml:4:20$/);
   t.like(e.origin, { line: 6 });
   t.is(e.hint, 'define the host once with its connection settings; list it elsewhere with an empty body (`w1:`)');
+  const block = refused(t, 'all:\n  children:\n    a:\n      hosts:\n        h1:\n          port: 22\n    b:\n      hosts:\n        h1:\n          port: 23\n');
+  t.regex(block.message, /, 22 at .*inv\.yaml:6:11$/, 'the first value’s own line, not its host’s');
+  t.like(block.origin, { line: 10, col: 11 });
   // 22 and "22" print alike: no conflict, the later (a string) is then refused as a port.
   t.is(refused(t, 'all:\n  children:\n    a:\n      hosts: {h1: {port: 22}}\n    b:\n      hosts: {h1: {port: "22"}}\n').message, 'host h1: port must be a whole number 1-65535 (got the string "22")');
 });
@@ -111,6 +136,7 @@ test('connection keys: two spellings of one setting on one host conflict; null i
   t.is(connectionOf(layered, 'h1', {}).host, 'b.example');
   t.is(connectionOf(layered, 'h2', {}).host, 'a.example');
   t.is(conn('{port: ~}').port, undefined);
+  t.deepEqual(connectionOf(layered, 'nobody', {}), { name: 'nobody', host: 'nobody', port: undefined, user: undefined, sshKey: undefined, knownHosts: undefined, hostKeyChecking: 'strict', become: false, transport: 'ssh' }, 'a name not in the inventory gets the defaults, as its inventoryVars are empty');
 });
 
 test('connection keys: the host’s setting beats its groups’ in any spelling, as in Ansible (host vars over group vars)', (t) => {
@@ -137,6 +163,15 @@ test('connection keys: host_vars/ and group_vars/ files beat the inline vars in 
   t.true(refusedAt.origin!.file.endsWith('host_vars/h1.yaml'));
   const oneLayer = load('all:\n  vars: {ansible_host: a.example, host: b.example}\n  hosts: {h1: }\n');
   t.is(connectionOf(oneLayer, 'h1', {}).host, 'b.example');
+});
+
+test('the Ansible spellings of the connection settings', (t) => {
+  const c = conn('{ansible_ssh_private_key_file: keys/id, ansible_become: yes, ansible_become_password: !env PW, ansible_connection: local}', { 'keys/id': 'KEY' }, { PW: 'pw' });
+  t.true(c.sshKey!.endsWith('/keys/id'));
+  t.true(c.become);
+  t.is(c.becomePassword!.reveal(), 'pw');
+  t.is(c.transport, 'local');
+  t.is(connRefused(t, '{ansible_become_password: plain}').message, 'host h1: ansible_become_password must be a secret, not plain text');
 });
 
 test('port: a whole number 1-65535, with the key and the type named', (t) => {

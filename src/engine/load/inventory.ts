@@ -1,7 +1,7 @@
 // Ansible's YAML inventory shape, plus group_vars/ and host_vars/ beside the file.
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { InputError, type Origin } from '../../errors.js';
+import { formatOrigin, InputError, type Origin } from '../../errors.js';
 import { expandHome } from '../../paths.js';
 import { isSecret, type Secret } from '../../secret.js';
 import { isSecretVariable } from '../../secret-vars.js';
@@ -97,16 +97,15 @@ export function loadInventory(file: string, opts: YamlOptions = {}): Inventory {
   if (!existsSync(path)) {
     throw new InputError(`inventory ${file} not found`, undefined, 'pass one with -i FILE (see inventory.yaml for the format)');
   }
-  const doc = loadYamlFile(path, opts);
-  const inv: Inventory = { file: path, groups: new Map(), hosts: new Map() };
-  const hostDefs = new Map<string, Array<{ vars: Record<string, unknown>; origin?: Origin }>>();
-  if (doc === null) return finish(inv, hostDefs, opts);
+  const doc = loadYamlFile(path, opts) ?? {};
   if (!isObject(doc)) throw new InputError('inventory must be a mapping with a top-level `all:`', originOfNode(doc) ?? { file: path });
   for (const top of Object.keys(doc)) {
     if (top !== 'all') {
       throw new InputError(`unexpected top-level key '${top}' in inventory`, originOf(doc, top), 'put groups under all: { children: { <group>: ... } }');
     }
   }
+  const inv: Inventory = { file: path, groups: new Map(), hosts: new Map() };
+  const hostDefs = new Map<string, Array<{ vars: Record<string, unknown>; origin?: Origin }>>();
   walkGroup(inv, hostDefs, 'all', doc.all ?? {}, undefined, originOf(doc, 'all'));
   return finish(inv, hostDefs, opts);
 }
@@ -145,7 +144,7 @@ function walkGroup(
     if (!isObject(body.hosts)) throw new InputError(`hosts of group ${name} must be a mapping of host names`, originOf(body, 'hosts'));
     for (const [hostName, hostBody] of Object.entries(body.hosts)) {
       const hostOrigin = originOf(body.hosts, hostName);
-      if (inv.groups.has(hostName) || hostName === 'all') throw new InputError(`host ${hostName} has the name of a group`, hostOrigin);
+      if (inv.groups.has(hostName)) throw new InputError(`host ${hostName} has the name of a group`, hostOrigin);
       if (hostBody !== null && !isObject(hostBody)) throw new InputError(`host ${hostName} must be a mapping of variables (or empty)`, hostOrigin);
       if (!group.hosts.includes(hostName)) group.hosts.push(hostName);
       const defs = hostDefs.get(hostName) ?? [];
@@ -158,7 +157,7 @@ function walkGroup(
     for (const [child, childBody] of Object.entries(body.children)) {
       const childOrigin = originOf(body.children, child);
       if (hostDefs.has(child)) throw new InputError(`group ${child} has the name of a host`, childOrigin);
-      if (child === 'all' || isAncestor(inv, child, name)) throw new InputError(`group ${child} would contain itself`, childOrigin);
+      if (isAncestor(inv, child, name)) throw new InputError(`group ${child} would contain itself`, childOrigin);
       walkGroup(inv, hostDefs, child, childBody, name, childOrigin);
     }
   }
@@ -166,7 +165,7 @@ function walkGroup(
 
 function isAncestor(inv: Inventory, candidate: string, of: string): boolean {
   if (candidate === of) return true;
-  return (inv.groups.get(of)?.parents ?? []).some((p) => isAncestor(inv, candidate, p));
+  return inv.groups.get(of)!.parents.some((p) => isAncestor(inv, candidate, p));
 }
 
 function finish(
@@ -174,7 +173,6 @@ function finish(
   hostDefs: Map<string, Array<{ vars: Record<string, unknown>; origin?: Origin }>>,
   opts: YamlOptions,
 ): Inventory {
-  if (!inv.groups.has('all')) inv.groups.set('all', { name: 'all', parents: [], children: [], hosts: [], vars: { vars: {}, origins: {} }, layers: [] });
   const dir = dirname(inv.file);
   for (const group of inv.groups.values()) {
     const file = varsFile(join(dir, 'group_vars'), group.name);
@@ -209,18 +207,14 @@ function checkConflicts(name: string, defs: Array<{ vars: Record<string, unknown
         // A become password given in plain text is refused later; its value is never echoed, here neither.
         const shown = (v: unknown): string => (isSecretVariable(key) || isSecret(v) ? '***' : String(v));
         throw new InputError(
-          `duplicate host ${name} with conflicting ${key}: ${shown(value)} here, ${shown(prev.value)} at ${formatWhere(prev.origin)}`,
-          originOf(def.vars, key) ?? def.origin,
+          `duplicate host ${name} with conflicting ${key}: ${shown(value)} here, ${shown(prev.value)} at ${formatOrigin(prev.origin)}`,
+          originOf(def.vars, key),
           'define the host once with its connection settings; list it elsewhere with an empty body (`w1:`)',
         );
       }
-      seen.set(field, { value, origin: originOf(def.vars, key) ?? def.origin });
+      seen.set(field, { value, origin: originOf(def.vars, key) });
     }
   }
-}
-
-function formatWhere(o?: Origin): string {
-  return o ? `${o.file}${o.line ? `:${o.line}` : ''}` : 'another definition';
 }
 
 function loadVarsFile(file: string, opts: YamlOptions): Record<string, unknown> {
@@ -245,12 +239,12 @@ export function groupsOf(inv: Inventory, host: string): string[] {
   const add = (g: string) => {
     if (all.has(g)) return;
     all.add(g);
-    for (const p of inv.groups.get(g)?.parents ?? []) add(p);
+    for (const p of inv.groups.get(g)!.parents) add(p);
   };
   direct.forEach(add);
   all.add('all');
   const depth = (g: string): number => {
-    const parents = inv.groups.get(g)?.parents ?? [];
+    const parents = inv.groups.get(g)!.parents;
     return parents.length ? 1 + Math.max(...parents.map(depth)) : 0;
   };
   return [...all].sort((a, b) => depth(a) - depth(b) || a.localeCompare(b));
@@ -260,7 +254,7 @@ export function groupsOf(inv: Inventory, host: string): string[] {
 export function groupMembers(inv: Inventory): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const g of inv.groups.keys()) out[g] = [];
-  for (const host of inv.hosts.values()) for (const g of host.groups) (out[g] ??= []).push(host.name);
+  for (const host of inv.hosts.values()) for (const g of host.groups) out[g]!.push(host.name);
   return out;
 }
 
@@ -290,58 +284,60 @@ export function connectionOf(inv: Inventory, host: string, env: NodeJS.ProcessEn
     return found;
   };
   const dir = dirname(inv.file);
-  const where = (p?: { origin?: Origin }) => p?.origin ?? inv.hosts.get(host)?.origin;
 
   const text = (p: { value: unknown; key: string; origin?: Origin }): string => {
     if (typeof p.value === 'string' && p.value !== '') return p.value;
-    throw new InputError(`host ${host}: ${p.key} must be a non-empty string (got ${describeType(p.value)})`, where(p));
+    throw new InputError(`host ${host}: ${p.key} must be a non-empty string (got ${describeType(p.value)})`, p.origin);
   };
 
   const portV = pick('port');
   let port: number | undefined;
   if (portV) {
     if (typeof portV.value !== 'number' || !Number.isInteger(portV.value)) {
-      throw new InputError(`host ${host}: ${portV.key} must be a whole number 1-65535 (got ${describeType(portV.value)})`, where(portV));
+      throw new InputError(`host ${host}: ${portV.key} must be a whole number 1-65535 (got ${describeType(portV.value)})`, portV.origin);
     }
     port = portV.value;
-    if (port < 1 || port > 65535) throw new InputError(`host ${host}: ${portV.key} ${port} is out of range (1-65535)`, where(portV));
+    if (port < 1 || port > 65535) throw new InputError(`host ${host}: ${portV.key} ${port} is out of range (1-65535)`, portV.origin);
   }
   const hkc = pick('hostKeyChecking');
   let hostKeyChecking: HostKeyChecking = 'strict';
   if (hkc) {
     const v = hostKeyCheckingOf(hkc.value);
-    if (!v) throw new InputError(`host ${host}: host_key_checking must be ${HOST_KEY_CHECKING_HELP} (got ${JSON.stringify(hkc.value)})`, where(hkc));
+    if (!v) throw new InputError(`host ${host}: host_key_checking must be ${HOST_KEY_CHECKING_HELP} (got ${JSON.stringify(hkc.value)})`, hkc.origin);
     hostKeyChecking = v;
   }
   const tr = pick('transport');
   let transport: 'ssh' | 'local' = 'ssh';
   if (tr) {
-    if (tr.value !== 'ssh' && tr.value !== 'local') throw new InputError(`host ${host}: transport must be ssh or local (got ${JSON.stringify(tr.value)})`, where(tr));
+    if (tr.value !== 'ssh' && tr.value !== 'local') throw new InputError(`host ${host}: transport must be ssh or local (got ${JSON.stringify(tr.value)})`, tr.origin);
     transport = tr.value;
   }
   const bc = pick('become');
   let become = false;
   if (bc) {
     const v = BECOME_SPELLINGS.get(bc.value);
-    if (v === undefined) throw new InputError(`host ${host}: become must be true or false (got ${JSON.stringify(bc.value)})`, where(bc));
+    if (v === undefined) throw new InputError(`host ${host}: become must be true or false (got ${JSON.stringify(bc.value)})`, bc.origin);
     become = v;
   }
   const pwV = pick('becomePassword');
   if (pwV && !isSecret(pwV.value)) {
-    throw new InputError(`host ${host}: ${pwV.key} must be a secret, not plain text`, where(pwV), `write it as \`${pwV.key}: !env NAME\` or \`${pwV.key}: !file path\``);
+    throw new InputError(`host ${host}: ${pwV.key} must be a secret, not plain text`, pwV.origin, `write it as \`${pwV.key}: !env NAME\` or \`${pwV.key}: !file path\``);
   }
   if (pwV && /[\r\n]/.test((pwV.value as Secret).reveal())) {
-    throw new InputError(`host ${host}: ${pwV.key} must be one line (sudo reads one line)`, where(pwV), 'remove the line break (a !file keeps its trailing newline out already)');
+    throw new InputError(`host ${host}: ${pwV.key} must be one line (sudo reads one line)`, pwV.origin, 'remove the line break (a !file keeps its trailing newline out already)');
   }
   const keyV = pick('sshKey');
   let sshKey: string | undefined;
   if (keyV) {
     sshKey = resolve(dir, expandHome(text(keyV), env));
-    checkReadableFile(sshKey, `host ${host}: ssh key`, where(keyV), 'fix the path in ssh_key, or remove it to use ssh-agent');
+    checkReadableFile(sshKey, `host ${host}: ssh key`, keyV.origin, 'fix the path in ssh_key, or remove it to use ssh-agent');
   }
   const khV = pick('knownHosts');
-  const knownHosts = khV ? resolve(dir, expandHome(text(khV), env)) : undefined;
-  if (knownHosts && existsSync(knownHosts)) checkReadableFile(knownHosts, `host ${host}: known_hosts`, where(khV), undefined, MAX_KNOWN_HOSTS_BYTES);
+  let knownHosts: string | undefined;
+  if (khV) {
+    knownHosts = resolve(dir, expandHome(text(khV), env));
+    if (existsSync(knownHosts)) checkReadableFile(knownHosts, `host ${host}: known_hosts`, khV.origin, undefined, MAX_KNOWN_HOSTS_BYTES);
+  }
   const hostV = pick('host');
   const userV = pick('user');
   return {
