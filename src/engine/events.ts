@@ -36,6 +36,8 @@ export type EngineEvent =
       why?: string;
       diffs?: Diff[];
       error?: string;
+      /** What the program applying the step warned about while it succeeded (e.g. kubectl's `Warning:` lines). */
+      warnings?: string[];
       durationMs: number;
       /** The role ran only to read facts (host outside --limit, role filtered out by --tags): nothing was changed. */
       readOnly?: boolean;

@@ -79,6 +79,7 @@ export function humanReporter(o: HumanOptions): (e: EngineEvent) => void {
         const why = e.why ? ` (${e.why})` : '';
         const err = e.error ? `: ${e.error}` : '';
         out(`${paint(e.status, `${word}: ${hostTag(e.host, e.readOnly)}`)} ${e.role} | ${e.step}${why}${err}`);
+        for (const w of e.warnings ?? []) out(paint('changed', `[WARNING]: [${e.host}] ${e.role} | ${e.step}: ${w}`));
         if (o.verbose) for (const a of e.actions) out(paint('dim', `    - ${a}`));
         if (o.diff) for (const d of e.diffs ?? []) out(colorDiff(unifiedDiff(d), paint));
         break;

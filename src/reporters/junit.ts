@@ -41,7 +41,7 @@ export function junitReporter(file: string): (e: EngineEvent) => void {
           seconds: e.durationMs / 1000,
           failure: e.status === 'failed' ? (e.error ?? 'failed') : undefined,
           skipped: e.status === 'skipped',
-          out: [`status: ${e.status}`, ...(e.why ? [`why: ${e.why}`] : []), ...e.actions.map((a) => `- ${a}`)].join('\n'),
+          out: [`status: ${e.status}`, ...(e.why ? [`why: ${e.why}`] : []), ...e.actions.map((a) => `- ${a}`), ...(e.warnings ?? []).map((w) => `warning: ${w}`)].join('\n'),
         });
         break;
       case 'handler':

@@ -21,6 +21,7 @@ import { applyDecodeError } from './typed-patch.js';
 import { jsonDecodeError, patchDecodeRefusal } from './decode-errors.js';
 import { defaultAndValidate, InvalidError, quantityValue, type DefaultContext } from './validate.js';
 import { podSecurityWarning } from './pod-security.js';
+import { podTemplateWarnings } from './workload-warnings.js';
 import { bindingFor, boundTo, claimReference, defaultClass, provisionPV, pvHostDir, resizeRefusal, volumePhase } from './volumes.js';
 
 export interface ApiOptions {
@@ -267,11 +268,11 @@ export class Api {
 
     if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
       // validating admission's warnings go out as the HTTP Warning header (RFC 7234 warn-code 299)
-      this.lastWarning = undefined;
+      this.lastWarnings = [];
       const written = res.writeHead.bind(res);
       res.writeHead = ((code: number, ...rest: unknown[]) => {
-        if (code < 300 && this.lastWarning) res.setHeader('Warning', `299 - "${this.lastWarning.replace(/[\\"]/g, (c) => `\\${c}`)}"`);
-        this.lastWarning = undefined;
+        if (code < 300 && this.lastWarnings.length) res.setHeader('Warning', this.lastWarnings.map((w) => `299 - "${w.replace(/[\\"]/g, (c) => `\\${c}`)}"`));
+        this.lastWarnings = [];
         return (written as (...a: unknown[]) => ServerResponse)(code, ...rest);
       }) as typeof res.writeHead;
     }
@@ -409,8 +410,8 @@ export class Api {
     } else delete o.metadata.namespace;
   }
 
-  /** The Pod Security warning of the write being answered (commit is synchronous, per request). */
-  private lastWarning?: string;
+  /** The warnings of the write being answered, one header each (commit is synchronous, per request). */
+  private lastWarnings: string[] = [];
 
   /** Defaults, validates, bumps generation, detects no-ops, and stores unless dry-run. */
   private commit(t: Target, live: Obj | undefined, next: Obj, dryRun: boolean): Obj {
@@ -430,8 +431,7 @@ export class Api {
       throw e;
     }
     // PodSecurity admission (validating, after validation): warn mode for a workload's pod template
-    if (t.kind.kind === 'Deployment')
-      this.lastWarning = podSecurityWarning(this.o.store.get('v1', 'Namespace', undefined, next.metadata.namespace), next.spec?.template?.spec ?? {});
+    const podSecurity = t.kind.kind === 'Deployment' ? podSecurityWarning(this.o.store.get('v1', 'Namespace', undefined, next.metadata.namespace), next.spec?.template?.spec ?? {}) : undefined;
     if (t.kind.kind === 'PersistentVolumeClaim' && live) {
       const refusal = resizeRefusal(next, live, this.o.store.list('storage.k8s.io/v1', 'StorageClass'));
       // plugin/pkg/admission/storage/persistentvolume/resize: admission.NewForbidden, 403.
@@ -445,6 +445,9 @@ export class Api {
       const gen = live?.metadata?.generation ?? 0;
       next.metadata.generation = !live ? 1 : deepEqual(specPart(live), specPart(next)) ? gen : gen + 1;
     }
+    // the strategy's warnings (BeforeCreate/BeforeUpdate) come before validating admission's
+    const strategy = t.kind.kind === 'Deployment' && (!live || next.metadata.generation !== live.metadata.generation) ? podTemplateWarnings(next.spec?.template) : [];
+    this.lastWarnings = [...strategy, ...(podSecurity ? [podSecurity] : [])];
     if (live && deepEqual(withoutVolatile(live), withoutVolatile(next))) return live;
     const time = now();
     if (live) {

@@ -268,6 +268,17 @@ export function planK8s(whole: K8sState, gotAll: CapturedFact[]): K8sPlan {
 
 const fieldManagerOf = (kubectl: K8sState['kubectl']): string => kubectl.fieldManager ?? 'regplay';
 
+/**
+ * kubectl prints each warning of the API server (the `Warning:` response header: Pod Security warn
+ * mode, a deprecated API, ...) and its own as a `Warning: <text>` line on stderr, once per text
+ * (client-go's WarningWriter); the apply's other stderr lines are rollout and delete progress.
+ */
+export function kubectlWarnings(stderr: string): string[] {
+  // on a terminal kubectl colours the word (\x1b[33;1mWarning:\x1b[0m); over SSH it does not, but be sure
+  const lines = stderr.split('\n').flatMap((l) => /^Warning: (.+)$/.exec(l.replace(/\x1b\[[0-9;]*m/g, '').trimEnd())?.[1] ?? []);
+  return [...new Set(lines)];
+}
+
 function commands(p: K8sPlan) {
   const base = kubectlBase(p);
   const rebinds = p.actions.flatMap((a) => (a.do === 'rebind' ? [a.rebind] : []));
@@ -302,6 +313,7 @@ export const k8s: ResourceKind<K8sState, K8sPlan, CapturedFact[]> = {
     const { rebinds, applied, pruned, apply, remove, waits } = commands(p);
     return [...(rebinds.length ? [`${kubectlBase(p)} patch persistentvolume`] : []), ...(applied.length ? [apply] : []), ...(pruned.length ? [remove.replace(/ >&2$/, '')] : []), ...(waits.length ? ['kubectl rollout status'] : [])].join(' && ');
   },
+  warnings: (_p, applied) => kubectlWarnings(applied.stderr),
   registered(p, applied) {
     if (!applied) return p.objects.every((o) => o.live) ? { objects: p.objects.map((o) => liveAsFact(o.live!)) } : null;
     const after = applied.stdout.trim() ? parseKubectlObjects(applied.stdout) : [];

@@ -57,6 +57,8 @@ export interface ResourceKind<R extends Resource, P extends Plan<unknown>, Read 
   command(plan: P): string;
   /** The value to register: as read (no argument), or after the plan (`stdout` of the apply; empty under --check). */
   registered(plan: P, applied?: { stdout: string }): unknown;
+  /** Warnings the program printed while applying successfully (shown with the step, as Ansible shows a module's). */
+  warnings?(plan: P, applied: { stdout: string; stderr: string }): string[];
 }
 
 /** A plan with the kind that made it: what the apply pass and the reporters work from. */

@@ -17,6 +17,8 @@ export interface StepResult {
   planned?: Planned;
   error?: Error;
   registered?: unknown;
+  /** Warnings printed by a successful apply (see ResourceKind.warnings). */
+  warnings?: string[];
   durationMs: number;
 }
 
@@ -123,6 +125,8 @@ export async function converge(transport: Transport, resources: Resource[], quer
       s.durationMs += share;
       if (out && out.code === 0) {
         s.registered = registered(s, { stdout: out.stdout });
+        const warnings = s.planned!.kind.warnings?.(s.planned!.plan, out) ?? [];
+        if (warnings.length) s.warnings = warnings;
         steps.push(s);
         continue;
       }

@@ -100,6 +100,7 @@ export async function executeRole(o: ExecuteRoleOptions): Promise<RoleOutcome> {
       ...(s.planned?.plan.why ? { why: s.planned.plan.why } : {}),
       ...(o.diff && s.planned?.plan.diffs.length && s.status !== 'failed' ? { diffs: s.planned.plan.diffs } : {}),
       ...(s.error ? { error: stepMessage(s.error) } : {}),
+      ...(s.warnings?.length ? { warnings: s.warnings } : {}),
       durationMs: s.durationMs,
       ...(o.readOnly ? { readOnly: true } : {}),
     });
