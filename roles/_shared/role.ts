@@ -18,10 +18,12 @@ export interface TypedRole<V> {
   expectedReads?(v: V, ctx: RoleContext): Resource[];
   handlers?(v: V, ctx: RoleContext): Record<string, Resource[]>;
   runsOn?(v: V, ctx: RoleContext): RunsOn;
+  /** See Role.warmUp. */
+  warmUp?(): void;
 }
 
 export function defineRole<V>(d: TypedRole<V>): Role {
-  const { files, namedGroups, facts, expectedReads, handlers, runsOn } = d;
+  const { files, namedGroups, facts, expectedReads, handlers, runsOn, warmUp } = d;
   return {
     name: d.name,
     validate: (all) => void d.vars(all),
@@ -37,6 +39,7 @@ export function defineRole<V>(d: TypedRole<V>): Role {
     ...(expectedReads ? { expectedReads: (ctx: RoleContext) => expectedReads(d.vars(ctx.vars), ctx) } : {}),
     ...(handlers ? { handlers: (ctx: RoleContext) => handlers(d.vars(ctx.vars), ctx) } : {}),
     ...(runsOn ? { runsOn: (ctx: RoleContext) => runsOn(d.vars(ctx.vars), ctx) } : {}),
+    ...(warmUp ? { warmUp } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 // bcrypt off the event loop: bcryptjs in a worker thread. A cost-10 hash or check takes ~80 ms of
 // CPU (bcryptjs's own async form still runs it on the main thread, in 100 ms slices), which would
-// stop every other host's work meanwhile. One worker per process, made on first use; it keeps the
-// process alive only while it has work.
+// stop every other host's work meanwhile. One worker per process, made on first use or by
+// startBcrypt (the role's warm-up); it keeps the process alive only while it has work.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
@@ -40,8 +40,14 @@ function started(): Worker {
     for (const p of pending.values()) p.reject(e);
     pending.clear();
   });
+  w.unref();
   worker = w;
   return w;
+}
+
+/** Starts the worker ahead of the first hash or check (its start-up is the slow part). */
+export function startBcrypt(): void {
+  started();
 }
 
 function call<T>(op: 'hash' | 'compare', password: string, arg: string | number): Promise<T> {

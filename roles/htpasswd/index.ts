@@ -2,6 +2,7 @@
 // added or removed or a password changes.
 import type { Resource } from '../../src/resources/types.js';
 import { parseVars } from '../_shared/vars.js';
+import { startBcrypt } from './bcrypt.js';
 import { editHtpasswd } from './htpasswd.js';
 import { htpasswdVars, type HtpasswdVars } from './vars.js';
 import { defineRole } from '../_shared/role.js';
@@ -30,6 +31,8 @@ const htpasswd = defineRole({
   vars: (all) => parseVars('htpasswd', htpasswdVars, all),
   files: (v) => [htpasswdPath(v)],
   plan: htpasswdResources,
+  // The worker thread takes ~85 ms of CPU to start: let it start while the control plane connects.
+  warmUp: startBcrypt,
 });
 
 export default htpasswd;

@@ -60,4 +60,10 @@ export interface Role {
   runsOn?(ctx: RoleContext): RunsOn;
   /** Handlers by name: run once at the end of the play when notified. */
   handlers?(ctx: RoleContext): Record<string, Resource[]>;
+  /**
+   * Called once per run when the role runs on some host, after the checks and before any host is
+   * contacted: slow one-time machinery (a worker thread) starts while the connections open. It
+   * must not touch a host, block or throw.
+   */
+  warmUp?(): void;
 }

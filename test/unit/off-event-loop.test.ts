@@ -2,9 +2,12 @@
 // bcrypt: ~80 ms); in a run that is every other host's time too. They run off the event loop, so it
 // keeps turning meanwhile: measured here as the longest gap between timer ticks every 5 ms.
 import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { decidePki } from '../../roles/certs/pki.js';
 import { editHtpasswd } from '../../roles/htpasswd/htpasswd.js';
 import { Secret } from '../../src/secret.js';
+import { tempTree } from '../helpers/fakes.js';
 
 /** Runs `work` and returns how long it took and the longest stretch the event loop did not turn. */
 async function longestStall(work: () => Promise<unknown>): Promise<{ tookMs: number; stallMs: number }> {
@@ -37,4 +40,17 @@ test.serial('bcrypt at cost 12 (hash, then check on the next run): the event loo
   const checked = await longestStall(() => editHtpasswd(file, users, 12));
   t.log(`hash ${hashed.tookMs.toFixed(0)} ms (stall ${hashed.stallMs.toFixed(0)} ms), check ${checked.tookMs.toFixed(0)} ms (stall ${checked.stallMs.toFixed(0)} ms)`);
   for (const r of [hashed, checked]) t.true(r.stallMs < r.tookMs / 3, `stalled ${r.stallMs.toFixed(0)} ms of ${r.tookMs.toFixed(0)} ms`);
+});
+
+test.serial('the bcrypt worker started ahead (the htpasswd role\'s warm-up) does not keep the process alive, and serves the first check', async (t) => {
+  const bcrypt = new URL('../../roles/htpasswd/bcrypt.ts', import.meta.url).href;
+  const dir = tempTree({
+    'idle.mjs': `import { startBcrypt } from '${bcrypt}';\nstartBcrypt();\n`,
+    'used.mjs': `import { startBcrypt, bcryptHash, bcryptCompare } from '${bcrypt}';\nstartBcrypt();\nconst h = await bcryptHash('pw', 4);\nprocess.stdout.write(String(await bcryptCompare('pw', h)));\n`,
+  });
+  for (const [script, out] of [['idle.mjs', ''], ['used.mjs', 'true']] as const) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(dir, script)], { encoding: 'utf8', timeout: 60_000 });
+    t.is(r.status, 0, `${script}: ${r.error?.message ?? ''} ${r.stderr}`);
+    t.is(r.stdout, out);
+  }
 });

@@ -567,3 +567,17 @@ test('an abort ends the run at once: run-end with the recap so far and exit 130,
   t.is(c.events.at(-1), end, 'the abandoned role reports nothing after run-end');
   t.deepEqual(w.calls.map((x) => x.role), ['a', 'slow'], 'b never started');
 });
+
+test('warmUp: once per role that runs on some host, before the first connection; not for a role --tags leaves out (even one read for its facts)', async (t) => {
+  const log: string[] = [];
+  const w = fakeWorld();
+  const connect = w.deps.connect;
+  w.deps = { ...w.deps, connect: (c) => (log.push(`connect ${c.name}`), connect(c)) };
+  const role = (name: string) => fakeRole(name, { warmUp: () => void log.push(`warm ${name}`) });
+  const pb = '- hosts: workers\n  roles: [a, {role: skipped, tags: [never]}]\n- hosts: all\n  roles: [a]\n- hosts: nobody_here\n  roles: [absent]\n';
+  const p = await setup(pb, [role('a'), role('skipped'), role('absent')], { skipTags: ['never'], files: { 'inv.yaml': `${labInventory}    nobody_here:\n      hosts: {}\n` } });
+  await runPrepared(p, { check: false, diff: false, emit: () => {}, template: noTemplate }, w.deps);
+  t.deepEqual(log.filter((l) => l.startsWith('warm')), ['warm a']);
+  t.is(log[0], 'warm a', 'before any connection');
+  t.true(log.some((l) => l.startsWith('connect')));
+});

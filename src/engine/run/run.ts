@@ -62,6 +62,7 @@ export async function runPrepared(p: Prepared, o: RunOptions, deps: EngineDeps):
     o.emit(e);
   };
   const emit = (e: EngineEvent) => send(stamp(e));
+  warmUpRoles(p);
   const run = new RunState(p, { ...o, send }, deps);
   const warnings = runWarnings(p.connections, p.hosts);
   emit({ type: 'run-start', playbook: p.playbook.file, check: o.check, hosts: p.hosts, ...(warnings.length ? { warnings } : {}) });
@@ -87,6 +88,12 @@ export async function runPrepared(p: Prepared, o: RunOptions, deps: EngineDeps):
   const recap = run.finalRecap();
   emit({ type: 'run-end', recap, exitCode, durationMs: Date.now() - started });
   return { recap, exitCode };
+}
+
+/** Role.warmUp of every role that runs on some host, once, before the connections open. */
+function warmUpRoles(p: Prepared): void {
+  const running = p.plays.filter((pp) => pp.targets.length || pp.readOnly.length).flatMap((pp) => pp.roles.filter((r) => r.mode === 'run'));
+  for (const role of new Set(running.map((r) => r.loaded.role))) role.warmUp?.();
 }
 
 /** Resolves true when the signal aborts; never otherwise. */
