@@ -1,7 +1,7 @@
 // node-trust's detection fact: the shared detection (src/facts/container-runtimes.ts); with `auto`,
 // a host where nothing is found fails, naming what was looked for.
 import { StateError } from '../../src/errors.js';
-import { detectRuntimesScript, LOOKED_FOR, parseRuntimeFacts, RUNTIMES, type RuntimeFacts } from '../../src/facts/container-runtimes.js';
+import { detectRuntimesScript, NOTHING_FOUND, parseRuntimeFacts, type RuntimeFacts } from '../../src/facts/container-runtimes.js';
 import type { FactQuery } from '../../src/resources/types.js';
 
 export function runtimeFactQuery(auto: boolean): FactQuery<RuntimeFacts> {
@@ -9,9 +9,7 @@ export function runtimeFactQuery(auto: boolean): FactQuery<RuntimeFacts> {
     argv: ['sh', '-c', detectRuntimesScript()],
     parse: (stdout) => {
       const facts = parseRuntimeFacts(stdout);
-      if (auto && facts.runtimes.length === 0) {
-        throw new StateError(`container_runtime: auto found no container runtime; looked for ${LOOKED_FOR}`, `install the runtime first, or set container_runtime for this host (${RUNTIMES.join(', ')})`);
-      }
+      if (auto && facts.runtimes.length === 0) throw new StateError(NOTHING_FOUND.message, NOTHING_FOUND.fix);
       return facts;
     },
   };

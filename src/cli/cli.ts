@@ -195,7 +195,7 @@ async function verifyHosts(opts: VerifyCliOptions, io: CliIO, deps: CliDeps, rep
   const playbook = findPlaybook(opts.playbook, io.cwd, repoRoot());
   const prepared = await prepare(prepareOptions(playbook, opts, io, deps));
   const result = await verify(prepared, { keepCanary: opts.keepCanary, ...(opts.canaryFrom ? { canaryFrom: opts.canaryFrom } : {}), emit: reports.emit, connect: deps.connect ?? defaultDeps.connect });
-  (opts.json === '-' ? io.stderr : io.stdout).write(redact(formatTable(result.rows)));
+  (opts.json === '-' ? io.stderr : io.stdout).write(redact(formatTable(result.rows, result.undetected)));
   return result.exitCode;
 }
 

@@ -30,6 +30,12 @@ const UNIT_DIRS = ['/etc/systemd/system', '/usr/local/lib/systemd/system', '/usr
 
 export const LOOKED_FOR = RUNTIMES.map((r) => `${r} (${[...LOOKS[r].bins.map((b) => `${b} on PATH`), ...LOOKS[r].paths].join(', ')})`).join('; ');
 
+/** Under `auto`, a host where nothing was found (node-trust fails it, `play verify` too): what was looked for, and what to do. */
+export const NOTHING_FOUND = {
+  message: `container_runtime: auto found no container runtime; looked for ${LOOKED_FOR}`,
+  fix: `install the runtime first, or set container_runtime for this host (${RUNTIMES.join(', ')})`,
+};
+
 /** The detection as one sh script (only fixed names: nothing from the inventory reaches it). */
 export function detectRuntimesScript(): string {
   const lines = RUNTIMES.map((r) => {

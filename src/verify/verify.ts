@@ -13,7 +13,7 @@ import { verifyPlan, type Target, type VerifyPlan } from './targets.js';
 import { CANARY_REPO, ControllerPushError, deleteCanary, pushCanary, type ControllerEndpoint } from './controller-push.js';
 import type { Canary } from './canary.js';
 import { quote } from '../transports/shell.js';
-import { detectRuntimesScript, parseRuntimeFacts } from '../facts/container-runtimes.js';
+import { detectRuntimesScript, NOTHING_FOUND, parseRuntimeFacts } from '../facts/container-runtimes.js';
 
 export interface VerifyOptions {
   keepCanary: boolean;
@@ -33,15 +33,21 @@ export interface HostVerdicts {
 export interface VerifyResult {
   exitCode: number;
   rows: HostVerdicts[];
+  /** Hosts under `container_runtime: auto` where detection found nothing (or failed): why. */
+  undetected: Array<{ host: string; message: string }>;
 }
 
-const detectProbe: Probe = {
+/** node-trust's detection under `auto`; a host where nothing is found fails, as node-trust fails it. */
+export const detectProbe: Probe = {
   id: 'runtimes',
   label: 'container runtimes (node-trust, auto)',
-  command: detectRuntimesScript(),
+  // under sh, as the role's fact runs it: the login shell may be bash, whose `command -v` also names a
+  // file on PATH that is not executable
+  command: `sh -c ${quote(detectRuntimesScript())}`,
   judge: (r) => {
     const runtimes = parseRuntimeFacts(r.stdout).runtimes;
-    return { status: 'ok', message: runtimes.join(', ') || 'none found', facts: { runtimes: runtimes.join(' ') } };
+    if (!runtimes.length) return { status: 'failed', message: `${NOTHING_FOUND.message} — ${NOTHING_FOUND.fix}` };
+    return { status: 'ok', message: runtimes.join(', '), facts: { runtimes: runtimes.join(' ') } };
   },
 };
 
@@ -99,7 +105,11 @@ export async function verify(p: Prepared, o: VerifyOptions): Promise<VerifyResul
     runtime: t.runtime,
     results: (results.get(t.host) ?? []).filter((r) => r.id.startsWith(`${t.runtime}:`)).map((r) => ({ ...r, id: r.id.slice(t.runtime.length + 1) })),
   }));
-  return { exitCode, rows };
+  const undetected = plan.detect.flatMap((d) => {
+    const r = before.get(d.host)?.find((x) => x.id === 'runtimes');
+    return r && r.status !== 'ok' ? [{ host: d.host, message: r.message ?? 'detection failed' }] : [];
+  });
+  return { exitCode, rows, undetected };
 }
 
 /** The steps verify makes in its own process are reported for this host name. */

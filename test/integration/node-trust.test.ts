@@ -16,7 +16,8 @@
 //   with that CA verifies the real registry (the pull is skipped, saying why); without the CA it fails.
 // - w3 (group bare, auto) has no runtime: its containerd, podman and skopeo binaries are hidden in its
 //   own mount namespace (a non-executable file bound over each) and /etc/containerd, /etc/containers
-//   removed: a run over workers:bare fails w3 alone (exit 2) naming what was looked for, w2 converges.
+//   removed: a run over workers:bare fails w3 alone (exit 2) naming what was looked for, w2 converges;
+//   `play verify` fails w3's check the same way (exit 2) while w1 is checked.
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -224,6 +225,18 @@ serial('nothing detected on w3 (auto): w3 alone fails, exit 2, naming what was l
   t.regex(r.stdout, /^w1\s.*changed=0.*failed=0/m);
   t.is(await lab.readFile('w2', CONTAINERS_CA), ca, 'w2 converged in the same run');
   t.is((await lab.exec('w3', 'test -e /etc/containers || test -e /etc/rancher || test -e /var/lib/kubelet/config.json')).code, 1, 'nothing written on w3');
+});
+
+serial('play verify over w1 and w3 (auto, nothing found on w3): w3\'s check fails naming what was looked for, exit 2; w1 is checked as before', async (t) => {
+  const r = await runPlay(['verify', join(lab.dir, 'trust-all.yaml'), '-i', lab.inventoryPath, '--limit', 'w1,w3'], { env });
+  t.is(r.code, 2, out(r));
+  t.regex(r.stdout, /^w3\s+none found(\s+-){7}$/m);
+  t.regex(out(r), /failed: \[w3\] verify \| container runtimes \(node-trust, auto\): container_runtime: auto found no container runtime/);
+  t.regex(out(r), /^ {2}w3: container_runtime: auto found no container runtime; looked for containerd \(containerd on PATH, \/etc\/containerd\); crio \(crio on PATH, podman on PATH, buildah on PATH, skopeo on PATH, \/etc\/containers, \/etc\/crio\);.* — install the runtime first, or set container_runtime for this host/m);
+  t.regex(r.stdout, /^w3\s.*failed=1/m);
+  t.regex(r.stdout, /^w1\s.*failed=0/m);
+  t.regex(r.stdout, /^w1\s+k3s\s+ok\s+ok\s+ok\s+ok\s+WARN\s+ok\s+skip$/m, 'w1 is checked in the same run');
+  t.notRegex(r.stdout, /^ok: \[w3\]/m, 'no check passes on w3');
 });
 
 serial('conflict: a registries.yaml that already sets another CA for the registry fails w1 only (exit 2), unchanged', async (t) => {
