@@ -9,12 +9,13 @@
 // to the Service port in the client's own namespace carries. That DNAT is a STAND-IN for an ingress controller
 // doing TLS passthrough (TCP forwarded, TLS end to end with the registry's certificate).
 import test from 'ava';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { labSupport, labUp, type Lab } from '../lab/index.js';
+import { labSupport, type Lab } from '../lab/index.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
-import { repoRoot, type PlayResult, runPlayReported } from '../helpers/play.js';
+import { labProject, playProject, removeLabProject, runOutput as output, type LabRun } from '../helpers/lab-project.js';
+import { SITE } from '../helpers/site-project.js';
+import { cp1Cluster } from '../helpers/standin-cluster.js';
 import { registryVars } from '../helpers/lab-vars.js';
 import { fingerprint } from '../helpers/host-state.js';
 import { buildImage } from '../helpers/oci-image.js';
@@ -39,26 +40,11 @@ const ALL_VARS = registryVars({
 });
 
 let lab: Lab;
+const { kubectl } = cp1Cluster(() => lab);
 let work: string;
 
-interface StepEvent {
-  type: string;
-  host?: string;
-  role?: string;
-  step?: string;
-  status?: string;
-  error?: string;
-}
-interface Run extends PlayResult {
-  report: { recap: Record<string, { changed: number; failed: number }>; events: StepEvent[] };
-}
-
-function play(args: string[] = []): Promise<Run> {
-  return runPlayReported([join(repoRoot, 'playbooks', 'site.yaml'), '-i', join(work, 'inventory.yaml'), ...args], { dir: work, env, secrets: SECRETS, empty: { recap: {}, events: [] } });
-}
-
-const output = (r: Run) => `${r.stdout}\n${r.stderr}\n${r.report.events.filter((e) => e.status === 'failed').map((e) => `${e.host} ${e.role} ${e.step}: ${e.error}`).join('\n')}`;
-const kubectl = (args: string) => lab.sh('cp1', `kubectl --kubeconfig /root/.kube/config ${args}`);
+type Run = LabRun;
+const play = (args: string[] = []): Promise<Run> => playProject(work, [SITE, ...args], { env, secrets: SECRETS });
 const changedSteps = (r: Run, host: string) => r.report.events.filter((e) => e.type === 'step' && e.host === host && e.status === 'changed').map((e) => e.step ?? '');
 
 const trustFiles: Record<string, string[]> = {
@@ -74,19 +60,12 @@ async function passthroughStandIn(host: string, ip: string): Promise<void> {
 
 test.before(async () => {
   if (!support.ok) return;
-  work = mkdtempSync(join(tmpdir(), 'k8s-ingress-'));
-  lab = await labUp({ name: `ingress-${process.pid}`, hosts: { cp1: ['control_plane'], w1: ['workers'], b1: ['build'] }, standin: true });
-  writeFileSync(join(work, 'inventory.yaml'), readFileSync(lab.inventoryPath, 'utf8'));
-  mkdirSync(join(work, 'group_vars'));
-  writeFileSync(join(work, 'group_vars', 'all.yaml'), ALL_VARS);
   // b1 is outside the cluster: the Service's cluster IP (routed through cp1) is its way in
-  writeFileSync(join(work, 'group_vars', 'build.yaml'), 'dns_hosts_ip_source: cluster_ip\n');
+  const build = 'dns_hosts_ip_source: cluster_ip\n';
+  ({ lab, work } = await labProject('ingress', { cp1: ['control_plane'], w1: ['workers'], b1: ['build'] }, { groupVars: { all: ALL_VARS, build } }));
 });
 
-test.after.always(async () => {
-  await lab?.down();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+test.after.always(() => removeLabProject(lab, work));
 
 serial('run 1, --check with the Ingress on: the ingress host\'s trust files are planned on every host, nothing is written, exit 8', async (t) => {
   const before = Object.fromEntries(await Promise.all(HOSTS.map(async (h) => [h, await fingerprint(lab, h, trustFiles[h]!)] as const)));

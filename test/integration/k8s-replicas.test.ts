@@ -11,12 +11,13 @@
 // pulls go on succeeding while one replica is killed; metrics answer on their own port; the scale
 // back to 1 is planned (the budget deleted) and applied.
 import test from 'ava';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { labSupport, labUp, type Lab } from '../lab/index.js';
+import { labSupport, type Lab } from '../lab/index.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
-import { repoRoot, type PlayResult, runPlayReported } from '../helpers/play.js';
+import { labProject, playProject, removeLabProject, runOutput as output, type LabRun } from '../helpers/lab-project.js';
+import { SITE } from '../helpers/site-project.js';
+import { cp1Cluster, k8sStep } from '../helpers/standin-cluster.js';
 import { buildImage } from '../helpers/oci-image.js';
 
 const support = labSupport({ standin: true });
@@ -31,33 +32,15 @@ const WORKERS = ['w1', 'w2'];
 /** Where the stand-in keeps an nfs PersistentVolume's data (its "export"), on cp1. */
 const EXPORT = '/var/lib/standin/volumes/registry-data';
 const CA = `/etc/containerd/certs.d/${NAME}:${PORT}/ca.crt`;
-const REQUEST_LOG = '/var/lib/standin/requests.log';
 
 let lab: Lab;
+const { kubectl, getJson, writeLog: writeRequests } = cp1Cluster(() => lab);
 let work: string;
 
-interface StepEvent {
-  type: string;
-  host?: string;
-  role?: string;
-  step?: string;
-  status?: string;
-  actions?: string[];
-  error?: string;
-}
-interface Run extends PlayResult {
-  report: { recap: Record<string, { changed: number; failed: number }>; events: StepEvent[] };
-}
-
-function play(args: string[] = []): Promise<Run> {
-  return runPlayReported([join(repoRoot, 'playbooks', 'site.yaml'), '-i', join(work, 'inventory.yaml'), ...args], { dir: work, env, secrets: SECRETS, empty: { recap: {}, events: [] } });
-}
-const output = (r: Run) => `${r.stdout}\n${r.stderr}\n${r.report.events.filter((e) => e.status === 'failed').map((e) => `${e.host} ${e.role} ${e.step}: ${e.error}`).join('\n')}`;
-const k8sActions = (r: Run) => r.report.events.find((e) => e.type === 'step' && e.role === 'k8s-apply' && e.step === 'registry objects')?.actions ?? [];
+type Run = LabRun;
+const play = (args: string[] = []): Promise<Run> => playProject(work, [SITE, ...args], { env, secrets: SECRETS });
+const k8sActions = (r: Run) => k8sStep(r)?.actions ?? [];
 const totalChanged = (r: Run) => Object.values(r.report.recap).reduce((n, h) => n + h.changed, 0);
-const kubectl = (args: string) => lab.sh('cp1', `kubectl --kubeconfig /root/.kube/config ${args}`);
-const getJson = async (args: string) => JSON.parse(await kubectl(`get ${args} -o json`));
-const writeRequests = async (): Promise<string[]> => ((await lab.readFile('cp1', REQUEST_LOG)) ?? '').split('\n').filter(Boolean);
 
 /**
  * The Prometheus Operator's ServiceMonitor CRD, cut down for this test to the fields around what
@@ -158,20 +141,14 @@ const processEnv = async (pid: string, name: string) => (await lab.sh('cp1', `tr
 
 test.before(async () => {
   if (!support.ok) return;
-  work = mkdtempSync(join(tmpdir(), 'k8s-replicas-'));
-  lab = await labUp({ name: `k8s-replicas-${process.pid}`, hosts: { cp1: ['control_plane'], w1: ['workers'], w2: ['workers'] }, standin: true });
-  writeFileSync(join(work, 'inventory.yaml'), readFileSync(lab.inventoryPath, 'utf8'));
-  mkdirSync(join(work, 'group_vars'));
+  ({ lab, work } = await labProject('k8s-replicas', { cp1: ['control_plane'], w1: ['workers'], w2: ['workers'] }, { groupVars: {} }));
   setReplicas(1);
   // the export must be writable by the registry's uid (README: nfs storage)
   await lab.sh('cp1', `mkdir -p ${EXPORT} && chown 10001:10001 ${EXPORT} && chmod 0750 ${EXPORT}`);
   for (const w of WORKERS) await lab.writeFile(w, '/root/.registry-credential', `alice:${PASSWORD}`, 0o600);
 });
 
-test.after.always(async () => {
-  await lab?.down();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+test.after.always(() => removeLabProject(lab, work));
 
 serial('one replica on ReadWriteMany nfs: check → apply → apply again changed=0; RollingUpdate with maxUnavailable 0, spread across nodes; the registry runs with the http.secret of its Secret', async (t) => {
   const check = await play(['--check']);
