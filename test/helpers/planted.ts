@@ -1,9 +1,9 @@
 // The scene of the planted-link tests on this machine (as root): a root-only directory (mkdtemp:
 // 0700) holding `home`, a directory of the unprivileged user nobody (as a home or their /tmp is),
 // and root's `etc` with one file, `passwd` — where a link nobody plants in `home` points.
-import { chownSync, lchownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chownSync, lchownSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDirs } from './temp-dirs.js';
 
 export const NOBODY = 65534;
 export const PASSWD = 'root:x:0:0::/root:/bin/sh\n';
@@ -14,12 +14,11 @@ export interface PlantedScene {
   etc: string;
 }
 
-/** Scenes made by `scene()` and removed by `remove()` (for test.after.always). */
-export function plantedScenes(prefix: string): { scene: () => PlantedScene; remove: () => void } {
-  const dirs: string[] = [];
-  const scene = () => {
-    const dir = mkdtempSync(join(tmpdir(), prefix));
-    dirs.push(dir);
+/** Call at the top of a test file: the returned function makes a scene; all are removed after the file's tests. */
+export function plantedScenes(prefix: string): () => PlantedScene {
+  const tempDir = tempDirs(prefix);
+  return () => {
+    const dir = tempDir();
     const home = join(dir, 'home');
     const etc = join(dir, 'etc');
     mkdirSync(home, { mode: 0o755 });
@@ -28,7 +27,6 @@ export function plantedScenes(prefix: string): { scene: () => PlantedScene; remo
     writeFileSync(join(etc, 'passwd'), PASSWD, { mode: 0o644 });
     return { dir, home, etc };
   };
-  return { scene, remove: () => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })) };
 }
 
 /** A symlink owned by nobody, as nobody would plant it. */

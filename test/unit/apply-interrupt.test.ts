@@ -6,8 +6,7 @@
 // own (`setsid`), so the signal reaches the script's shells and the validate command but not ava.
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildApplyScript } from '../../src/engine/kinds/apply-script.js';
@@ -18,9 +17,9 @@ import { quote } from '../../src/transports/shell.js';
 import { LocalTransport } from '../../src/transports/local.js';
 import type { ExecOptions, ExecResult } from '../../src/transports/types.js';
 import { roleOf, run } from './executor-helpers.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
 
-const dirs: string[] = [];
-test.after.always(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tempDir = tempDirs('regplay-interrupt-');
 
 /** The local transport, with the apply script (`sh -s`) in a session of its own and its own TMPDIR. */
 class GroupedTransport extends LocalTransport {
@@ -46,8 +45,7 @@ interface Scene {
 }
 
 function scene(): Scene {
-  const dir = mkdtempSync(join(tmpdir(), 'regplay-interrupt-'));
-  dirs.push(dir);
+  const dir = tempDir();
   const etc = join(dir, 'etc');
   const scratch = join(dir, 'scratch');
   mkdirSync(etc);

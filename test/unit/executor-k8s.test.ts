@@ -1,24 +1,19 @@
 // The k8s resource end to end on the local transport against a fake kubectl (reads, server-side
 // apply on stdin, rollout wait): three runs, and secret values never on a command line.
 import test from 'ava';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { K8sState } from '../../src/resources/types.js';
 import { Secret } from '../../src/secret.js';
 import { LocalTransport } from '../../src/transports/local.js';
 import { roleOf, run, threeRunsOn } from './executor-helpers.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
 
 const kubectl = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'fake-kubectl.mjs');
 const password = 'k8s-secret-password-xyz';
-const dirs: string[] = [];
-const stateFileIn = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'regplay-k8s-'));
-  dirs.push(dir);
-  return join(dir, 'state.json');
-};
-test.after.always(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tempDir = tempDirs('regplay-k8s-');
+const stateFileIn = () => join(tempDir(), 'state.json');
 
 function resource(): K8sState {
   return {

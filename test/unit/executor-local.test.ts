@@ -2,8 +2,7 @@
 // local transport, plus the guarantees of the executor: edits keep other lines, mode and owner
 // are kept, writes are atomic, secrets stay out of events and command lines, handlers run once.
 import test, { type ExecutionContext } from 'ava';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StateError, UnreachableError } from '../../src/errors.js';
 import type { Resource } from '../../src/resources/types.js';
@@ -12,18 +11,13 @@ import { LocalTransport } from '../../src/transports/local.js';
 import type { ExecOptions, ExecResult, Transport } from '../../src/transports/types.js';
 import { handlers, roleOf, run, threeRunsOn } from './executor-helpers.js';
 import { serialUnless } from '../helpers/lab-test.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
 
 // Only root can give a file to another user: where the tests are not root, the owner tests are
 // skipped with the reason (failed in CI: test/helpers/lab-test.ts), never passed without the check.
 const asRoot = serialUnless(process.getuid?.() === 0 ? undefined : 'not root: only root can chown a file to nobody');
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'regplay-exec-'));
-  dirs.push(dir);
-  return dir;
-}
-test.after.always(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tempDir = tempDirs('regplay-exec-');
 
 function modeOf(path: string): string {
   return (statSync(path).mode & 0o7777).toString(8).padStart(4, '0');

@@ -3,22 +3,16 @@
 // and removed only once the handler succeeded. Local transport, markers in a temp directory.
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { markerFile, recordSnippet } from '../../src/engine/run/pending-handlers.js';
 import type { Role } from '../../src/resources/role.js';
 import { quote } from '../../src/transports/shell.js';
 import { LocalTransport } from '../../src/transports/local.js';
 import { handlers, roleOf, run, stateDirOf } from './executor-helpers.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'regplay-pending-'));
-  dirs.push(dir);
-  return dir;
-}
-test.after.always(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tempDir = tempDirs('regplay-pending-');
 
 /** A config file that notifies `restart`, whose handler appends to a log. */
 function scene() {

@@ -11,8 +11,7 @@ import { PASSWD, plant, plantedScenes } from '../helpers/planted.js';
 const root = process.getuid?.() === 0;
 const rootTest = root ? test : test.skip;
 /** Root-only `dir` with nobody's `home` (where nobody plants links) and root's `etc/passwd`. */
-const { scene, remove } = plantedScenes('regplay-local-');
-test.after.always(remove);
+const scene = plantedScenes('regplay-local-');
 
 rootTest('--json into a directory another user linked elsewhere: exit 3 naming the path and the link, nothing written', async (t) => {
   const s = scene();

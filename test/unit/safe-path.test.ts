@@ -14,8 +14,7 @@ import { LocalTransport } from '../../src/transports/local.js';
 import { roleOf, run, threeRunsOn } from './executor-helpers.js';
 import { NOBODY, plant, plantedScenes, type PlantedScene as Scene } from '../helpers/planted.js';
 
-const { scene, remove } = plantedScenes('regplay-planted-');
-test.after.always(remove);
+const scene = plantedScenes('regplay-planted-');
 
 const local = () => new LocalTransport({ host: 'local' });
 const root = process.getuid?.() === 0;

@@ -1,20 +1,13 @@
 // Writes go through symlinks the way reads do when root's own directories hold the links (see
 // src/engine/kinds/safe-path.ts): the link's target is edited, the link stays a link.
 import test from 'ava';
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalTransport } from '../../src/transports/local.js';
 import { roleOf, run } from './executor-helpers.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
 
-const dirs: string[] = [];
-test.after.always(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'regplay-link-'));
-  dirs.push(dir);
-  return dir;
-}
+const tempDir = tempDirs('regplay-link-');
 
 test('a symlinked file (target in another directory) is edited through the link; the link stays a link', async (t) => {
   const dir = tempDir();
