@@ -12,13 +12,11 @@
 // `podman pull` (throwaway store, the node's /etc/containers trust), d1 with skopeo and only Docker's
 // certs.d, w1 with containerd.
 import test from 'ava';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { labSupport, labUp, type Lab } from '../lab/index.js';
+import { labSupport, type Lab } from '../lab/index.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
-import { repoRoot, type PlayResult, runPlayReported } from '../helpers/play.js';
-import { registryVars } from '../helpers/lab-vars.js';
+import { labProject, playProject, removeLabProject, runOutput as output, type LabRun } from '../helpers/lab-project.js';
+import { ALICE_VARS, CLUSTER_IP_DNS_VARS } from '../helpers/lab-vars.js';
+import { SITE } from '../helpers/site-project.js';
 import { fingerprint } from '../helpers/host-state.js';
 import { buildImage } from '../helpers/oci-image.js';
 
@@ -49,24 +47,9 @@ const WATCHED: Record<string, string[]> = { cp1: [...CONTAINERD, '/registry/cert
 let lab: Lab;
 let work: string;
 
-interface Step {
-  type: string;
-  host?: string;
-  role?: string;
-  step?: string;
-  status?: string;
-  error?: string;
-  readOnly?: boolean;
-}
-interface Run extends PlayResult {
-  report: { recap: Record<string, { changed: number; failed: number }>; events: Step[] };
-}
-
-const site = (args: string[] = []): Promise<Run> =>
-  runPlayReported([join(repoRoot, 'playbooks', 'site.yaml'), '-i', join(work, 'inventory.yaml'), ...args], { dir: work, env, secrets: SECRETS, empty: { recap: {}, events: [] } });
-const verify = (args: string[] = []): Promise<Run> =>
-  runPlayReported(['verify', join(repoRoot, 'playbooks', 'site.yaml'), '-i', join(work, 'inventory.yaml'), ...args], { dir: work, env, secrets: SECRETS, empty: { recap: {}, events: [] } });
-const output = (r: Run) => `${r.stdout}\n${r.stderr}\n${r.report.events.filter((e) => e.status === 'failed' || e.type === 'host-failed').map((e) => `${e.host} ${e.role} ${e.step}: ${e.error}`).join('\n')}`;
+type Run = LabRun;
+const site = (args: string[] = []): Promise<Run> => playProject(work, [SITE, ...args], { env, secrets: SECRETS });
+const verify = (args: string[] = []): Promise<Run> => playProject(work, ['verify', SITE, ...args], { env, secrets: SECRETS });
 const fingerprints = async () => Object.fromEntries(await Promise.all(HOSTS.map(async (h) => [h, await fingerprint(lab, h, WATCHED[h]!)] as const)));
 const containerdRestarts = async (host: string) => (await lab.serviceLog(host)).filter((l) => / containerd restart$/.test(l)).length;
 const changedSteps = (r: Run, host: string) => r.report.events.filter((e) => e.type === 'step' && e.host === host && e.status === 'changed' && !e.readOnly).map((e) => `${e.role}: ${e.step}`);
@@ -79,27 +62,21 @@ const podmanPull = async () => {
 
 test.before(async () => {
   if (!support.ok) return;
-  work = mkdtempSync(join(tmpdir(), 'mixed-'));
-  lab = await labUp({ name: `mixed-${process.pid}`, hosts: { cp1: ['control_plane'], w1: ['workers'], p1: ['workers'], d1: ['workers'], b1: ['build'] }, standin: true });
-  writeFileSync(join(work, 'inventory.yaml'), readFileSync(lab.inventoryPath, 'utf8'));
-  mkdirSync(join(work, 'group_vars'));
-  mkdirSync(join(work, 'host_vars'));
-  writeFileSync(join(work, 'group_vars', 'all.yaml'), registryVars({ name: NAME, port: 5000, user: 'alice', passwordEnv: 'REG_ALICE_PW', pullNamespaces: ['default'] }));
-  writeFileSync(join(work, 'group_vars', 'build.yaml'), 'dns_hosts_ip_source: cluster_ip\n');
-  // p1: a CRI-O/Podman node in the workers group. Its containerd (the lab runs one on every worker) is not its runtime.
-  writeFileSync(join(work, 'host_vars', 'p1.yaml'), 'container_runtime: crio\nnode_trust_containers_dropin: true\n');
-  // d1: a Docker Engine worker (cri-dockerd); its trust is Docker's certs.d, written by node-trust (not a build host).
-  writeFileSync(join(work, 'host_vars', 'd1.yaml'), 'container_runtime: docker\n');
+  const hostVars = {
+    // p1: a CRI-O/Podman node in the workers group. Its containerd (the lab runs one on every worker) is not its runtime.
+    p1: 'container_runtime: crio\nnode_trust_containers_dropin: true\n',
+    // d1: a Docker Engine worker (cri-dockerd); its trust is Docker's certs.d, written by node-trust (not a build host).
+    d1: 'container_runtime: docker\n',
+  };
+  const hosts = { cp1: ['control_plane'], w1: ['workers'], p1: ['workers'], d1: ['workers'], b1: ['build'] };
+  ({ lab, work } = await labProject('mixed', hosts, { groupVars: { all: ALICE_VARS, build: CLUSTER_IP_DNS_VARS }, hostVars }));
   // Podman in nested overlays needs vfs; the pull credential in a 0600 auth file (never on a command line).
   await lab.writeFile('p1', '/etc/containers/storage.conf', '[storage]\ndriver = "vfs"\nrunroot = "/run/containers/storage"\ngraphroot = "/var/lib/containers/storage"\n');
   await lab.writeFile('p1', AUTHFILE, JSON.stringify({ auths: { [ADDRESS]: { auth: Buffer.from(`alice:${PASSWORD}`).toString('base64') } } }), 0o600);
   await lab.writeFile('p1', USER_DROPIN, USER_DROPIN_TEXT);
 });
 
-test.after.always(async () => {
-  await lab?.down();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+test.after.always(() => removeLabProject(lab, work));
 
 serial('before: Podman on p1 knows nothing of the registry (no drop-in entry); Debian\'s own drop-in is there', async (t) => {
   t.false(ADDRESS in (await podmanRegistries()));

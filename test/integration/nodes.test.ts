@@ -9,14 +9,14 @@
 // The lab kernel has no NFS: fstab-nfs runs with fstab_nfs_fstype: tmpfs (the same role, a type
 // that mounts here); the NFS-shaped `server:export` line itself is what is checked.
 import test from 'ava';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inCidr, parseCidr } from '../standin/cidr.js';
-import { labSupport, labUp, type Lab } from '../lab/index.js';
+import { labSupport, type Lab } from '../lab/index.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
-import { repoRoot, type PlayResult, runPlayReported } from '../helpers/play.js';
-import { registryVars } from '../helpers/lab-vars.js';
+import { labProject, playProject, removeLabProject, type LabEvent, type LabRun } from '../helpers/lab-project.js';
+import { ALICE_VARS, CLUSTER_IP_DNS_VARS, NFS_MOUNTPOINT as MOUNTPOINT, TMPFS_NFS_VARS } from '../helpers/lab-vars.js';
+import { SITE } from '../helpers/site-project.js';
 import { fingerprint as hostFingerprint } from '../helpers/host-state.js';
 import { buildImage } from '../helpers/oci-image.js';
 
@@ -33,19 +33,6 @@ const env = { REG_ALICE_PW: PASSWORD };
 const SECRETS = [PASSWORD, Buffer.from(`alice:${PASSWORD}`).toString('base64')];
 const WORKERS = ['w1', 'w2'];
 const CONTAINERD_HOSTS = ['cp1', ...WORKERS];
-const MOUNTPOINT = '/mnt/registry-nfs';
-
-const ALL_VARS = registryVars({ name: NAME, port: PORT, user: 'alice', passwordEnv: 'REG_ALICE_PW', pullNamespaces: ['default'] });
-// tmpfs: the lab kernel cannot mount NFS; the fstab line keeps the NFS server:export shape.
-const WORKER_VARS = `fstab_nfs_enabled: true
-fstab_nfs_server: nfs1.lab
-fstab_nfs_export: /export/registry
-fstab_nfs_mountpoint: ${MOUNTPOINT}
-fstab_nfs_fstype: tmpfs
-fstab_nfs_options: size=16m
-`;
-// In the lab the Service's cluster IP is routed through cp1 (the stand-in's kube-proxy), which b1 can reach.
-const BUILD_VARS = 'dns_hosts_ip_source: cluster_ip\n';
 
 // w1 starts with its own config: comments and settings that must survive byte for byte.
 const W1_CONFIG = `# Ops team notes for w1: do not lose these.
@@ -66,21 +53,8 @@ root = "/var/lib/containerd"
 let lab: Lab;
 let work: string;
 
-interface StepEvent {
-  type: string;
-  host?: string;
-  role?: string;
-  step?: string;
-  status?: string;
-  error?: string;
-}
-interface Run extends PlayResult {
-  report: { recap: Record<string, { changed: number; failed: number; unreachable: number }>; events: StepEvent[] };
-}
-
-function play(args: string[] = []): Promise<Run> {
-  return runPlayReported([join(repoRoot, 'playbooks', 'site.yaml'), '-i', join(work, 'inventory.yaml'), ...args], { dir: work, env, secrets: SECRETS, empty: { recap: {}, events: [] } });
-}
+type Run = LabRun;
+const play = (args: string[] = []): Promise<Run> => playProject(work, [SITE, ...args], { env, secrets: SECRETS });
 
 const output = (r: Run) => `${r.stdout}\n${r.stderr}`;
 const failures = (r: Run) => r.report.events.filter((e) => e.status === 'failed' || e.type === 'host-failed').map((e) => `${e.host} ${e.role ?? ''} ${e.step ?? ''}: ${e.error}`);
@@ -101,22 +75,14 @@ const buildFiles = [`/etc/docker/certs.d/${ADDRESS}/ca.crt`, '/root/.docker/conf
 
 test.before(async () => {
   if (!support.ok) return;
-  work = mkdtempSync(join(tmpdir(), 'nodes-'));
-  // Per process: other runs of this file at the same time must not tear down this lab.
-  lab = await labUp({ name: `nodes-${process.pid}`, hosts: { cp1: ['control_plane'], w1: ['workers'], w2: ['workers'], b1: ['build'] }, standin: true });
-  writeFileSync(join(work, 'inventory.yaml'), readFileSync(lab.inventoryPath, 'utf8'));
-  mkdirSync(join(work, 'group_vars'));
-  writeFileSync(join(work, 'group_vars', 'all.yaml'), ALL_VARS);
-  writeFileSync(join(work, 'group_vars', 'workers.yaml'), WORKER_VARS);
-  writeFileSync(join(work, 'group_vars', 'build.yaml'), BUILD_VARS);
+  // Per process (`nodes-<pid>`): other runs of this file at the same time must not tear down this lab.
+  const groupVars = { all: ALICE_VARS, workers: TMPFS_NFS_VARS, build: CLUSTER_IP_DNS_VARS };
+  ({ lab, work } = await labProject('nodes', { cp1: ['control_plane'], w1: ['workers'], w2: ['workers'], b1: ['build'] }, { groupVars }));
   await lab.writeFile('w1', '/etc/containerd/config.toml', W1_CONFIG);
   await lab.sh('w1', 'service containerd restart >/dev/null');
 });
 
-test.after.always(async () => {
-  await lab?.down();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+test.after.always(() => removeLabProject(lab, work));
 
 serial('--check on a fresh cluster plans every host (facts as they would be), writes nothing, exits 8 with --detailed-exitcode', async (t) => {
   const before = Object.fromEntries(await Promise.all(['cp1', 'w1', 'w2', 'b1'].map(async (h) => [h, await fingerprint(h, [...containerdFiles, ...buildFiles, '/registry/certs/ca.crt'])] as const)));
@@ -257,7 +223,7 @@ serial('--tags containerd as a CI drift gate: drift on w1 exits 8 (nothing writt
     b1: await fingerprint('b1', buildFiles),
   };
   const restartsBefore = Object.fromEntries(await Promise.all(CONTAINERD_HOSTS.map(async (h) => [h, await restarts(h)] as const)));
-  const isReadOnly = (e: StepEvent) => (e as { readOnly?: boolean }).readOnly === true;
+  const isReadOnly = (e: LabEvent) => e.readOnly === true;
 
   const gate = await play(['--tags', 'containerd', '--check', '--detailed-exitcode']);
   t.is(gate.code, 8, `${output(gate)}\n${failures(gate).join('\n')}`);
@@ -296,7 +262,7 @@ serial('the control plane fails (kubectl missing): the other nodes are blocked b
   t.like(r.report.recap.cp1, { failed: 1 });
   for (const host of nodes) t.like(r.report.recap[host], { failed: 0, blocked: 1, blockedBy: 'cp1' } as object, host);
   t.deepEqual(r.report.events.filter((e) => e.type === 'host-failed').map((e) => `${e.host} ${e.role}`), ['cp1 k8s-apply']);
-  const blocked = r.report.events.filter((e) => e.type === 'host-blocked') as Array<StepEvent & { by: string; reason: string }>;
+  const blocked = r.report.events.filter((e) => e.type === 'host-blocked') as Array<LabEvent & { by: string; reason: string }>;
   t.deepEqual(blocked.map((e) => `${e.host} ${e.role} ${e.by}`).sort(), ['b1 dns-hosts cp1', 'w1 dns-hosts cp1', 'w2 dns-hosts cp1']);
   for (const e of blocked) t.regex(e.reason, /nonexistent\/kubectl/);
   t.regex(r.stdout, /^blocked: \[w1\]: role dns-hosts => blocked by cp1: /m);

@@ -5,13 +5,13 @@
 // plays read nothing of another host does not wait for it: with cp1 slow, the workers finish first.
 // The first converge restarts containerd on the hosts at the same time.
 import test from 'ava';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { labSupport, labUp, type Lab } from '../lab/index.js';
+import { labSupport, type Lab } from '../lab/index.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
-import { repoRoot, runPlayReported, type PlayResult } from '../helpers/play.js';
-import { registryVars } from '../helpers/lab-vars.js';
+import { repoRoot } from '../helpers/play.js';
+import { labProject, playProject, removeLabProject, type LabEvent, type LabRun } from '../helpers/lab-project.js';
+import { ALICE_VARS, CLUSTER_IP_DNS_VARS } from '../helpers/lab-vars.js';
 
 const support = labSupport({ standin: true });
 const serial = serialUnless(missing(support));
@@ -21,50 +21,25 @@ const env = { REG_ALICE_PW: PASSWORD };
 const SECRETS = [PASSWORD, Buffer.from(`alice:${PASSWORD}`).toString('base64')];
 const HOSTS = ['cp1', 'w1', 'w2', 'b1'];
 
-interface Event {
-  type: string;
-  time: string;
-  play?: string;
-  host?: string;
-  role?: string;
-  step?: string;
-  status?: string;
-  error?: string;
-  handler?: string;
-  durationMs?: number;
-}
-interface Run extends PlayResult {
-  report: { recap: Record<string, { changed: number; failed: number; roundTrips: number }>; events: Event[] };
-}
-
 let lab: Lab;
 let work: string;
 
-const play = (args: string[]): Promise<Run> => runPlayReported([...args, '-i', join(work, 'inventory.yaml')], { dir: work, env, secrets: SECRETS, empty: { recap: {}, events: [] } });
-const output = (r: Run) => `${r.stdout}\n${r.stderr}`;
+const play = (args: string[]): Promise<LabRun> => playProject(work, args, { env, secrets: SECRETS });
+const output = (r: LabRun) => `${r.stdout}\n${r.stderr}`;
 /** Exec sessions the host's sshd started so far. */
 const sessions = async (host: string) => ((await lab.readFile(host, '/var/log/sshd.log')) ?? '').split('\n').filter((l) => l.includes('Starting session: command')).length;
 
 test.before(async () => {
   if (!support.ok) return;
-  lab = await labUp({ name: `trips-${process.pid}`, hosts: { cp1: ['control_plane'], w1: ['workers'], w2: ['workers'], b1: ['build'] }, standin: true });
+  ({ lab, work } = await labProject('trips', { cp1: ['control_plane'], w1: ['workers'], w2: ['workers'], b1: ['build'] }, { groupVars: { all: ALICE_VARS, build: CLUSTER_IP_DNS_VARS } }));
   for (const host of HOSTS) {
     await lab.sh(host, "sed -i '/^LogLevel/d' /etc/ssh/sshd_config && echo 'LogLevel VERBOSE' >> /etc/ssh/sshd_config");
     await lab.stopSsh(host);
     await lab.startSsh(host);
   }
-  work = mkdtempSync(join(tmpdir(), 'trips-'));
-  writeFileSync(join(work, 'inventory.yaml'), readFileSync(lab.inventoryPath, 'utf8'));
-  mkdirSync(join(work, 'group_vars'));
-  writeFileSync(join(work, 'group_vars', 'all.yaml'), registryVars({ name: 'registry.lab', port: 5000, user: 'alice', passwordEnv: 'REG_ALICE_PW', pullNamespaces: ['default'] }));
-  // In the lab the Service's cluster IP is cp1's bridge address, which b1 can reach.
-  writeFileSync(join(work, 'group_vars', 'build.yaml'), 'dns_hosts_ip_source: cluster_ip\n');
 });
 
-test.after.always(async () => {
-  await lab?.down();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+test.after.always(() => removeLabProject(lab, work));
 
 serial('site.yaml no-op on a converged lab: one exec per host for the whole run (sshd logs and --json agree)', async (t) => {
   const site = join(repoRoot, 'playbooks', 'site.yaml');
@@ -110,7 +85,7 @@ serial('a slow host does not hold back hosts whose plays read nothing of it; the
   );
   const r = await play([join(dir, 'slow.yaml')]);
   t.is(r.code, 0, output(r));
-  const at = (e: Event | undefined) => (e ? Date.parse(e.time) : NaN);
+  const at = (e: LabEvent | undefined) => (e ? Date.parse(e.time) : NaN);
   const slowDone = at(r.report.events.find((e) => e.type === 'step' && e.host === 'cp1' && e.role === 'slow'));
   for (const host of ['w1', 'w2']) {
     const step = r.report.events.find((e) => e.type === 'step' && e.host === host && e.role === 'dns-hosts');

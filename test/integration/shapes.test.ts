@@ -8,15 +8,15 @@
 // pushes. Plus: a misspelled inventory group is exit 3 "did you mean" and touches no host;
 // `--limit workers` where there are none is exit 3 saying so.
 import test, { type ExecutionContext } from 'ava';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inCidr, parseCidr } from '../standin/cidr.js';
-import { labSupport, labUp, type Lab } from '../lab/index.js';
+import { labSupport, type Lab } from '../lab/index.js';
 import { makeTestImage } from '../lab/image.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
-import { repoRoot, type PlayResult, runPlayReported } from '../helpers/play.js';
-import { registryVars } from '../helpers/lab-vars.js';
+import { labProject, playProject, removeLabProject, runOutput as output, type LabProject, type LabRun } from '../helpers/lab-project.js';
+import { ALICE_VARS, CLUSTER_IP_DNS_VARS, NFS_MOUNTPOINT as MOUNTPOINT, TMPFS_NFS_VARS } from '../helpers/lab-vars.js';
+import { SITE } from '../helpers/site-project.js';
 import { fingerprint } from '../helpers/host-state.js';
 
 const support = labSupport({ standin: true });
@@ -28,68 +28,30 @@ const IMAGE = `${ADDRESS}/shapes/hello:1`;
 const PASSWORD = 'alice-Shapes-pw-4c2e8a';
 const env = { REG_ALICE_PW: PASSWORD };
 const SECRETS = [PASSWORD, Buffer.from(`alice:${PASSWORD}`).toString('base64')];
-const ALL_VARS = registryVars({ name: NAME, port: 5000, user: 'alice', passwordEnv: 'REG_ALICE_PW', pullNamespaces: ['default'] });
-const MOUNTPOINT = '/mnt/registry-nfs';
-// tmpfs: the lab kernel cannot mount NFS; the fstab line keeps the NFS server:export shape.
-const WORKER_VARS = `fstab_nfs_enabled: true
-fstab_nfs_server: nfs1.lab
-fstab_nfs_export: /export/registry
-fstab_nfs_mountpoint: ${MOUNTPOINT}
-fstab_nfs_fstype: tmpfs
-fstab_nfs_options: size=16m
-`;
-// In the lab the Service's cluster IP is cp1's bridge address, which b1 can reach.
-const BUILD_VARS = 'dns_hosts_ip_source: cluster_ip\n';
 const CONTAINERD_FILES = ['/etc/containerd/config.toml', `/etc/containerd/certs.d/${ADDRESS}/ca.crt`, `/etc/containerd/certs.d/${ADDRESS}/hosts.toml`, '/etc/hosts', '/etc/fstab'];
 const DOCKER_FILES = [`/etc/docker/certs.d/${ADDRESS}/ca.crt`, '/root/.docker/config.json'];
 
-interface Event {
-  type: string;
-  play?: string;
-  host?: string;
-  role?: string;
-  step?: string;
-  status?: string;
-  error?: string;
-}
-interface Run extends PlayResult {
-  report: { recap: Record<string, { ok: number; changed: number; failed: number; unreachable: number }>; events: Event[] };
-}
-
-interface Shape {
-  lab: Lab;
-  work: string;
-}
+type Run = LabRun;
+type Shape = LabProject;
 const shapes = new Map<string, Shape>();
 
 async function up(key: string, hosts: Record<string, string[]>, groupVars: Record<string, string> = {}): Promise<Shape> {
-  const lab = await labUp({ name: `shape-${key}-${process.pid}`, hosts, standin: true });
-  const work = mkdtempSync(join(tmpdir(), `shapes-${key}-`));
-  const shape = { lab, work };
+  const shape = await labProject(`shape-${key}`, hosts, { groupVars: { all: ALICE_VARS, ...groupVars } });
   shapes.set(key, shape);
-  writeFileSync(join(work, 'inventory.yaml'), readFileSync(lab.inventoryPath, 'utf8'));
-  mkdirSync(join(work, 'group_vars'));
-  writeFileSync(join(work, 'group_vars', 'all.yaml'), ALL_VARS);
-  for (const [group, vars] of Object.entries(groupVars)) writeFileSync(join(work, 'group_vars', `${group}.yaml`), vars);
   return shape;
 }
 
 async function down(key: string): Promise<void> {
   const shape = shapes.get(key);
   shapes.delete(key);
-  await shape?.lab.down();
-  if (shape) rmSync(shape.work, { recursive: true, force: true });
+  await removeLabProject(shape?.lab, shape?.work);
 }
 
 test.after.always(async () => {
   for (const key of [...shapes.keys()]) await down(key);
 });
 
-function play(s: Shape, args: string[] = [], inventory = 'inventory.yaml'): Promise<Run> {
-  return runPlayReported([join(repoRoot, 'playbooks', 'site.yaml'), '-i', join(s.work, inventory), ...args], { dir: s.work, env, secrets: SECRETS, empty: { recap: {}, events: [] } });
-}
-
-const output = (r: Run) => `${r.stdout}\n${r.stderr}\n${r.report.events.filter((e) => e.type === 'host-failed' || e.status === 'failed').map((e) => `${e.host} ${e.role ?? ''} ${e.step ?? ''}: ${e.error}`).join('\n')}`;
+const play = (s: Shape, args: string[] = [], inventory = 'inventory.yaml'): Promise<Run> => playProject(s.work, [SITE, ...args], { env, secrets: SECRETS, inventory });
 const restarts = async (lab: Lab, host: string) => (await lab.serviceLog(host)).filter((l) => / containerd (restart|start)$/.test(l)).length;
 /** Logins the host's sshd accepted so far: a run that touched no host leaves this unchanged. */
 const logins = async (lab: Lab, host: string) => ((await lab.readFile(host, '/var/log/sshd.log')) ?? '').split('\n').filter((l) => l.includes('Accepted publickey')).length;
@@ -181,7 +143,7 @@ serial('single node: a re-run changes nothing and restarts nothing; --limit work
 // ---- control_plane + workers, no build; cp1 is a worker too ------------------------------------
 
 serial('a misspelled group (worker, control-plane) is exit 3 "did you mean" and touches no host', async (t) => {
-  const s = await up('nobuild', { cp1: ['control_plane', 'workers'], w1: ['workers'] }, { workers: WORKER_VARS });
+  const s = await up('nobuild', { cp1: ['control_plane', 'workers'], w1: ['workers'] }, { workers: TMPFS_NFS_VARS });
   const inventory = readFileSync(join(s.work, 'inventory.yaml'), 'utf8');
   const hosts = ['cp1', 'w1'];
   const before = await Promise.all(hosts.map(async (h) => [await fingerprint(s.lab, h, CONTAINERD_FILES), await logins(s.lab, h)]));
@@ -225,7 +187,7 @@ serial('control_plane + workers: cp1 pushes, the worker and the control plane pu
 // ---- control_plane + build, no workers; cp1 is a build host too --------------------------------
 
 serial('control_plane + build, no workers: converges; both build hosts get docker trust and login', async (t) => {
-  const s = await up('noworkers', { cp1: ['control_plane', 'build'], b1: ['build'] }, { build: BUILD_VARS });
+  const s = await up('noworkers', { cp1: ['control_plane', 'build'], b1: ['build'] }, { build: CLUSTER_IP_DNS_VARS });
   const r = await converges(t, s, ['cp1', 'b1']);
   t.regex(r.stdout, /PLAY \[registry storage on NFS\] \*+\nskipping: no hosts matched \(the inventory has no 'workers'\)\n/);
   t.regex(r.stdout, /PLAY \[containerd trusts the registry\] \*+\nskipping workers: the inventory has no 'workers'\n/);
