@@ -10,13 +10,18 @@
 // Redis (run by the stand-in), and with registry_replicas: 2 on the bucket: a tag pushed through one
 // replica is served by the other.
 import test from 'ava';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labSupport, labUp, type Lab } from '../lab/index.js';
 import { makeTestImage } from '../lab/image.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
-import { repoRoot, type PlayResult, runPlayReported } from '../helpers/play.js';
+import { repoRoot } from '../helpers/play.js';
+import { playProject, removeLabProject, runOutput as output, writeProject, type LabRun } from '../helpers/lab-project.js';
+import { CLUSTER_IP_DNS_VARS } from '../helpers/lab-vars.js';
+import { SITE } from '../helpers/site-project.js';
+import { cp1Cluster } from '../helpers/standin-cluster.js';
+import { quote } from '../../src/transports/shell.js';
 import { spawnSync } from 'node:child_process';
 
 const support = labSupport({ standin: true });
@@ -32,19 +37,12 @@ const S3_SECRET = 'lab-s3-secret-key-5e0b91';
 const REDIS_PW = 'lab-redis-pw-a83f';
 const env = { REG_ALICE_PW: PASSWORD, LAB_S3_ACCESS: S3_ACCESS, LAB_S3_SECRET: S3_SECRET, LAB_REDIS_PW: REDIS_PW };
 const SECRETS = [PASSWORD, S3_SECRET, REDIS_PW, Buffer.from(S3_SECRET).toString('base64'), Buffer.from(REDIS_PW).toString('base64')];
-const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
-
-interface Run extends PlayResult {
-  report: { recap: Record<string, { changed: number; failed: number; unreachable: number }>; events: Array<{ type: string; host?: string; role?: string; step?: string; status?: string; error?: string }> };
-}
 
 let lab: Lab;
+const { kubectl } = cp1Cluster(() => lab);
 let work: string;
 
-const play = (args: string[] = []): Promise<Run> =>
-  runPlayReported([join(repoRoot, 'playbooks', 'site.yaml'), '-i', join(work, 'inventory.yaml'), ...args], { dir: work, env, secrets: SECRETS, empty: { recap: {}, events: [] } });
-const output = (r: Run) => `${r.stdout}\n${r.stderr}\n${r.report.events.filter((e) => e.status === 'failed' || e.type === 'host-failed').map((e) => `${e.host} ${e.role ?? ''} ${e.step ?? ''}: ${e.error}`).join('\n')}`;
-const kubectl = (args: string) => lab.sh('cp1', `kubectl --kubeconfig /root/.kube/config ${args}`);
+const play = (args: string[] = []): Promise<LabRun> => playProject(work, [SITE, ...args], { env, secrets: SECRETS });
 
 test.before(async () => {
   if (missing(support) ?? redisMissing) return;
@@ -52,16 +50,12 @@ test.before(async () => {
   work = mkdtempSync(join(tmpdir(), 'k8s-object-storage-'));
   const st1 = lab.address('st1');
   // the S3 stand-in and Redis, inside st1 (its network and mount namespaces), on st1's lab address
-  await lab.sh('st1', `cd ${q(repoRoot)} && S3_STANDIN_ACCESS_KEY=${S3_ACCESS} S3_STANDIN_SECRET_KEY=${S3_SECRET} setsid node --import tsx test/standin/s3/main.ts --listen ${st1}:9000 --dir /srv/s3 --region us-east-1 --bucket images < /dev/null > /var/log/s3-standin.log 2>&1 &`);
+  await lab.sh('st1', `cd ${quote(repoRoot)} && S3_STANDIN_ACCESS_KEY=${S3_ACCESS} S3_STANDIN_SECRET_KEY=${S3_SECRET} setsid node --import tsx test/standin/s3/main.ts --listen ${st1}:9000 --dir /srv/s3 --region us-east-1 --bucket images < /dev/null > /var/log/s3-standin.log 2>&1 &`);
   await lab.writeFile('st1', '/srv/redis.conf', `requirepass "${REDIS_PW}"\nbind ${st1}\nport 6379\nsave ""\nappendonly no\ndaemonize yes\npidfile /run/redis.pid\nlogfile /var/log/redis.log\ndir /srv\n`, 0o600);
   await lab.sh('st1', 'redis-server /srv/redis.conf < /dev/null');
-  await lab.sh('st1', `for i in $(seq 200); do curl -s -o /dev/null http://${st1}:9000/ && REDISCLI_AUTH=${q(REDIS_PW)} redis-cli -h ${st1} ping | grep -q PONG && exit 0; sleep 0.1; done; cat /var/log/s3-standin.log /var/log/redis.log; exit 1`);
+  await lab.sh('st1', `for i in $(seq 200); do curl -s -o /dev/null http://${st1}:9000/ && REDISCLI_AUTH=${quote(REDIS_PW)} redis-cli -h ${st1} ping | grep -q PONG && exit 0; sleep 0.1; done; cat /var/log/s3-standin.log /var/log/redis.log; exit 1`);
 
-  writeFileSync(join(work, 'inventory.yaml'), readFileSync(lab.inventoryPath, 'utf8'));
-  mkdirSync(join(work, 'group_vars'));
-  writeFileSync(
-    join(work, 'group_vars', 'all.yaml'),
-    `registry_name: ${NAME}
+  const all = `registry_name: ${NAME}
 registry_port: 5000
 registry_users:
   - name: alice
@@ -81,18 +75,12 @@ registry_storage_s3:
 registry_redis: external
 registry_redis_addr: ${st1}:6379
 registry_redis_password: !env LAB_REDIS_PW
-`,
-  );
-  // in the lab the Service's cluster IP is routed by cp1, which b1 reaches
-  writeFileSync(join(work, 'group_vars', 'build.yaml'), 'dns_hosts_ip_source: cluster_ip\n');
+`;
   // st1 (the S3 and Redis host) is in the inventory, so site.yaml's dns-hosts play reaches it too
-  writeFileSync(join(work, 'group_vars', 'object_store.yaml'), 'dns_hosts_ip_source: cluster_ip\n');
+  writeProject(work, lab, { groupVars: { all, build: CLUSTER_IP_DNS_VARS, object_store: CLUSTER_IP_DNS_VARS } });
 });
 
-test.after.always(async () => {
-  await lab?.down();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+test.after.always(() => removeLabProject(lab, work));
 
 serial('s3 + external Redis: site.yaml converges (re-run changed=0), b1 pushes, every containerd host pulls; the blobs are in the S3 stand-in on st1 and the cache keys in Redis', async (t) => {
   const check = await play(['--check', '--detailed-exitcode']);
@@ -133,7 +121,7 @@ serial('s3 + external Redis: site.yaml converges (re-run changed=0), b1 pushes, 
   t.is(stored.stdout.split(' ')[0], layer.slice(7), `${object} on st1: ${stored.stderr}`);
   t.regex((await lab.readFile('st1', '/var/log/s3-standin.log'))!, /s3-standin GET \/images\/docker\/registry\/v2\/blobs\/sha256\/[0-9a-f]{2}\/[0-9a-f]{64}\/data 20[06]/, 'the registry served the layer from the bucket');
 
-  const keys = (await lab.sh('st1', `REDISCLI_AUTH=${q(REDIS_PW)} redis-cli -h ${lab.address('st1')} --scan`)).split('\n');
+  const keys = (await lab.sh('st1', `REDISCLI_AUTH=${quote(REDIS_PW)} redis-cli -h ${lab.address('st1')} --scan`)).split('\n');
   t.true(keys.includes(`blobs::${layer}`), keys.join(', '));
   t.true(keys.includes(`repository::s3/hello::blobs::${layer}`), keys.join(', '));
 });
@@ -162,7 +150,7 @@ serial('managed Redis: the stand-in runs regplay\'s Redis Deployment (Debian\'s 
   t.is(pull.code, 0, pull.stderr);
 
   const ip = (await kubectl('get service registry-redis -n registry -o jsonpath={.spec.clusterIP}')).trim();
-  const keys = (await lab.sh('cp1', `REDISCLI_AUTH=${q(REDIS_PW)} redis-cli -h ${ip} --scan`)).split('\n');
+  const keys = (await lab.sh('cp1', `REDISCLI_AUTH=${quote(REDIS_PW)} redis-cli -h ${ip} --scan`)).split('\n');
   t.true(keys.includes(`blobs::${layer}`), keys.join(', '));
   t.false((await lab.exec('cp1', `redis-cli -h ${ip} --scan`)).stdout.includes('blobs::'), 'without the password Redis answers nothing');
 });
