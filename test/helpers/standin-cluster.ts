@@ -36,6 +36,15 @@ export function writeCp1Project(work: string, lab: Lab): void {
   writeFileSync(join(work, 'k8s.yaml'), '- hosts: control_plane\n  roles: [certs, htpasswd, k8s-apply]\n');
 }
 
+/** Two plays on the control plane: the registry's PKI and users (certs, htpasswd), then k8s-apply. */
+export const PKI_THEN_K8S = `- name: registry PKI and users
+  hosts: control_plane
+  roles: [certs, htpasswd]
+- name: registry in Kubernetes
+  hosts: control_plane
+  roles: [k8s-apply]
+`;
+
 /** The cp1-only k8s lab (`<name>-<pid>`) and its project (writeCp1Project). */
 export async function cp1Project(name: string): Promise<LabProject> {
   const p = await labProject(name, { cp1: ['control_plane'] });

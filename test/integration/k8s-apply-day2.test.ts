@@ -10,7 +10,7 @@ import { labSupport, type Lab } from '../lab/index.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
 import { labProject, playProject, removeLabProject, type LabRun } from '../helpers/lab-project.js';
 import { registryVars } from '../helpers/lab-vars.js';
-import { cp1Cluster, k8sStep } from '../helpers/standin-cluster.js';
+import { cp1Cluster, k8sStep, PKI_THEN_K8S } from '../helpers/standin-cluster.js';
 import { applySetId } from '../../src/engine/kinds/k8s-applyset.js';
 
 const support = labSupport({ standin: true });
@@ -18,14 +18,6 @@ const serial = serialUnless(missing(support));
 
 const PASSWORD = 'alice-day2-pw-41c7e9';
 const env = { REG_ALICE_PW: PASSWORD };
-const K8S = `- name: registry PKI and users
-  hosts: control_plane
-  roles: [certs, htpasswd]
-
-- name: registry in Kubernetes
-  hosts: control_plane
-  roles: [k8s-apply]
-`;
 
 let lab: Lab;
 const cluster = cp1Cluster(() => lab);
@@ -69,8 +61,8 @@ test.before(async () => {
   if (!support.ok) return;
   // group_vars/all.yaml: each test's own (setVars)
   ({ lab, work } = await labProject('k8s-day2', { cp1: ['control_plane'] }, { groupVars: {} }));
-  writeFileSync(join(work, 'k8s.yaml'), K8S);
-  writeFileSync(join(work, 'dns.yaml'), `${K8S}\n- name: registry name resolution\n  hosts: control_plane\n  roles: [dns-hosts]\n`);
+  writeFileSync(join(work, 'k8s.yaml'), PKI_THEN_K8S);
+  writeFileSync(join(work, 'dns.yaml'), `${PKI_THEN_K8S}\n- name: registry name resolution\n  hosts: control_plane\n  roles: [dns-hosts]\n`);
 });
 
 test.after.always(() => removeLabProject(lab, work));

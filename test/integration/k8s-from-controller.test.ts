@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { labSupport, type Lab } from '../lab/index.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
 import { labProject, playProject, removeLabProject, type LabRun } from '../helpers/lab-project.js';
-import { cp1Cluster, k8sStep } from '../helpers/standin-cluster.js';
+import { cp1Cluster, k8sStep, PKI_THEN_K8S } from '../helpers/standin-cluster.js';
 import { run as runProgram } from '../lab/run.js';
 
 const support = labSupport({ standin: true });
@@ -27,13 +27,6 @@ registry_storage_kind: hostpath
 registry_storage_host_path: /var/lib/registry-data
 registry_storage_size: 2Gi
 registry_rollout_timeout: 60
-`;
-const PLAYBOOK = `- name: registry PKI and users
-  hosts: control_plane
-  roles: [certs, htpasswd]
-- name: registry in Kubernetes
-  hosts: control_plane
-  roles: [k8s-apply]
 `;
 
 let lab: Lab;
@@ -52,7 +45,7 @@ const kubectl = (args: string[]) => runProgram('kubectl', ['--kubeconfig', kubec
 test.before(async () => {
   if (!support.ok) return;
   ({ lab, work } = await labProject('k8s-ctl', { cp1: ['control_plane'] }, { groupVars: { all: VARS } }));
-  writeFileSync(join(work, 'site.yaml'), PLAYBOOK);
+  writeFileSync(join(work, 'site.yaml'), PKI_THEN_K8S);
   // The CI job's own kubeconfig: a copy of the control plane's, pointed at cp1's lab address.
   const copied = (await lab.readFile('cp1', '/root/.kube/config'))!;
   kubeconfig = join(work, 'kubeconfig');
