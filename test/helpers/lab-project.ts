@@ -56,6 +56,8 @@ export interface LabEvent {
   handler?: string;
   durationMs?: number;
   readOnly?: boolean;
+  /** kubectl's warnings on a successful apply. */
+  warnings?: string[];
 }
 export interface LabRun extends PlayResult {
   report: {

@@ -6,14 +6,13 @@
 // (`[WARNING]: [host] role | step: text`), and puts it on the step in the --json report; a run that
 // applies nothing has none. check → apply → apply changed=0; then 128Mi applies without a warning.
 import test from 'ava';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { labSupport, labUp, type Lab } from '../lab/index.js';
+import { labSupport, type Lab } from '../lab/index.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
-import { runPlayReported } from '../helpers/play.js';
+import { labProject, playProject, removeLabProject, type LabRun } from '../helpers/lab-project.js';
 import { registryVars } from '../helpers/lab-vars.js';
-import { cp1Cluster, k8sOutput, k8sStep, type K8sRun } from '../helpers/standin-cluster.js';
+import { cp1Cluster, k8sOutput, k8sStep } from '../helpers/standin-cluster.js';
 
 const support = labSupport({ standin: true });
 const serial = serialUnless(missing(support));
@@ -21,14 +20,13 @@ const PASSWORD = 'alice-warn-pw-2b7d';
 const env = { REG_ALICE_PW: PASSWORD };
 const WARNING = 'spec.template.spec.containers[0].resources.requests[memory]: fractional byte value "128m" is invalid, must be an integer';
 
-type Run = K8sRun & { report: K8sRun['report'] & { events: Array<{ warnings?: string[] }> } };
+type Run = LabRun;
 
 let lab: Lab;
 const { getJson } = cp1Cluster(() => lab);
 let work: string;
 
-const play = (args: string[] = []): Promise<Run> =>
-  runPlayReported([join(work, 'k8s.yaml'), '-i', join(work, 'inventory.yaml'), ...args], { dir: work, env, secrets: [PASSWORD], empty: { events: [], recap: {} } }) as Promise<Run>;
+const play = (args: string[] = []): Promise<Run> => playProject(work, [join(work, 'k8s.yaml'), ...args], { env, secrets: [PASSWORD] });
 const warningLines = (r: Run) => r.stdout.split('\n').filter((l) => l.includes('[WARNING]'));
 const allWarnings = (r: Run) => r.report.events.flatMap((e) => e.warnings ?? []);
 
@@ -38,17 +36,12 @@ function writeVars(memory: string): void {
 
 test.before(async () => {
   if (!support.ok) return;
-  work = mkdtempSync(join(tmpdir(), 'k8s-warn-'));
-  lab = await labUp({ name: `k8s-warn-${process.pid}`, hosts: { cp1: ['control_plane'] }, standin: true });
-  writeFileSync(join(work, 'inventory.yaml'), readFileSync(lab.inventoryPath, 'utf8'));
+  // group_vars/all.yaml: each test's own (writeVars)
+  ({ lab, work } = await labProject('k8s-warn', { cp1: ['control_plane'] }, { groupVars: {} }));
   writeFileSync(join(work, 'k8s.yaml'), '- hosts: control_plane\n  roles: [certs, htpasswd, k8s-apply]\n');
-  mkdirSync(join(work, 'group_vars'));
 });
 
-test.after.always(async () => {
-  await lab?.down();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+test.after.always(() => removeLabProject(lab, work));
 
 serial('a warning kubectl prints on a successful apply is shown after the step and kept on it in --json; none when nothing is applied; check → apply → changed=0', async (t) => {
   writeVars('128m');
