@@ -1,5 +1,6 @@
 // A role written against its own typed variables: `vars` reads and checks them (InputError naming the
-// variable), once for validation before any host is touched and again for each plan. A role that
+// variable), once per variables object the engine passes (validation, files and namedGroups share
+// one before any host is touched; plan, facts and handlers share the run's). A role that
 // declares `files` is held to it: a plan writing a file it did not declare is a bug in the role.
 import { posix } from 'node:path';
 import type { HostRef, Role, RoleContext, RunsOn, Vars } from '../../src/resources/role.js';
@@ -24,21 +25,28 @@ export interface TypedRole<V> {
 
 export function defineRole<V>(d: TypedRole<V>): Role {
   const { files, namedGroups, facts, expectedReads, handlers, runsOn, warmUp } = d;
+  const read = new WeakMap<Vars, V>();
+  const vars = (all: Vars): V => {
+    if (read.has(all)) return read.get(all)!;
+    const v = d.vars(all);
+    read.set(all, v);
+    return v;
+  };
   return {
     name: d.name,
-    validate: (all) => void d.vars(all),
+    validate: (all) => void vars(all),
     plan: (ctx) => {
-      const v = d.vars(ctx.vars);
+      const v = vars(ctx.vars);
       const resources = d.plan(v, ctx);
       if (files) checkDeclared(d.name, files(v, ctx.host), resources);
       return resources;
     },
-    ...(files ? { files: (all: Vars, host: HostRef) => files(d.vars(all), host) } : {}),
-    ...(namedGroups ? { namedGroups: (all: Vars) => namedGroups(d.vars(all)) } : {}),
-    ...(facts ? { facts: (ctx: RoleContext) => facts(d.vars(ctx.vars), ctx) } : {}),
-    ...(expectedReads ? { expectedReads: (ctx: RoleContext) => expectedReads(d.vars(ctx.vars), ctx) } : {}),
-    ...(handlers ? { handlers: (ctx: RoleContext) => handlers(d.vars(ctx.vars), ctx) } : {}),
-    ...(runsOn ? { runsOn: (ctx: RoleContext) => runsOn(d.vars(ctx.vars), ctx) } : {}),
+    ...(files ? { files: (all: Vars, host: HostRef) => files(vars(all), host) } : {}),
+    ...(namedGroups ? { namedGroups: (all: Vars) => namedGroups(vars(all)) } : {}),
+    ...(facts ? { facts: (ctx: RoleContext) => facts(vars(ctx.vars), ctx) } : {}),
+    ...(expectedReads ? { expectedReads: (ctx: RoleContext) => expectedReads(vars(ctx.vars), ctx) } : {}),
+    ...(handlers ? { handlers: (ctx: RoleContext) => handlers(vars(ctx.vars), ctx) } : {}),
+    ...(runsOn ? { runsOn: (ctx: RoleContext) => runsOn(vars(ctx.vars), ctx) } : {}),
     ...(warmUp ? { warmUp } : {}),
   };
 }

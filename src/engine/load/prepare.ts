@@ -107,9 +107,19 @@ export async function prepare(o: PrepareOptions): Promise<Prepared> {
   for (const h of hosts) connections.set(h, override(connectionOf(inventory, h, env)));
 
   const prepared: Prepared = { playbook, inventory, plays, extraVars, connections, hosts };
-  validateAll(prepared);
-  checkGroupVariables(inventory, plays, (pp, host, role) => varsFor(prepared, host, pp.play, role));
-  checkFileOwners(inventory, plays, (pp, host, role) => varsFor(prepared, host, pp.play, role).vars);
+  // The three checks look at the same variables of each host and role: merged once (and a role's
+  // own reading of them, keyed by the object, once too).
+  const merged = new Map<PreparedRole, Map<string, VarLayer>>();
+  const varsOf = (pp: PreparedPlay, host: string, role: PreparedRole): VarLayer => {
+    const byHost = merged.get(role) ?? new Map<string, VarLayer>();
+    merged.set(role, byHost);
+    let layer = byHost.get(host);
+    if (!layer) byHost.set(host, (layer = varsFor(prepared, host, pp.play, role)));
+    return layer;
+  };
+  validateAll(prepared, varsOf);
+  checkGroupVariables(inventory, plays, varsOf);
+  checkFileOwners(inventory, plays, (pp, host, role) => varsOf(pp, host, role).vars);
   return prepared;
 }
 
@@ -184,12 +194,12 @@ export function varsFor(p: Prepared, host: string, play: Play, role: PreparedRol
   return layer;
 }
 
-function validateAll(p: Prepared): void {
+function validateAll(p: Prepared, varsOf: (pp: PreparedPlay, host: string, role: PreparedRole) => VarLayer): void {
   for (const pp of p.plays) {
     for (const host of [...pp.targets, ...pp.readOnly]) {
       for (const role of pp.roles) {
         if (role.mode === 'skip' || !role.loaded.role.validate) continue;
-        const layer = varsFor(p, host, pp.play, role);
+        const layer = varsOf(pp, host, role);
         try {
           role.loaded.role.validate(layer.vars);
         } catch (e) {
