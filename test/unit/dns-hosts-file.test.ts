@@ -54,4 +54,6 @@ test('removeHostsEntry: only lines that are exactly "<address> <name>" go; comme
   t.is(removeHostsEntry(text, '10.9.0.7', 'cr.lab'), `${base}10.9.0.7 cr.lab # mine\n10.9.0.7 cr.lab other.lab\n10.9.0.8 cr.lab\n`);
   t.is(removeHostsEntry(base, '10.9.0.7', 'cr.lab'), base, 'nothing to remove: unchanged');
   t.is(removeHostsEntry(null, '10.9.0.7', 'cr.lab'), null);
+  const crlf = '127.0.0.1 localhost\r\n10.9.0.7 cr.lab\r\n10.9.0.8 other.lab\r\n';
+  t.is(removeHostsEntry(crlf, '10.9.0.7', 'cr.lab'), '127.0.0.1 localhost\r\n10.9.0.8 other.lab\r\n', 'a CRLF file: the line goes, the others keep their CRLF');
 });
