@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { labSupport, labUp, type Lab } from '../lab/index.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
 import { playProject, removeLabProject, writeProject, type LabRun } from '../helpers/lab-project.js';
-import { cp1Cluster, k8sOutput, k8sStep } from '../helpers/standin-cluster.js';
+import { cp1Cluster, k8sOutput as output, k8sStep as step } from '../helpers/standin-cluster.js';
 import { registryVars } from '../helpers/lab-vars.js';
 
 const support = labSupport({ standin: true });
@@ -26,8 +26,6 @@ let lab: Lab;
 const { getJson, writes } = cp1Cluster(() => lab);
 let work: string;
 
-const step = k8sStep;
-const output = k8sOutput;
 
 /** One registry per storage setup: its own namespace, ApplySet and claim. */
 interface Setup {

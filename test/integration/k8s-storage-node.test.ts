@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { labSupport, type Lab } from '../lab/index.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
 import { playProject, removeLabProject, type LabRun } from '../helpers/lab-project.js';
-import { cp1Cluster, cp1Project, k8sOutput, k8sStep } from '../helpers/standin-cluster.js';
+import { cp1Cluster, cp1Project, k8sOutput as output, k8sStep as step } from '../helpers/standin-cluster.js';
 
 const support = labSupport({ standin: true });
 const serial = serialUnless(missing(support));
@@ -24,8 +24,6 @@ let lab: Lab;
 const { kubectl, getJson, writes } = cp1Cluster(() => lab);
 let work: string;
 
-const step = k8sStep;
-const output = k8sOutput;
 const play = (args: string[] = []): Promise<LabRun> => playProject(work, [join(work, 'k8s.yaml'), ...args], { env, secrets: [PASSWORD] });
 
 /** The pods of a Deployment once `done` holds for one of them (the stand-in schedules within a second or so). */
