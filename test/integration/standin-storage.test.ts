@@ -186,3 +186,21 @@ test('deleting a Pending claim that names a volume bound to another claim does n
     t.is((await get(api, 'pv', 'pv1', false))?.status?.phase, 'Bound');
   });
 });
+
+test("binding is the PV controller's own write: the completed claimRef (atomic) is kube-controller-manager's; a forced re-apply replaces it whole and the bound claim is Lost", (t) =>
+  withApi(async (api) => {
+    await applied(t, api, [volume('pre', { claimRef: { namespace: 'default', name: 'data' } }), claim('data', { storageClassName: '', volumeName: 'pre' })]);
+    const pv = (await api.request('GET', '/api/v1/persistentvolumes/pre')).body;
+    t.is(pv.spec.claimRef.uid, (await get(api, 'pvc', 'data'))!.metadata.uid);
+    const owners = (pv.metadata.managedFields as Obj[]).filter((e) => e.fieldsV1?.['f:spec']?.['f:claimRef']).map((e) => `${e.manager} ${e.operation}`);
+    // FieldsV1 `f:claimRef: {}` (ObjectReference is +structType=atomic), owned by the controller's Update alone
+    t.deepEqual(owners, ['kube-controller-manager Update']);
+    t.deepEqual(pv.metadata.managedFields.find((e: Obj) => e.manager === 'kube-controller-manager').fieldsV1['f:spec']['f:claimRef'], {});
+    // a forced re-apply takes the claimRef back whole: its uid goes, and the bound claim no longer
+    // matches it (syncBoundClaim: claimRef.UID != claim.UID → ClaimLost, "ClaimMisbound")
+    await applied(t, api, [volume('pre', { claimRef: { namespace: 'default', name: 'data' }, mountOptions: ['ro'] })]);
+    const again = (await get(api, 'pv', 'pre', false))!;
+    t.deepEqual(again.spec.claimRef, { namespace: 'default', name: 'data' });
+    t.is(again.status.phase, 'Available', 'pre-bound, no uid (syncVolume)');
+    t.is((await claimIn(api, 'data', 'Lost'))?.status?.phase, 'Lost');
+  }));

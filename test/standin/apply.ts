@@ -2,6 +2,7 @@
 // replaced by the new one: fields it no longer applies (and nobody else owns) are removed, applied
 // fields are merged in (associative lists by merge key, other lists atomically), and fields another
 // manager owns with a different value conflict unless forced.
+import { atomicStructAt } from './list-types.js';
 import {
   deepEqual,
   fieldSetOf,
@@ -37,23 +38,29 @@ export interface ApplyResult {
   conflicts: Conflict[];
 }
 
-export function mergeInto(live: unknown, applied: unknown, field = ''): unknown {
-  if (isPlainObject(live) && isPlainObject(applied)) {
+/**
+ * Merges an applied value into the live one at `segs` of `root` (the applied object, whose kind
+ * gives the schema): maps field by field, associative lists item by item; atomic lists and atomic
+ * structs are replaced whole.
+ */
+export function mergeInto(live: unknown, applied: unknown, root: Obj = isPlainObject(applied) ? applied : {}, segs: string[] = []): unknown {
+  if (isPlainObject(live) && isPlainObject(applied) && !atomicStructAt(root, segs)) {
     const out: Obj = { ...live };
     for (const [k, v] of Object.entries(applied)) {
       if (v === null) delete out[k];
-      else out[k] = mergeInto(live[k], v, k);
+      else out[k] = mergeInto(live[k], v, root, [...segs, k]);
     }
     return out;
   }
   if (Array.isArray(live) && Array.isArray(applied)) {
-    const keys = listKeyFields(field, applied) && listKeyFields(field, live) ? listKeyFields(field, [...live, ...applied]) : undefined;
+    const keys = listKeyFields(root, segs, [...live, ...applied]);
     if (keys) {
       const out = live.map((i) => structuredClone(i));
-      for (const item of applied) {
+      for (const [i, item] of applied.entries()) {
         const id = itemKey(keys, item);
         const idx = out.findIndex((o) => itemKey(keys, o) === id);
-        if (idx >= 0) out[idx] = mergeInto(out[idx], item, '');
+        // the item's schema is the list's items schema, whichever index it has
+        if (idx >= 0) out[idx] = mergeInto(out[idx], item, root, [...segs, String(i)]);
         else out.push(structuredClone(item));
       }
       return out;

@@ -1,6 +1,8 @@
 // Kubernetes API stand-in: field sets in the spirit of structured-merge-diff (an approximation).
 // A path is a list of elements: `f:<field>`, `k:<json key>` for an item of an associative list,
-// `.` for the item itself. Lists without a known merge key are atomic leaves.
+// `.` for the item itself. Lists that are no associative list and atomic structs (list-types.ts) are
+// leaves: owned whole.
+import { atomicStructAt, KEY_DEFAULTS, listKeysAt } from './list-types.js';
 
 export type Path = string[];
 
@@ -10,33 +12,17 @@ export function isPlainObject(v: unknown): v is Record<string, any> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** The merge key fields of a list, by the list's field name (context free, good enough here). */
-export function listKeyFields(field: string, items: unknown[]): string[] | undefined {
-  if (!items.every(isPlainObject)) return undefined;
-  switch (field) {
-    case 'containers':
-    case 'initContainers':
-    case 'env':
-    case 'volumes':
-      return ['name'];
-    case 'volumeMounts':
-      return ['mountPath'];
-    case 'conditions':
-      return ['type'];
-    case 'ports':
-      return (items as Record<string, unknown>[]).every((i) => 'containerPort' in i)
-        ? ['containerPort', 'protocol']
-        : (items as Record<string, unknown>[]).every((i) => 'port' in i)
-          ? ['port', 'protocol']
-          : undefined;
-    default:
-      return undefined;
-  }
+/**
+ * The merge keys of the associative list at `segs` of `root` (list-types.ts, from the schema) when
+ * every item is a map; undefined: the list is atomic.
+ */
+export function listKeyFields(root: Record<string, any>, segs: readonly string[], items: unknown[]): string[] | undefined {
+  return items.every(isPlainObject) ? listKeysAt(root, segs) : undefined;
 }
 
 export function itemKey(keys: string[], item: Record<string, any>): string {
   const k: Record<string, unknown> = {};
-  for (const f of keys) k[f] = item[f] ?? (f === 'protocol' ? 'TCP' : undefined);
+  for (const f of keys) k[f] = item[f] ?? KEY_DEFAULTS[f];
   return `k:${JSON.stringify(k)}`;
 }
 
@@ -47,20 +33,21 @@ export function pathId(p: Path): string {
 /** Every leaf path an applied configuration sets (metadata identity and status excluded). */
 export function fieldSetOf(obj: Record<string, any>): Set<string> {
   const out = new Set<string>();
-  const walk = (v: unknown, path: Path, field: string) => {
-    if (isPlainObject(v)) {
+  // path: FieldsV1 elements; segs: the same place as field names and list indexes, for the schema
+  const walk = (v: unknown, path: Path, segs: string[]) => {
+    if (isPlainObject(v) && !atomicStructAt(obj, segs)) {
       const entries = Object.entries(v);
       if (!entries.length) out.add(pathId(path));
-      for (const [k, child] of entries) walk(child, [...path, `f:${k}`], k);
+      for (const [k, child] of entries) walk(child, [...path, `f:${k}`], [...segs, k]);
       return;
     }
     if (Array.isArray(v)) {
-      const keys = listKeyFields(field, v);
+      const keys = listKeyFields(obj, segs, v);
       if (keys && v.length) {
-        for (const item of v) {
+        for (const [i, item] of v.entries()) {
           const ip = [...path, itemKey(keys, item)];
           out.add(pathId([...ip, '.']));
-          for (const [k, child] of Object.entries(item)) walk(child, [...ip, `f:${k}`], k);
+          for (const [k, child] of Object.entries(item)) walk(child, [...ip, `f:${k}`], [...segs, String(i), k]);
         }
         return;
       }
@@ -70,10 +57,10 @@ export function fieldSetOf(obj: Record<string, any>): Set<string> {
   for (const [k, v] of Object.entries(obj)) {
     if (k === 'apiVersion' || k === 'kind' || k === 'status') continue;
     if (k === 'metadata' && isPlainObject(v)) {
-      for (const [mk, mv] of Object.entries(v)) if (!IGNORED_META.has(mk)) walk(mv, ['f:metadata', `f:${mk}`], mk);
+      for (const [mk, mv] of Object.entries(v)) if (!IGNORED_META.has(mk)) walk(mv, ['f:metadata', `f:${mk}`], ['metadata', mk]);
       continue;
     }
-    walk(v, [`f:${k}`], k);
+    walk(v, [`f:${k}`], [k]);
   }
   return out;
 }
@@ -89,7 +76,7 @@ export function getAt(obj: unknown, path: Path): unknown {
     } else if (el.startsWith('k:')) {
       if (!Array.isArray(cur)) return undefined;
       const want = JSON.parse(el.slice(2)) as Record<string, unknown>;
-      cur = cur.find((i) => isPlainObject(i) && Object.entries(want).every(([f, val]) => (i[f] ?? (f === 'protocol' ? 'TCP' : undefined)) === val));
+      cur = cur.find((i) => isPlainObject(i) && Object.entries(want).every(([f, val]) => (i[f] ?? KEY_DEFAULTS[f]) === val));
     } else return undefined;
     if (cur === undefined) return undefined;
   }

@@ -1,6 +1,8 @@
 // Kubernetes API stand-in: the three patch types kubectl sends (JSON merge patch, strategic merge
 // patch approximated by merge keys, JSON patch).
-import { isPlainObject, itemKey, listKeyFields } from './fieldset.js';
+import { isPlainObject, itemKey } from './fieldset.js';
+import { rootOf, schemaBelow } from './list-types.js';
+import { patchMergeKey } from './openapi/schema.js';
 
 export type PatchType = 'merge' | 'strategic' | 'json';
 
@@ -17,7 +19,7 @@ export function patchTypeOf(contentType: string): PatchType | 'apply' | undefine
 
 export function applyPatch(target: unknown, type: PatchType, patch: unknown): unknown {
   if (type === 'merge') return mergePatch(target, patch);
-  if (type === 'strategic') return strategicPatch(target, patch, '');
+  if (type === 'strategic') return strategicPatch(target, patch, (target ?? {}) as Record<string, unknown>, []);
   return jsonPatch(target, patch);
 }
 
@@ -31,9 +33,14 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   return out;
 }
 
-function strategicPatch(target: unknown, patch: unknown, field: string): unknown {
+/**
+ * A strategic merge patch, approximated: lists merged by their `patchMergeKey` where the schema says
+ * `patchStrategy: merge` (x-kubernetes-patch-strategy/-merge-key), others replaced.
+ */
+function strategicPatch(target: unknown, patch: unknown, root: Record<string, unknown>, segs: string[]): unknown {
   if (Array.isArray(patch)) {
-    const keys = listKeyFields(field, patch.filter((p) => !(isPlainObject(p) && '$patch' in p && Object.keys(p).length === 1)));
+    const key = patchMergeKey(schemaBelow(rootOf(root), segs));
+    const keys = key && patch.every(isPlainObject) ? [key] : undefined;
     if (!keys || !Array.isArray(target)) {
       return patch.filter((p) => !(isPlainObject(p) && p.$patch));
     }
@@ -43,8 +50,8 @@ function strategicPatch(target: unknown, patch: unknown, field: string): unknown
       const idx = out.findIndex((o) => itemKey(keys, o) === itemKey(keys, item));
       if (item.$patch === 'delete') {
         if (idx >= 0) out.splice(idx, 1);
-      } else if (idx >= 0) out[idx] = strategicPatch(out[idx], item, '');
-      else out.push(strategicPatch(undefined, item, ''));
+      } else if (idx >= 0) out[idx] = strategicPatch(out[idx], item, root, [...segs, '0']);
+      else out.push(strategicPatch(undefined, item, root, [...segs, '0']));
     }
     return out;
   }
@@ -60,7 +67,7 @@ function strategicPatch(target: unknown, patch: unknown, field: string): unknown
     if (k.startsWith('$setElementOrder/') || k.startsWith('$deleteFromPrimitiveList/') || k === '$retainKeys') continue;
     if (v === null) delete out[k];
     else {
-      const next = strategicPatch(out[k], v, k);
+      const next = strategicPatch(out[k], v, root, [...segs, k]);
       if (next === undefined) delete out[k];
       else out[k] = next;
     }

@@ -588,10 +588,23 @@ export class Api {
    */
   private bindOnWrite(o: Obj, dryRun: boolean) {
     if (o.kind === 'PersistentVolume') {
-      o.status = { phase: volumePhase(o, this.o.store.list('v1', 'PersistentVolumeClaim')) };
+      const claims = this.o.store.list('v1', 'PersistentVolumeClaim');
+      // syncBoundClaim (pv_controller.go): a claim bound to this volume whose claimRef no longer
+      // carries its uid (a re-apply replaced the atomic claimRef, an edit named another claim) is
+      // Lost, a terminal phase ("ClaimMisbound"); with no claimRef at all it is bound again.
+      for (const claim of claims) {
+        if (claim.status?.phase !== 'Bound' || claim.spec?.volumeName !== o.metadata.name) continue;
+        if (!o.spec?.claimRef) o.spec = { ...o.spec, claimRef: claimReference(claim) };
+        else if (o.spec.claimRef.uid !== claim.metadata.uid) {
+          this.o.log?.(`standin: persistentvolumeclaim ${claim.metadata.namespace}/${claim.metadata.name} Lost: ClaimMisbound: Two claims are bound to the same volume, this one is bound incorrectly`);
+          if (!dryRun) queueMicrotask(() => this.store({ ...claim, status: { ...claim.status, phase: 'Lost' } }, 'MODIFIED'));
+        }
+      }
+      o.status = { phase: volumePhase(o, claims) };
       if (!dryRun) queueMicrotask(() => this.bindPending());
       return;
     }
+    if (o.status?.phase === 'Lost') return;
     const size = o.spec?.resources?.requests?.storage;
     if (o.status?.phase === 'Bound') {
       if (quantityValue(String(size)) > quantityValue(String(o.status.capacity?.storage))) {
@@ -621,7 +634,10 @@ export class Api {
     // marked bound-by-controller only when the controller chose it (no claimRef naming this claim)
     if (!dryRun && pv.spec.claimRef?.uid !== o.metadata.uid) {
       const annotations = boundTo(pv, o) ? pv.metadata.annotations : { ...pv.metadata.annotations, 'pv.kubernetes.io/bound-by-controller': 'yes' };
-      this.store({ ...pv, metadata: { ...pv.metadata, ...(annotations ? { annotations } : {}) }, spec: { ...pv.spec, claimRef: claimReference(o) }, status: { phase: 'Bound' } }, 'MODIFIED');
+      const bound = { ...pv, metadata: { ...pv.metadata, ...(annotations ? { annotations } : {}) }, spec: { ...pv.spec, claimRef: claimReference(o) }, status: { phase: 'Bound' } };
+      // the PV controller's update is a write of its own (manager kube-controller-manager): the
+      // atomic claimRef it completed becomes its field, no longer the applier's
+      this.store(recordUpdate(pv, bound, 'kube-controller-manager', 'v1', now()), 'MODIFIED');
     }
   }
 
@@ -629,7 +645,8 @@ export class Api {
   private bindPending() {
     const def = defaultClass(this.o.store.list('storage.k8s.io/v1', 'StorageClass'));
     for (const pvc of this.o.store.list('v1', 'PersistentVolumeClaim')) {
-      if (pvc.status?.phase === 'Bound') continue;
+      // Lost is terminal (syncBoundClaim keeps it so): only Pending claims are retried
+      if (pvc.status?.phase === 'Bound' || pvc.status?.phase === 'Lost') continue;
       const next = structuredClone(pvc);
       if (def && next.spec && next.spec.storageClassName === undefined) next.spec.storageClassName = def.metadata.name;
       this.bindOnWrite(next, false);

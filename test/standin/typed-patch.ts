@@ -15,31 +15,11 @@
 // Where the real server walks a map in Go's random order (which of two undeclared fields of one
 // object it names first), this names them in the object's order.
 import { checkSchema, QUANTITY_MESSAGE, type AjvError } from './schema.js';
+import { KEY_DEFAULTS, listKeysAt, listTypeAt } from './list-types.js';
 
 type Obj = Record<string, any>;
 
 const isMap = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** `x-kubernetes-list-map-keys` of the associative lists in the kinds the stand-in serves. */
-function listKeys(field: string, segs: string[]): string[] | undefined {
-  switch (field) {
-    case 'containers':
-    case 'initContainers':
-    case 'env':
-    case 'volumes':
-      return ['name'];
-    case 'volumeMounts':
-      return ['mountPath'];
-    case 'ports':
-      return segs.includes('containers') || segs.includes('initContainers') ? ['containerPort', 'protocol'] : ['port', 'protocol'];
-    default:
-      return undefined;
-  }
-}
-/** `+default` of a list-map key (both ports lists: `protocol` defaults to TCP). */
-const KEY_DEFAULTS: Record<string, unknown> = { protocol: 'TCP' };
-/** `x-kubernetes-list-type: set` lists. */
-const SETS = new Set(['finalizers']);
 
 /** value.ToString: strings Go-quoted, numbers and booleans bare. */
 function smdString(v: unknown): string {
@@ -58,16 +38,14 @@ function keyElement(keys: string[], item: Obj): string {
 export function smdPath(obj: Obj, segs: string[]): string {
   let out = '';
   let node: any = obj;
-  let field = '';
   for (const [i, seg] of segs.entries()) {
     if (Array.isArray(node)) {
       const item = node[Number(seg)];
-      const keys = listKeys(field, segs.slice(0, i));
-      out += keys && isMap(item) ? keyElement(keys, item) : SETS.has(field) ? `[=${smdString(item)}]` : `[${seg}]`;
+      const type = listTypeAt(obj, segs.slice(0, i));
+      out += type?.type === 'map' && isMap(item) ? keyElement(type.keys, item) : type?.type === 'set' ? `[=${smdString(item)}]` : `[${seg}]`;
       node = item;
     } else {
       out += `.${seg}`;
-      field = seg;
       node = isMap(node) ? node[seg] : undefined;
     }
   }
@@ -124,9 +102,9 @@ function valueAt(obj: Obj, segs: string[]): unknown {
 /** Keyed lists: an item without its key, and two items with one key. */
 function listErrors(obj: Obj): Array<{ segs: string[]; message: string }> {
   const out: Array<{ segs: string[]; message: string }> = [];
-  const walk = (v: unknown, segs: string[], field: string) => {
+  const walk = (v: unknown, segs: string[]) => {
     if (Array.isArray(v)) {
-      const keys = listKeys(field, segs);
+      const keys = listKeysAt(obj, segs);
       if (keys) {
         const seen = new Set<string>();
         for (const [i, item] of v.entries()) {
@@ -144,10 +122,10 @@ function listErrors(obj: Obj): Array<{ segs: string[]; message: string }> {
           seen.add(key);
         }
       }
-      v.forEach((item, i) => walk(item, [...segs, String(i)], field));
-    } else if (isMap(v)) for (const [k, child] of Object.entries(v)) walk(child, [...segs, k], k);
+      v.forEach((item, i) => walk(item, [...segs, String(i)]));
+    } else if (isMap(v)) for (const [k, child] of Object.entries(v)) walk(child, [...segs, k]);
   };
-  walk(obj, [], '');
+  walk(obj, []);
   return out;
 }
 
@@ -196,7 +174,7 @@ export function applyDecodeError(obj: Obj): string | undefined {
   const conversion = schema.errors.find((e: AjvError) => e.keyword === 'oneOf' || e.keyword === 'anyOf');
   if (!conversion) return undefined;
   const v = valueAt(rest, pointerSegs(conversion.instancePath));
-  const quantity = (conversion.params.branches as AjvError[]).some((b) => b.params.format === 'quantity');
+  const quantity = (conversion.params.branches as AjvError[]).find((b) => b.params.format === 'quantity');
   const gvk = gvkNN(obj).split('; ')[1];
-  return `failed to convert new object (${gvkNN(obj)}) to proper version: unable to convert unstructured object to ${gvk}: ${quantity ? QUANTITY_MESSAGE : intOrStringError(v)}`;
+  return `failed to convert new object (${gvkNN(obj)}) to proper version: unable to convert unstructured object to ${gvk}: ${quantity ? String(quantity.params.message ?? QUANTITY_MESSAGE) : intOrStringError(v)}`;
 }

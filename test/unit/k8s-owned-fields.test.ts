@@ -79,3 +79,14 @@ test('the diff\'s "before" has the removed value at its place', (t) => {
   t.deepEqual((shown.spec as any).template.spec.containers[0].resources, { requests: { cpu: '50m' }, limits: { memory: '1Gi' } });
   t.deepEqual((d.spec as any).template.spec.containers[0].resources, { requests: { cpu: '50m' } }, 'desired untouched');
 });
+
+test('a key dropped from an atomic map (nodeSelector, +mapType=atomic: owned whole) is a removal: the apply replaces the map', (t) => {
+  const live = applied(deployment({}, { 'kubernetes.io/os': 'linux', 'kubernetes.io/hostname': 'n1' }));
+  // FieldsV1 as a real server writes it for an atomic map: the map is one leaf
+  t.deepEqual((live.metadata as any).managedFields[0].fieldsV1['f:spec']['f:template']['f:spec']['f:nodeSelector'], {});
+  const d = deployment({}, { 'kubernetes.io/hostname': 'n1' });
+  t.deepEqual(removed(d, live), ['spec.template.spec.nodeSelector.kubernetes.io/os']);
+  t.deepEqual(removed(deployment({}, { 'kubernetes.io/os': 'linux', 'kubernetes.io/hostname': 'n1' }), live), [], 'the same map: nothing');
+  const after = serverSideApply(live, d, 'regplay', true, T).object as any;
+  t.deepEqual(after.spec.template.spec.nodeSelector, { 'kubernetes.io/hostname': 'n1' }, 'what the apply does');
+});

@@ -111,6 +111,19 @@ export function removedFields(desired: K8sObject, live: K8sObject, manager: stri
     }
     if (!out.some((p) => isPrefix(p, cut))) out.push(cut);
   }
+  // An atomic map or struct (`x-kubernetes-map-type: atomic`, e.g. a pod's nodeSelector) is owned as
+  // one leaf even when the manager applied fields in it (a granular one would list them), and an
+  // apply replaces it whole: the fields live has there and desired does not go too.
+  for (const leaf of leaves(mine.fieldsV1)) {
+    if (leaf[leaf.length - 1] === '.' || shared(leaf)) continue;
+    const want = valueAt(desired, leaf);
+    const have = valueAt(live, leaf);
+    if (!isMap(want) || !Object.keys(want).length || !isMap(have)) continue;
+    for (const key of Object.keys(have)) {
+      const p = [...leaf, `f:${key}`];
+      if (want[key] === undefined && !out.some((q) => isPrefix(q, p))) out.push(p);
+    }
+  }
   return out;
 }
 

@@ -17,6 +17,8 @@ export interface Schema {
   'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map';
   'x-kubernetes-list-map-keys'?: string[];
   'x-kubernetes-map-type'?: 'atomic' | 'granular';
+  'x-kubernetes-patch-strategy'?: string;
+  'x-kubernetes-patch-merge-key'?: string;
 }
 
 const load = <T>(file: string): T => JSON.parse(readFileSync(new URL(file, import.meta.url), 'utf8')) as T;
@@ -72,6 +74,12 @@ export function listMapKeys(s: Schema | undefined): string[] | undefined {
 export function isSet(s: Schema | undefined): boolean {
   const r = resolve(s);
   return r?.type === 'array' && r['x-kubernetes-list-type'] === 'set';
+}
+
+/** The strategic merge patch's merge key of a list (`patchStrategy:"merge"`, `patchMergeKey`). */
+export function patchMergeKey(s: Schema | undefined): string | undefined {
+  const r = resolve(s);
+  return r?.type === 'array' && r['x-kubernetes-patch-strategy']?.split(',').includes('merge') ? r['x-kubernetes-patch-merge-key'] : undefined;
 }
 
 /** A struct owned and replaced whole by server-side apply (`x-kubernetes-map-type: atomic`). */

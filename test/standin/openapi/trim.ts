@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { ROOTS } from './roots.js';
 
 type Schema = Record<string, any>;
-const KEEP = new Set(['type', 'format', '$ref', 'items', 'additionalProperties', 'properties', 'required', 'x-kubernetes-list-type', 'x-kubernetes-list-map-keys', 'x-kubernetes-map-type', 'x-kubernetes-int-or-string', 'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-embedded-resource']);
+const KEEP = new Set(['type', 'format', '$ref', 'items', 'additionalProperties', 'properties', 'required', 'x-kubernetes-list-type', 'x-kubernetes-list-map-keys', 'x-kubernetes-map-type', 'x-kubernetes-patch-strategy', 'x-kubernetes-patch-merge-key', 'x-kubernetes-int-or-string', 'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-embedded-resource']);
 
 const definitions = (JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as { definitions: Record<string, Schema> }).definitions;
 const out: Record<string, Schema> = {};
