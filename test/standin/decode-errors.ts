@@ -13,7 +13,7 @@
 //   Go struct's field order, stopping at the first error, without any path: `unrecognized type: int32`.
 //
 // Kinds without a 1.32 definition here (custom resources) are decoded as unstructured: no Go type.
-import { QUANTITY_MESSAGE } from './schema.js';
+import { quantityError } from './quantity.js';
 import { goFieldType, goFieldTypes, goStructName, goTypeOf, INT_OR_STRING, QUANTITY, refName, resolve, rootSchema, TIME, type Schema } from './openapi/schema.js';
 
 type Obj = Record<string, unknown>;
@@ -32,16 +32,6 @@ function elementGoType(goType: string, item: Schema | undefined): string {
   if (goType.startsWith('[]')) return goType.slice(2);
   const map = /^map\[[^\]]+\](.*)$/.exec(goType);
   return map ? map[1]! : goTypeOf(item);
-}
-
-/** resource.ParseQuantity's refusal of a quantity string, or undefined when it parses. */
-export function quantityError(text: string): string | undefined {
-  const s = text.trim();
-  const m = /^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$/.exec(s);
-  if (!m) return QUANTITY_MESSAGE;
-  if (!/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(m[1]!)) return 'unable to parse numeric part of quantity';
-  if (!/^(|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)$/.test(m[2]!)) return "unable to parse quantity's suffix";
-  return undefined;
 }
 
 const INT_RANGE: Record<string, [number, number]> = { int32: [-(2 ** 31), 2 ** 31 - 1], int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER] };

@@ -1,6 +1,19 @@
 // Kubernetes API stand-in: resource.Quantity's canonical form, as a real API server stores it
 // ("1024Mi" → "1Gi", "0.5" → "500m", "1000" → "1k"), so clients see the same normalisation.
 
+/** resource.ParseQuantity's refusal, what a real server answers for a malformed quantity (ErrFormatWrong). */
+export const QUANTITY_MESSAGE = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+
+/** resource.ParseQuantity's refusal of a quantity string, or undefined when it parses. */
+export function quantityError(text: string): string | undefined {
+  const s = text.trim();
+  const m = /^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$/.exec(s);
+  if (!m) return QUANTITY_MESSAGE;
+  if (!/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(m[1]!)) return 'unable to parse numeric part of quantity';
+  if (!/^(|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)$/.test(m[2]!)) return "unable to parse quantity's suffix";
+  return undefined;
+}
+
 const BINARY: Record<string, number> = { Ki: 1, Mi: 2, Gi: 3, Ti: 4, Pi: 5, Ei: 6 };
 const DECIMAL: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
 const DECIMAL_SUFFIX = new Map(Object.entries(DECIMAL).map(([s, e]) => [e, s]));

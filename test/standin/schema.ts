@@ -1,13 +1,12 @@
-// Kubernetes API stand-in: the OpenAPI schema check. Every object is checked against the Kubernetes
-// OpenAPI schema as published by `kubernetes-models` (schema v1.33.0): types, enums, required fields
-// and formats, plus undeclared fields (what `fieldValidation=Strict` and server-side apply refuse),
-// where a field 1.32 (the lab's kubectl) does not declare is undeclared too (`fields-1.32.ts`). The
-// models' validators read every declared property of each object they visit; a property they never
-// read is not in the schema.
+// Kubernetes API stand-in: the OpenAPI schema check. Every object of a kind served is checked against
+// Kubernetes 1.32's OpenAPI definitions (openapi/v1.32.json, the lab's kubectl is 1.32): types,
+// required fields, formats and undeclared fields (what `fieldValidation=Strict` and server-side apply
+// refuse); enums, which that document lacks, from `kubernetes-models` (schema v1.33.0, the same enum
+// values for these kinds' writable fields: docs/standin-schema.md).
 //
 // Causes follow the API server's field errors (k8s.io/apimachinery/pkg/util/validation/field):
 //   spec.ports[0].protocol: Unsupported value: "tcp": supported values: "SCTP", "TCP", "UDP"
-// A server-side apply meets typed-patch.ts first: a mistyped value never gets here through it.
+// Every verb decodes first (decode-errors.ts, typed-patch.ts): a mistyped value never gets here.
 import { CustomResourceDefinition } from 'kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
@@ -22,17 +21,18 @@ import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { fieldErrors, type Cause } from './field-errors.js';
-import { fieldsNot132 } from './fields-1.32.js';
+import { rootSchema } from './openapi/schema.js';
+import { validate132 } from './openapi/validate.js';
 import { customSchemaErrors, customUnknownFields, schemaPropsUnknown } from './custom-resources.js';
 import { kindByKind } from './kinds.js';
 
 /**
- * The Kubernetes versions: types, enums, required fields and formats from kubernetes-models 4.5.x
- * ("Update schema version to v1.33.0", its CHANGELOG; npm has no kubernetes-models for 1.32), the
- * field set from @kubernetes/client-node 1.1.x (generated from the v1.32.0 OpenAPI spec), the version
- * of the lab's kubectl. docs/standin-schema.md: what differs between the two for the kinds served.
+ * Where each part of the schema comes from: types, required fields, formats and the field set from
+ * Kubernetes 1.32's OpenAPI document (release-1.32 api/openapi-spec/swagger.json, openapi/trim.ts),
+ * enums from kubernetes-models 4.5.x ("Update schema version to v1.33.0"; npm has no kubernetes-models
+ * for 1.32). The lab's kubectl is 1.32.
  */
-export const SCHEMA_VERSION = { models: '4.5', kubernetes: '1.33', fields: '1.32' };
+export const SCHEMA_VERSION = { schema: '1.32', enums: '1.33', models: '4.5' };
 
 type Validating = { prototype: { validate(this: unknown): void } };
 
@@ -120,8 +120,9 @@ const ENUM_ON_PARENT: Record<string, (parent: Record<string, unknown>) => Cause>
   }),
 };
 
-/** resource.ParseQuantity's refusal, what a real server answers for a malformed quantity. */
-export const QUANTITY_MESSAGE = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+import { QUANTITY_MESSAGE } from './quantity.js';
+
+export { QUANTITY_MESSAGE };
 
 /**
  * A oneOf/anyOf (Quantity: string or number; IntOrString: integer or string) fails as one error:
@@ -134,7 +135,7 @@ export function foldAlternatives(errors: AjvError[]): AjvError[] {
   for (const e of errors) {
     const branches = alt.get(e.instancePath);
     if (!branches) out.push(e);
-    else if (e.keyword === 'oneOf' || e.keyword === 'anyOf') out.push({ ...e, params: { branches } });
+    else if (e.keyword === 'oneOf' || e.keyword === 'anyOf') out.push({ ...e, params: { ...e.params, branches: [...((e.params.branches as AjvError[] | undefined) ?? []), ...branches] } });
     else branches.push(e);
   }
   return out;
@@ -166,7 +167,8 @@ function toCauses(obj: unknown, errors: AjvError[]): Cause[] {
       case 'oneOf':
       case 'anyOf': {
         const branches = e.params.branches as AjvError[];
-        if (branches.some((b) => b.keyword === 'format' && b.params.format === 'quantity')) f.invalid(path, value, QUANTITY_MESSAGE);
+        const quantity = branches.find((b) => b.keyword === 'format' && b.params.format === 'quantity');
+        if (quantity) f.invalid(path, value, String(quantity.params.message ?? QUANTITY_MESSAGE));
         else {
           const types = [...new Set(branches.filter((b) => b.keyword === 'type').map((b) => String(b.params.type)))];
           f.typeInvalid(path, typeName(value), `${path} in body must be of type ${types.join(' or ') || 'the declared type'}: "${typeName(value)}"`);
@@ -192,54 +194,21 @@ export function checkSchema(obj: Record<string, unknown>): SchemaResult {
     // no Go type to convert a custom resource to: an int-or-string is the schema's to refuse
     return { unknown: unknownSegments.map(dotted), unknownSegments, errors: foldAlternatives(errors).filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'oneOf'), causes: toCauses(obj, errors) };
   }
-  const read = new WeakMap<object, Set<PropertyKey>>();
-  const proxies = new WeakMap<object, object>();
-  const wrap = (v: unknown): unknown => {
-    if (!isContainer(v)) return v;
-    const cached = proxies.get(v);
-    if (cached) return cached;
-    read.set(v, new Set());
-    const p = new Proxy(v, {
-      get(target, key, receiver) {
-        read.get(target)!.add(key);
-        return wrap(Reflect.get(target, key, receiver));
-      },
-    });
-    proxies.set(v, p);
-    return p;
-  };
-  let errors: AjvError[] = [];
+  // Types, required fields, formats and the field set: Kubernetes 1.32's definitions.
+  const checked = validate132(obj, rootSchema(obj.apiVersion, obj.kind)!);
+  // Enums: the v2 document has none; kubernetes-models' (1.33) validators have them, and the values
+  // of every enum these kinds' writable fields use are the same in 1.32 (docs/standin-schema.md).
+  let modelErrors: AjvError[] = [];
   try {
-    model.prototype.validate.call(wrap(obj));
+    model.prototype.validate.call(obj);
   } catch (e) {
     const list = (e as { errors?: AjvError[] }).errors;
     if (!Array.isArray(list)) throw e;
-    errors = list;
+    modelErrors = list;
   }
-  const unknown: string[] = [];
-  const unknownSegments: string[][] = [];
-  const walk = (v: unknown, path: string, segs: string[]) => {
-    if (Array.isArray(v)) v.forEach((item, i) => walk(item, `${path}[${i}]`, [...segs, String(i)]));
-    else if (isContainer(v)) {
-      const seen = read.get(v);
-      if (!seen) return;
-      for (const [k, child] of Object.entries(v)) {
-        const p = path ? `${path}.${k}` : k;
-        if (!seen.has(k)) {
-          unknown.push(p);
-          unknownSegments.push([...segs, k]);
-        } else walk(child, p, [...segs, k]);
-      }
-    }
-  };
-  walk(obj, '', []);
-  // A field that only Kubernetes 1.33 declares is undeclared on the lab's 1.32.
-  const known = new Set(unknownSegments.map((x) => JSON.stringify(x)));
-  for (const segs of fieldsNot132(obj)) {
-    if (known.has(JSON.stringify(segs))) continue;
-    unknownSegments.push(segs);
-    unknown.push(dotted(segs));
-  }
+  const errors: AjvError[] = [...checked.errors, ...modelErrors.filter((e) => e.keyword === 'enum' && valueAt(obj, e.instancePath) !== null)];
+  const unknownSegments = checked.unknown;
+  const unknown = unknownSegments.map(dotted);
   if (obj.kind === 'CustomResourceDefinition') {
     // its schemas are checked key by key: the models' validator does not walk into nested schemas
     const versions = (obj.spec as { versions?: Array<{ schema?: { openAPIV3Schema?: unknown } }> } | undefined)?.versions ?? [];
