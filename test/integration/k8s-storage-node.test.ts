@@ -71,6 +71,27 @@ serial('the hostPath PV gets required node affinity to cp1 (added to the PV an o
   t.like(pod.status.conditions.find((c: any) => c.type === 'Ready'), { status: 'True' });
 });
 
+serial('re-applying a bound PV keeps its claim bound: the applied claimRef carries the bound claim\'s uid (the API server replaces claimRef whole; without the uid the claim would be Lost, its data cut off)', async (t) => {
+  const claimUid = (await getJson('pvc registry-data -n registry')).metadata.uid;
+  t.is((await getJson('pvc registry-data -n registry')).status.phase, 'Bound');
+  t.is((await getJson('pv registry-data')).spec.claimRef.uid, claimUid);
+  // a field of regplay's PV drifts (a label taken off by hand): the next run applies the PV again
+  await kubectl('label pv registry-data app.kubernetes.io/managed-by-');
+  const check = await play(['--check']);
+  t.true(step(check)?.actions?.some((a) => a.startsWith('change PersistentVolume registry-data:') && a.includes('metadata.labels')), output(check));
+  const apply = await play();
+  t.is(apply.code, 0, output(apply));
+  const pv = await getJson('pv registry-data');
+  t.is(pv.metadata.labels['app.kubernetes.io/managed-by'], 'regplay');
+  t.like(pv.spec.claimRef, { namespace: 'registry', name: 'registry-data', uid: claimUid });
+  const claim = await getJson('pvc registry-data -n registry');
+  t.is(claim.metadata.uid, claimUid);
+  t.is(claim.status.phase, 'Bound', 'the claim is not Lost');
+  const again = await play();
+  t.is(again.code, 0, output(again));
+  t.is(again.report.recap.cp1?.changed, 0, output(again));
+});
+
 serial('another registry_storage_node for the existing PV is refused before any change (its node affinity is immutable), in --check and apply', async (t) => {
   const before = await writes();
   for (const args of [['--check'], []]) {

@@ -5,7 +5,7 @@
 import test from 'ava';
 import { k8s, planK8s as k8sPlan } from '../../src/engine/kinds/k8s.js';
 import { shown } from '../helpers/kinds.js';
-import { staleClaimRefs } from '../../src/engine/kinds/k8s-rebind.js';
+import { keepBoundClaimRefs, staleClaimRefs } from '../../src/engine/kinds/k8s-rebind.js';
 import type { K8sObject, K8sState } from '../../src/resources/types.js';
 
 const pv = (claimRef: object): K8sObject => ({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'registry-data' }, spec: { capacity: { storage: '2Gi' }, claimRef } });
@@ -40,4 +40,24 @@ test('left alone: bound to the live claim, pre-bound without uid, a claimRef nam
   t.deepEqual(staleClaimRefs(desired, [pv({ namespace: 'other', name: 'theirs', uid: 'x' })]), []);
   t.deepEqual(staleClaimRefs([desired[0]!], [stale]), [], 'the claim is not among the objects: not ours to make');
   t.false(planK8s({ ...state, rebindReleased: false }, list(stale)).script.includes('patch'));
+});
+
+test('a PV bound to the live claim is applied with the live claimRef whole (uid kept: claimRef is atomic, a forced apply without it would make the claim Lost)', (t) => {
+  const labelled = { ...desired[0]!, metadata: { ...desired[0]!.metadata, labels: { 'app.kubernetes.io/managed-by': 'regplay' } } };
+  const [kept] = keepBoundClaimRefs([labelled, claim()], [stale, claim('old-uid')]);
+  t.deepEqual((kept!.spec as any).claimRef, (stale.spec as any).claimRef);
+  t.deepEqual(kept!.metadata, labelled.metadata);
+  const plan = planK8s({ ...state, objects: [labelled, claim()] }, list(stale, claim('old-uid')));
+  t.deepEqual(plan.actions, ['change PersistentVolume registry-data: metadata.labels']);
+  t.regex(plan.diffs[0]!.after, /uid: old-uid/);
+});
+
+test('claimRef as desired where the live PV is not bound to the live claim: unbound, claim gone or another uid, another claim named, no PV yet', (t) => {
+  const ref = (objs: K8sObject[]) => (objs[0]!.spec as any).claimRef;
+  const want = { namespace: 'registry', name: 'registry-data' };
+  t.deepEqual(ref(keepBoundClaimRefs(desired, [pv(want), claim('new-uid')])), want);
+  t.deepEqual(ref(keepBoundClaimRefs(desired, [stale])), want);
+  t.deepEqual(ref(keepBoundClaimRefs(desired, [stale, claim('new-uid')])), want);
+  t.deepEqual(ref(keepBoundClaimRefs(desired, [pv({ namespace: 'other', name: 'theirs', uid: 'old-uid' }), claim('old-uid')])), want);
+  t.deepEqual(ref(keepBoundClaimRefs(desired, [claim('old-uid')])), want);
 });

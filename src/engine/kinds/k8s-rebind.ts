@@ -34,6 +34,24 @@ export function staleClaimRefs(desired: K8sObject[], live: K8sObject[]): Rebind[
   });
 }
 
+/**
+ * Desired PVs whose claimRef (namespace and name) names the claim the live PV is bound to get the
+ * live claimRef whole, the binder's uid included. Server-side apply replaces claimRef whole (an
+ * atomic struct): applied without the uid, a forced apply of any other PV field would take it out
+ * and the PV controller would call the bound claim Lost (syncBoundClaim, "ClaimMisbound").
+ */
+export function keepBoundClaimRefs(desired: K8sObject[], live: K8sObject[]): K8sObject[] {
+  return desired.map((pv) => {
+    const ref = claimRefOf(pv);
+    if (pv.kind !== 'PersistentVolume' || !ref) return pv;
+    const liveRef = claimRefOf(live.find((o) => o.kind === 'PersistentVolume' && o.metadata.name === pv.metadata.name));
+    if (!liveRef?.uid || liveRef.name !== ref.name || liveRef.namespace !== ref.namespace) return pv;
+    const claim = live.find((o) => o.kind === 'PersistentVolumeClaim' && o.metadata.name === ref.name && o.metadata.namespace === ref.namespace);
+    if (claim?.metadata.uid !== liveRef.uid) return pv;
+    return { ...pv, spec: { ...(pv.spec as Obj), claimRef: liveRef } };
+  });
+}
+
 /** A JSON patch that fails unless the stale uid is still there, then takes it (and resourceVersion) out. */
 export function rebindCommand(base: string, r: Rebind): string {
   const ops = [

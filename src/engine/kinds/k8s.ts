@@ -16,7 +16,7 @@ import { groupKind, isShared, membersReadCommand, parentObject, prunable, withMe
 import { listEntryObjects, listTargetsReadCommands } from './k8s-list-entries.js';
 import { deploymentAvailable, podReasonsScript, podsReadCommand, unavailableReason } from './k8s-health.js';
 import { resizeRefusal, sizeChange, storageClassesReadCommand } from './k8s-claim-resize.js';
-import { rebindAction, rebindCommand, rebound, staleClaimRefs, type Rebind } from './k8s-rebind.js';
+import { keepBoundClaimRefs, rebindAction, rebindCommand, rebound, staleClaimRefs, type Rebind } from './k8s-rebind.js';
 import type { Plan, ResourceKind } from './kind.js';
 
 export function objectName(o: K8sObject): string {
@@ -241,7 +241,7 @@ export function planK8s(whole: K8sState, gotAll: CapturedFact[]): K8sPlan {
   const targets = reads.slice(r.applySet ? 2 : 1, reads.length - health.length).flat();
   const pods = reads.slice(reads.length - health.length);
   const desired = desiredK8s(r, live, found, targets);
-  const plans = compareK8s(desired.objects, [...live, ...targets], r.createOnly, fieldManagerOf(r.kubectl));
+  const plans = compareK8s(keepBoundClaimRefs(desired.objects, live), [...live, ...targets], r.createOnly, fieldManagerOf(r.kubectl));
   refuseImmutable(r.immutable ?? [], plans);
   if (r.claimResize) refuseResize(r.claimResize, plans, classes);
   const actions: K8sAction[] = [];
