@@ -177,7 +177,7 @@ async function main(): Promise<number> {
   const notes: string[] = [];
   const play = playCommand(args, notes);
   log(`lab up: ${args.hosts} hosts (${layoutWords(args.hosts)})`);
-  const lab = await labModule.labUp({ name: 'bench', hosts: benchLayout(args.hosts), standin: args.site });
+  const lab = await labModule.labUp({ name: 'bench', hosts: benchLayout(args.hosts), standin: args.site, persist: args.keep });
   const controlPathDir = mkdtempSync('/tmp/rpb-');
   try {
     const workDir = join(lab.dir, 'bench');
