@@ -6,7 +6,7 @@
 // whose parameters a string cannot be), so a user's Service named `registry-storage` in the namespace
 // keeps a registry with service links from starting. Before state: that Service, made with kubectl;
 // then the Deployment as an older regplay left it (no enableServiceLinks), which the next run fixes once.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { join } from 'node:path';
 import { labSupport, type Lab } from '../lab/index.js';
 import { missing, serialUnless } from '../helpers/lab-test.js';
@@ -23,6 +23,18 @@ const { kubectl, getJson } = cp1Cluster(() => lab);
 let work: string;
 
 const play = (args: string[] = []): Promise<LabRun> => playProject(work, [join(work, 'k8s.yaml'), ...args], { env, secrets: [PASSWORD] });
+
+/** check (exit 0) → apply → apply again (changed=0 on cp1); the check's run, for its plan. */
+async function checkApplyAgain(t: ExecutionContext): Promise<LabRun> {
+  const check = await play(['--check']);
+  t.is(check.code, 0, k8sOutput(check));
+  const apply = await play();
+  t.is(apply.code, 0, k8sOutput(apply));
+  const again = await play();
+  t.is(again.code, 0, k8sOutput(again));
+  t.is(again.report.recap.cp1?.changed, 0, k8sOutput(again));
+  return check;
+}
 
 const USER_SERVICE = {
   apiVersion: 'v1',
@@ -62,14 +74,8 @@ serial("a user's Service named registry-storage in the namespace: the registry's
   await kubectl('create namespace registry');
   await kubectl('create -f -', JSON.stringify(USER_SERVICE));
 
-  const check = await play(['--check']);
-  t.is(check.code, 0, k8sOutput(check));
+  const check = await checkApplyAgain(t);
   t.true(k8sStep(check)?.actions?.some((a) => a.startsWith('create Deployment registry')), k8sOutput(check));
-  const apply = await play();
-  t.is(apply.code, 0, k8sOutput(apply));
-  const again = await play();
-  t.is(again.code, 0, k8sOutput(again));
-  t.is(again.report.recap.cp1?.changed, 0, k8sOutput(again));
 
   t.false((await getJson('deployment registry -n registry')).spec.template.spec.enableServiceLinks);
   const pod = await registryPod(true);
@@ -97,14 +103,8 @@ serial('the Deployment as an older regplay left it (no enableServiceLinks): its 
   // 2.8's parser does not name the variable (3.x adds "parsing environment variable REGISTRY_STORAGE_PORT")
   t.regex(log, /configuration error: .*\n.*cannot unmarshal !!str `tcp:\/\/.*` into configuration\.Parameters/, log);
 
-  const check = await play(['--check']);
-  t.is(check.code, 0, k8sOutput(check));
+  const check = await checkApplyAgain(t);
   t.deepEqual(k8sStep(check)?.actions, ['change Deployment registry/registry: spec.template.spec.enableServiceLinks'], k8sOutput(check));
-  const apply = await play();
-  t.is(apply.code, 0, k8sOutput(apply));
-  const again = await play();
-  t.is(again.code, 0, k8sOutput(again));
-  t.is(again.report.recap.cp1?.changed, 0, k8sOutput(again));
 
   t.false((await getJson('deployment registry -n registry')).spec.template.spec.enableServiceLinks);
   const pod = await registryPod(true, broken.metadata.name);
