@@ -19,18 +19,26 @@ export interface Rebind {
 
 const claimRefOf = (o: K8sObject | undefined): Obj | undefined => ((o?.spec ?? {}) as Obj).claimRef;
 
+/**
+ * A desired PV's claimRef (namespace and name), the live PV's claimRef when it carries a binder's uid
+ * and names that same claim, and the live claim of that name (undefined when there is none).
+ */
+function liveBinding(pv: K8sObject, live: K8sObject[]): { ref: Obj; liveRef: Obj; claim: K8sObject | undefined } | undefined {
+  const ref = claimRefOf(pv);
+  if (pv.kind !== 'PersistentVolume' || !ref?.name || !ref.namespace) return undefined;
+  const liveRef = claimRefOf(live.find((o) => o.kind === 'PersistentVolume' && o.metadata.name === pv.metadata.name));
+  if (!liveRef?.uid || liveRef.name !== ref.name || liveRef.namespace !== ref.namespace) return undefined;
+  const claim = live.find((o) => o.kind === 'PersistentVolumeClaim' && o.metadata.name === ref.name && o.metadata.namespace === ref.namespace);
+  return { ref, liveRef, claim };
+}
+
 /** Desired PVs pre-bound to a desired claim whose live claimRef names a claim that no longer exists. */
 export function staleClaimRefs(desired: K8sObject[], live: K8sObject[]): Rebind[] {
   return desired.flatMap((pv) => {
-    const ref = claimRefOf(pv);
-    if (pv.kind !== 'PersistentVolume' || !ref?.name || !ref.namespace) return [];
-    if (!desired.some((o) => o.kind === 'PersistentVolumeClaim' && o.metadata.name === ref.name && o.metadata.namespace === ref.namespace)) return [];
-    const livePv = live.find((o) => o.kind === 'PersistentVolume' && o.metadata.name === pv.metadata.name);
-    const liveRef = claimRefOf(livePv);
-    if (!liveRef?.uid || liveRef.name !== ref.name || liveRef.namespace !== ref.namespace) return [];
-    const claim = live.find((o) => o.kind === 'PersistentVolumeClaim' && o.metadata.name === ref.name && o.metadata.namespace === ref.namespace);
-    if (claim?.metadata.uid === liveRef.uid) return [];
-    return [{ pv: pv.metadata.name, claim: { namespace: ref.namespace, name: ref.name }, claimRef: liveRef }];
+    const b = liveBinding(pv, live);
+    if (!b || b.claim?.metadata.uid === b.liveRef.uid) return [];
+    if (!desired.some((o) => o.kind === 'PersistentVolumeClaim' && o.metadata.name === b.ref.name && o.metadata.namespace === b.ref.namespace)) return [];
+    return [{ pv: pv.metadata.name, claim: { namespace: b.ref.namespace, name: b.ref.name }, claimRef: b.liveRef }];
   });
 }
 
@@ -42,13 +50,9 @@ export function staleClaimRefs(desired: K8sObject[], live: K8sObject[]): Rebind[
  */
 export function keepBoundClaimRefs(desired: K8sObject[], live: K8sObject[]): K8sObject[] {
   return desired.map((pv) => {
-    const ref = claimRefOf(pv);
-    if (pv.kind !== 'PersistentVolume' || !ref) return pv;
-    const liveRef = claimRefOf(live.find((o) => o.kind === 'PersistentVolume' && o.metadata.name === pv.metadata.name));
-    if (!liveRef?.uid || liveRef.name !== ref.name || liveRef.namespace !== ref.namespace) return pv;
-    const claim = live.find((o) => o.kind === 'PersistentVolumeClaim' && o.metadata.name === ref.name && o.metadata.namespace === ref.namespace);
-    if (claim?.metadata.uid !== liveRef.uid) return pv;
-    return { ...pv, spec: { ...(pv.spec as Obj), claimRef: liveRef } };
+    const b = liveBinding(pv, live);
+    if (!b || b.claim?.metadata.uid !== b.liveRef.uid) return pv;
+    return { ...pv, spec: { ...(pv.spec as Obj), claimRef: b.liveRef } };
   });
 }
 
